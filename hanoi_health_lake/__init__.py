@@ -1,0 +1,1 @@
+"""Hanoi health lake."""

@@ -1,0 +1,1 @@
+"""One module per `hhl` sub-command; each defines `register(subparsers)` and is found by name."""

@@ -1,0 +1,1 @@
+"""Shared definitions of the delivery formats, used by both the simulator and the parsers."""

@@ -1,0 +1,80 @@
+"""QĐ 130/QĐ-BYT table layouts as delivered in CSV (one table per file, QĐ 130 column names).
+
+The simulator writes these columns and the CSV parser checks them: a file lacking a REQUIRED
+column is rejected whole (`missing_column`); a header matching none of the tables is
+`unknown_layout`. Extra columns are allowed (QĐ 130 tables have more columns than we use).
+
+Column formats (STANDARDS.md §1): times `yyyymmddHHMM` (12 chars), dates `yyyymmdd` (8 chars,
+`00` for an unknown day or month of birth), money VND without decimals, quantities with up to
+three decimals and `.` as decimal separator, lists (`MA_BENH_KT`, `NGAY_TAI_KHAM`) joined by `;`.
+"""
+
+from __future__ import annotations
+
+# Dataset each table feeds.
+TABLE_DATASET = {
+    "XML1": "encounters",
+    "XML2": "prescriptions",
+    "XML13": "referrals",
+    "XML14": "appointments",
+}
+DATASET_TABLE = {v: k for k, v in TABLE_DATASET.items()}
+
+XML1_COLUMNS = (
+    "MA_LK", "STT", "MA_BN", "HO_TEN", "SO_CCCD", "NGAY_SINH", "GIOI_TINH", "MA_THE_BHYT",
+    "MA_DKBD", "DIA_CHI", "MATINH_CU_TRU", "MAXA_CU_TRU", "DIEN_THOAI", "CHAN_DOAN_VAO",
+    "CHAN_DOAN_RV", "MA_BENH_CHINH", "MA_BENH_KT", "MA_DOITUONG_KCB", "MA_NOI_DI", "MA_NOI_DEN",
+    "NGAY_VAO", "NGAY_VAO_NOI_TRU", "NGAY_RA", "NGAY_TAI_KHAM", "SO_NGAY_DTRI", "KET_QUA_DTRI",
+    "MA_LOAI_RV", "T_TONGCHI_BV", "T_BHTT", "T_BNTT", "MA_LOAI_KCB", "MA_KHOA", "MA_CSKCB",
+    "CAN_NANG",
+)  # fmt: skip
+XML1_REQUIRED = (
+    "MA_LK", "MA_BN", "SO_CCCD", "NGAY_SINH", "GIOI_TINH", "MA_BENH_CHINH", "MA_LOAI_KCB",
+    "NGAY_VAO", "NGAY_RA", "MA_CSKCB",
+)  # fmt: skip
+
+# MA_DON_THUOC (national e-prescription code) is not a QĐ 130 XML2 column; QĐ 808 carries it in
+# the e-prescription message. Facilities that export XML2 add it as an extra column; we document
+# it as our one extension of the table.
+XML2_COLUMNS = (
+    "MA_LK", "STT", "MA_THUOC", "TEN_THUOC", "DON_VI_TINH", "HAM_LUONG", "DUONG_DUNG",
+    "LIEU_DUNG", "SO_DANG_KY", "SO_LUONG", "DON_GIA", "THANH_TIEN_BV", "MA_BAC_SI", "NGAY_YL",
+    "MA_DON_THUOC",
+)  # fmt: skip
+XML2_REQUIRED = ("MA_LK", "STT", "MA_THUOC", "TEN_THUOC", "SO_LUONG", "NGAY_YL")
+
+XML13_COLUMNS = (
+    "MA_LK", "SO_CHUYENTUYEN", "MA_CSKCB", "MA_NOI_DI", "MA_NOI_DEN", "HO_TEN", "NGAY_SINH",
+    "GIOI_TINH", "DIA_CHI", "MA_THE_BHYT", "NGAY_VAO", "NGAY_RA", "CHAN_DOAN_RV",
+    "MA_BENH_CHINH", "MA_BENH_KT", "MA_LOAI_RV", "MA_LYDO_CT", "PHUONGTIEN_VC", "MA_BAC_SI",
+)  # fmt: skip
+XML13_REQUIRED = ("MA_LK", "SO_CHUYENTUYEN", "MA_CSKCB", "MA_NOI_DEN", "MA_BENH_CHINH", "NGAY_RA")
+
+XML14_COLUMNS = (
+    "MA_LK", "SO_GIAYHEN_KL", "MA_CSKCB", "HO_TEN", "NGAY_SINH", "GIOI_TINH", "DIA_CHI",
+    "MA_THE_BHYT", "NGAY_VAO", "NGAY_RA", "NGAY_HEN_KL", "CHAN_DOAN_RV", "MA_BENH_CHINH",
+    "MA_BENH_KT", "MA_BAC_SI", "NGAY_CT",
+)  # fmt: skip
+XML14_REQUIRED = ("MA_LK", "SO_GIAYHEN_KL", "MA_CSKCB", "NGAY_HEN_KL", "NGAY_CT")
+
+TABLE_COLUMNS = {
+    "XML1": XML1_COLUMNS,
+    "XML2": XML2_COLUMNS,
+    "XML13": XML13_COLUMNS,
+    "XML14": XML14_COLUMNS,
+}
+TABLE_REQUIRED = {
+    "XML1": XML1_REQUIRED,
+    "XML2": XML2_REQUIRED,
+    "XML13": XML13_REQUIRED,
+    "XML14": XML14_REQUIRED,
+}
+
+# Codes (STANDARDS.md §1).
+GIOI_TINH = {"1": "male", "2": "female", "3": "other"}
+# MA_LOAI_KCB → our encounter_type; MA_DOITUONG_KCB "2" (cấp cứu) overrides to emergency.
+MA_LOAI_KCB_TYPE = {
+    "01": "outpatient", "02": "outpatient", "05": "outpatient", "07": "outpatient",
+    "08": "outpatient", "03": "inpatient", "04": "day_inpatient", "09": "inpatient",
+}  # fmt: skip
+EMERGENCY_DOITUONG = "2"

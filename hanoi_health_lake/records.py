@@ -1,0 +1,109 @@
+"""What a parser hands to the pipeline: files and records in one canonical shape per dataset.
+
+Parsers (hanoi_health_lake/parsers/) turn any supported delivery into `ParsedFile`s. A record's
+`fields` use the canonical names below whatever the format, with typed values where the value
+parsed (datetime.date, datetime.datetime naive in Asia/Ho_Chi_Minh local time, int, float,
+list[str]) and None where it was absent or did not parse; a value that did not parse also leaves
+an entry in `errors` with the contract rule it breaks. Personal identifiers are still present here:
+this is the bronze (restricted) view. Conforming to silver drops them (see PII_FIELDS).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+DATASETS = ("encounters", "prescriptions", "referrals", "appointments", "imaging_studies")
+FORMATS = ("fhir_json", "fhir_ndjson", "csv", "dicom", "dicom_json")
+
+# Person fields any dataset may carry, depending on the format.
+PERSON_FIELDS = (
+    "citizen_id",  # str, 12 digits when valid
+    "full_name",  # str
+    "birth_date",  # date; an unknown day or month (`00`) becomes the 1st
+    "birth_year",  # int, kept apart because QĐ 130 allows an unknown day/month
+    "sex",  # "male" | "female" | "other" | "unknown"
+    "insurance_number",  # str, 15 chars per card
+    "phone",  # str
+    "address_line",  # str, street address
+    "ward_code",  # str, 5 digits (MAXA_CU_TRU)
+    "patient_local_id",  # str, the facility's own patient number (MA_BN, Patient.id)
+)
+
+# Fields that never leave bronze: identify a person directly.
+PII_FIELDS = frozenset(
+    {"citizen_id", "full_name", "insurance_number", "phone", "address_line", "patient_local_id"}
+)
+
+DATASET_FIELDS: dict[str, tuple[str, ...]] = {
+    "encounters": (
+        "encounter_id", "facility_code", "encounter_type", "admitted_at", "inpatient_at",
+        "discharged_at", "primary_icd10", "secondary_icd10", "treatment_result",
+        "discharge_type", "referred_from", "referred_to", "followup_dates", "total_cost_vnd",
+        "insurance_paid_vnd", "patient_paid_vnd", "weight_kg", "department_code",
+    ),
+    "prescriptions": (
+        "line_id", "facility_code", "encounter_id", "prescription_code", "line_no",
+        "drug_code", "drug_name", "atc_code", "unit", "strength", "route", "dosage", "quantity",
+        "unit_price_vnd", "amount_vnd", "doctor_id", "ordered_at",
+    ),
+    "referrals": (
+        "referral_id", "facility_code", "encounter_id", "from_facility_code",
+        "to_facility_code", "admitted_at", "discharged_at", "primary_icd10", "secondary_icd10",
+        "discharge_type", "referral_reason", "transport", "doctor_id",
+    ),
+    "appointments": (
+        "appointment_id", "facility_code", "encounter_id", "admitted_at", "discharged_at",
+        "appointment_at", "issued_date", "primary_icd10", "doctor_id",
+    ),
+    "imaging_studies": (
+        "study_uid", "facility_code", "accession_number", "modality", "study_at", "body_part",
+        "description", "number_of_instances", "sop_class_uid", "transfer_syntax",
+        "character_set",
+    ),
+}  # fmt: skip
+
+# The natural key of each dataset within one facility (the record_id of a ParsedRecord).
+RECORD_ID_FIELD = {
+    "encounters": "encounter_id",
+    "prescriptions": "line_id",
+    "referrals": "referral_id",
+    "appointments": "appointment_id",
+    "imaging_studies": "study_uid",
+}
+
+
+@dataclass
+class RecordError:
+    rule_id: str  # a rule id from data_contracts/ or faults.py (e.g. "conformance.date_format")
+    field: str | None
+    message: str
+
+
+@dataclass
+class ParsedRecord:
+    dataset: str
+    record_no: int  # 1-based position of the record in its file
+    locator: str  # for a person reading quarantine: "row 12", "line 3", "entry 4 (Encounter/e1)"
+    record_id: str | None
+    fields: dict[str, Any]
+    payload: str  # the record exactly as delivered (CSV row as a JSON object, resource JSON)
+    errors: list[RecordError] = field(default_factory=list)
+
+
+@dataclass
+class ParsedFile:
+    path: str  # relative to the landing root
+    format: str  # one of FORMATS, or "unknown"
+    size: int
+    sha256: str
+    encoding: str | None = None  # "utf-8", "utf-8-sig", "cp1258" for CSV; JSON is UTF-8
+    delimiter: str | None = None
+    table: str | None = None  # QĐ 130 table (XML1…) or FHIR resource type for NDJSON
+    status: Literal["ok", "error"] = "ok"
+    error_rule: str | None = None  # a file-level rule id from faults.py when status == "error"
+    error_message: str | None = None  # names the file and says what is wrong
+    records: list[ParsedRecord] = field(default_factory=list)
+    # Resources delivered alongside the counted records (FHIR Patient, Condition, Medication):
+    # kept in bronze, joined into records, never counted as records of their own.
+    auxiliary: list[ParsedRecord] = field(default_factory=list)
