@@ -107,3 +107,26 @@ class ParsedFile:
     # Resources delivered alongside the counted records (FHIR Patient, Condition, Medication):
     # kept in bronze, joined into records, never counted as records of their own.
     auxiliary: list[ParsedRecord] = field(default_factory=list)
+
+
+# Fields a record must carry (contract rule `completeness.required`). Each maps back to a required
+# QĐ 130 column (formats/qd130.py *_REQUIRED) or the FHIR element that carries it; the simulator's
+# `missing_required_field` fault empties one of these.
+REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    "encounters": (
+        "encounter_id", "facility_code", "patient_local_id", "citizen_id", "birth_date", "sex",
+        "encounter_type", "admitted_at", "discharged_at", "primary_icd10",
+    ),
+    "prescriptions": (
+        "line_id", "facility_code", "encounter_id", "drug_code", "drug_name", "quantity",
+        "ordered_at",
+    ),
+    "referrals": (
+        "referral_id", "facility_code", "encounter_id", "to_facility_code", "primary_icd10",
+        "discharged_at",
+    ),
+    "appointments": (
+        "appointment_id", "facility_code", "encounter_id", "appointment_at", "issued_date",
+    ),
+    "imaging_studies": ("study_uid", "facility_code", "modality", "study_at"),
+}  # fmt: skip
