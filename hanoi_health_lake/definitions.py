@@ -1,0 +1,11 @@
+"""The one wiring point: every asset, check, job, schedule, sensor and resource."""
+
+import dagster as dg
+
+from hanoi_health_lake.assets.reference import REFERENCE_ASSETS
+from hanoi_health_lake.resources import default_resources
+
+defs = dg.Definitions(
+    assets=[*REFERENCE_ASSETS],
+    resources=default_resources(),
+)

@@ -1,0 +1,40 @@
+"""The pseudonymisation key: from HHL_PSEUDONYM_KEY, else a key file outside the repository.
+
+A newcomer's first `hhl demo` creates `~/.config/hanoi-health-lake/pseudonym.key` (mode 0600) and
+says so; production sets HHL_PSEUDONYM_KEY from its secret store.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+ENV_KEY = "HHL_PSEUDONYM_KEY"
+ENV_KEY_FILE = "HHL_PSEUDONYM_KEY_FILE"
+
+
+def default_key_file() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "hanoi-health-lake" / "pseudonym.key"
+
+
+def ensure_pseudonym_key(*, create: bool) -> str:
+    """Put the key into the environment (where Dagster's EnvVar reads it) and return it."""
+    if os.environ.get(ENV_KEY):
+        return os.environ[ENV_KEY]
+    path = Path(os.environ.get(ENV_KEY_FILE) or default_key_file())
+    if not path.exists():
+        if not create:
+            raise RuntimeError(
+                f"no pseudonymisation key: set {ENV_KEY}, or {ENV_KEY_FILE} to a key file "
+                f"(looked for {path})"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32) + "\n")
+        path.chmod(0o600)
+        print(f"created a local pseudonymisation key at {path} (outside the repo)", file=sys.stderr)
+    key = path.read_text().strip()
+    os.environ[ENV_KEY] = key
+    return key
