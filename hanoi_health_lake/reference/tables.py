@@ -52,3 +52,19 @@ def disease_groups_table() -> pa.Table:
             "report_within_hours": pa.array([g.report_within_hours for g in groups], pa.int32()),
         }
     )
+
+
+def drugs_table() -> pa.Table:
+    from hanoi_health_lake.reference.drugs import drugs
+
+    rows = drugs()
+    return pa.table(
+        {
+            "drug_code": [d.drug_code for d in rows],
+            "generic_name": [d.generic_name for d in rows],
+            "atc_code": [d.atc_code for d in rows],
+            "routes": [list(d.routes) for d in rows],
+            "is_antibiotic": [d.is_antibiotic for d in rows],
+            "brand_names": [list(d.brand_names) for d in rows],
+        }
+    )

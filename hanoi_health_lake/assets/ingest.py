@@ -1,0 +1,150 @@
+"""The service day's ingest: landing files → bronze, quarantine, silver and reconciliation.
+
+One multi-asset, because one parse feeds every table: reading the files once per day is what keeps
+the ingest near the speed of a plain bulk read. Each table's partition is one Delta commit.
+"""
+
+import dagster as dg
+import polars as pl
+
+from hanoi_health_lake.checks import ingest_checks
+from hanoi_health_lake.lake.delta_io import read_table, table_exists, write_partition
+from hanoi_health_lake.partitions import service_day
+from hanoi_health_lake.pipeline.ingest_day import ingest_day
+from hanoi_health_lake.pipeline.volume import history_window, volume_outliers
+from hanoi_health_lake.reference.registry import load_registry, registry_codes
+from hanoi_health_lake.resources import LakeResource, PseudonymizerResource
+
+# table → (zone, group, description)
+TABLES = {
+    "bronze_files": ("bronze", "bronze", "One row per delivered file: format, size, parse status."),
+    "bronze_records": ("bronze", "bronze", "Every delivered record as delivered, with provenance."),
+    "quarantine": ("quarantine", "bronze", "Rejected records and files, with the rules broken."),
+    "encounters": ("silver", "silver", "One row per accepted encounter (episode)."),
+    "diagnoses": ("silver", "silver", "One row per ICD-10 code of an accepted encounter."),
+    "prescriptions": ("silver", "silver", "One row per accepted e-prescription."),
+    "prescription_items": ("silver", "silver", "One row per accepted drug line."),
+    "referrals": ("silver", "silver", "One row per accepted referral letter."),
+    "appointments": ("silver", "silver", "One row per accepted re-examination appointment."),
+    "imaging_studies": ("silver", "silver", "One row per accepted imaging study."),
+    "reconciliation": ("audit", "silver", "Per facility and dataset: delivered = kept + rejected."),
+}
+# The silver table that holds each staged dataset's accepted records.
+DATASET_TABLE = {
+    "encounters": "encounters",
+    "prescriptions": "prescription_items",
+    "referrals": "referrals",
+    "appointments": "appointments",
+    "imaging_studies": "imaging_studies",
+}
+
+_REFERENCE_DEPS = ["facilities", "wards", "icd10", "drugs"]
+
+SPECS = [
+    dg.AssetSpec(
+        name,
+        group_name=group,
+        description=f"{description} Daily partition by service date; Delta table {zone}/{name}.",
+        kinds={"deltalake", "polars"},
+        deps=_REFERENCE_DEPS if name == "bronze_files" else [],
+        partitions_def=service_day,
+        tags={"zone": zone},
+    )
+    for name, (zone, group, description) in TABLES.items()
+]
+CHECK_SPECS = [
+    *(
+        dg.AssetCheckSpec(ingest_checks.CONTRACT_CHECK, asset=table)
+        for table in DATASET_TABLE.values()
+    ),
+    dg.AssetCheckSpec(ingest_checks.VOLUME_CHECK, asset="encounters"),
+    dg.AssetCheckSpec(ingest_checks.RECONCILIATION_CHECK, asset="reconciliation", blocking=True),
+]
+
+
+@dg.multi_asset(
+    name="ingest_service_day",
+    specs=SPECS,
+    check_specs=CHECK_SPECS,
+    partitions_def=service_day,
+    pool="lake_ingest",
+)
+def ingest_service_day(
+    context: dg.AssetExecutionContext, lake: LakeResource, pseudonymizer: PseudonymizerResource
+):
+    """Parse, validate and land every file delivered for one service day."""
+    service_date = context.partition_time_window.start.date()
+    registry = load_registry(lake.registry)
+    day = ingest_day(
+        lake.landing,
+        service_date,
+        registry_codes=registry_codes(registry),
+        key=pseudonymizer.key_bytes(),
+        run_id=context.run_id,
+    )
+    versions = {}
+    for name, (zone, _, _) in TABLES.items():
+        versions[name] = write_partition(
+            lake.table(zone, name), day.tables[name], service_date, run_id=context.run_id
+        )
+    context.log.info(f"{service_date}: wrote {sum(t.num_rows for t in day.tables.values())} rows")
+
+    checks = {
+        table: [
+            ingest_checks.contract_check(
+                table, day.rules[ds], day.suites[ds], day.tables["quarantine"], ds
+            )
+        ]
+        for ds, table in DATASET_TABLE.items()
+    }
+    checks["encounters"].append(_volume(lake, day.tables["encounters"], service_date))
+    bronze = pl.from_arrow(day.tables["bronze_records"].select(["is_auxiliary"]))
+    checks["reconciliation"] = [
+        ingest_checks.reconciliation_check(
+            "reconciliation",
+            day.tables["reconciliation"],
+            {ds: day.tables[t].num_rows for ds, t in DATASET_TABLE.items()},
+            int((~bronze["is_auxiliary"]).sum()),
+        )
+    ]
+    for name in TABLES:
+        table = day.tables[name]
+        yield dg.MaterializeResult(
+            asset_key=name,
+            metadata={
+                "dagster/row_count": table.num_rows,
+                "delta_version": versions[name],
+                "path": lake.table(TABLES[name][0], name),
+                **_extra_metadata(name, day),
+            },
+            check_results=checks.get(name, []),
+        )
+
+
+def _volume(lake: LakeResource, encounters, service_date) -> dg.AssetCheckResult:
+    today = pl.from_arrow(encounters.select(["facility_code"])).group_by("facility_code").len("n")
+    path = lake.table("silver", "encounters")
+    history = pl.DataFrame(
+        schema={"facility_code": pl.Utf8, "service_date": pl.Date, "n": pl.UInt32}
+    )
+    if table_exists(path):
+        past = read_table(path, history_window(service_date), ["facility_code", "service_date"])
+        history = pl.from_arrow(past).group_by("facility_code", "service_date").len("n")
+    return ingest_checks.volume_check("encounters", volume_outliers(today, history))
+
+
+def _extra_metadata(name: str, day) -> dict:
+    if name == "reconciliation":
+        rec = pl.from_arrow(day.tables["reconciliation"])
+        totals = rec.group_by("dataset").agg(
+            pl.col("delivered", "accepted", "quarantined", "superseded", "files_failed").sum()
+        )
+        return {"by_dataset": {r.pop("dataset"): r for r in totals.to_dicts()}}
+    if name == "quarantine":
+        q = pl.from_arrow(day.tables["quarantine"].select(["rule_ids"])).explode("rule_ids")
+        top = q.group_by("rule_ids").len().sort("len", descending=True).head(15)
+        return {"rejections_by_rule": dict(top.iter_rows())}
+    return {}
+
+
+INGEST_ASSETS = [ingest_service_day]

@@ -1,0 +1,1 @@
+"""Asset checks: data contracts, facility volume, reconciliation, as Dagster check results."""

@@ -1,0 +1,72 @@
+"""`hhl bench …`: measured speed and memory, written to HHL_HOME/bench/<name>.json."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "bench",
+        help="benchmarks (figures go to HHL_HOME/bench/*.json; quote them in BENCHMARKS.md)",
+        description=(
+            "Measure the system on simulated data. Each benchmark prints its figures and writes "
+            "them to HHL_HOME/bench/<name>.json (or --output). Ratios are against a baseline "
+            "measured in the same run, since absolute times are noisy on shared machines."
+        ),
+    )
+    sub = parser.add_subparsers(dest="bench", metavar="BENCHMARK", required=True)
+
+    sim = sub.add_parser("simulate", help="time to generate simulated facility exports")
+    sim.add_argument("--scale", default="city", choices=["tiny", "small", "city"])
+    sim.add_argument("--days", type=int, default=1)
+    sim.set_defaults(func=_simulate)
+
+    ingest = sub.add_parser(
+        "ingest",
+        help="ingest of simulated days vs a plain bulk read → Parquet baseline",
+        description=(
+            "Simulate --days at --scale, then time (a) the baseline: the same landing files read "
+            "by the fastest plain bulk readers (Polars for CSV/NDJSON/JSON, a pydicom loop for "
+            "DICOM) and written to Parquet with no validation, and (b) the full ingest (parse, "
+            "validate, pseudonymise, write Delta). Reports wall time, records/s, files/s, peak "
+            "memory and the ratio (b)/(a)."
+        ),
+    )
+    ingest.add_argument("--scale", default="city", choices=["tiny", "small", "city"])
+    ingest.add_argument("--days", type=int, default=1)
+    ingest.set_defaults(func=_ingest)
+
+    for name in ("simulate", "ingest"):
+        sub.choices[name].add_argument("--output", type=Path, help="JSON file for the figures")
+        sub.choices[name].add_argument("--home", help="HHL_HOME (default: $HHL_HOME or data/)")
+
+
+def _write(figures: dict, name: str, args: argparse.Namespace) -> int:
+    from hanoi_health_lake.config import hhl_home
+
+    figures = {"benchmark": name, "measured_at": datetime.now(UTC).isoformat(), **figures}
+    out = args.output or hhl_home(args.home) / "bench" / f"{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2, default=str) + "\n")
+    print(json.dumps(figures, indent=2, default=str))
+    print(f"figures written to {out}")
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from hanoi_health_lake.config import hhl_home
+    from hanoi_health_lake.simulator.bench import bench_simulate
+
+    out = hhl_home(args.home) / "bench" / "simulate-landing"
+    return _write(bench_simulate(args.scale, args.days, out), "simulate", args)
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from hanoi_health_lake.config import hhl_home
+    from hanoi_health_lake.pipeline.bench import bench_ingest
+
+    return _write(bench_ingest(hhl_home(args.home), args.scale, args.days), "ingest", args)
