@@ -89,6 +89,7 @@ class ParsedRecord:
     fields: dict[str, Any]
     payload: str  # the record exactly as delivered (CSV row as a JSON object, resource JSON)
     errors: list[RecordError] = field(default_factory=list)
+    resource_type: str | None = None  # FHIR resourceType (bronze_records.resource_type)
 
 
 @dataclass

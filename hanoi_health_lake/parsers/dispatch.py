@@ -1,0 +1,191 @@
+"""`parse_file`: one landed file → one ParsedFile, whatever is wrong with it.
+
+The name is validated before anything is read; the bytes are read once (hashed and parsed from
+the same buffer); a file that cannot be used comes back with `status="error"`, its file-level
+rule (faults.py) and a message naming the file — the run goes on with the other files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from hanoi_health_lake.parsers import csv_qd130, dicom, fhir
+from hanoi_health_lake.parsers import rejection as r
+from hanoi_health_lake.parsers.fhir_refs import Resource
+from hanoi_health_lake.parsers.landing_paths import LandingName, UnsafePathError, parse_landing_path
+from hanoi_health_lake.records import ParsedFile, ParsedRecord, RecordError
+
+_LITERALS = ("true", "false", "null")
+
+
+def parse_file(
+    landing_root: Path, relpath: str, *, registry_codes: frozenset[str] | None = None
+) -> ParsedFile:
+    """Parse `landing_root/relpath`; never raises on bad input (see module docstring).
+
+    With `registry_codes`, a record whose facility (or referral destination) is not in the
+    registry also gets `conformance.facility_known` (`conformance.referral_target_known`).
+    """
+    try:
+        name = parse_landing_path(relpath)
+        path = _safe_path(Path(landing_root), relpath)
+    except UnsafePathError as exc:
+        return _rejected(relpath, "unknown", 0, "", r.UNSAFE_PATH, str(exc))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return _rejected(relpath, name.format, 0, "", r.UNREADABLE, f"{relpath}: {exc.strerror}")
+    parsed = ParsedFile(
+        path=relpath, format=name.format, size=len(data), sha256=hashlib.sha256(data).hexdigest()
+    )
+    try:
+        if not data.strip():
+            raise r.FileRejected(r.EMPTY, "the file is empty" if not data else "only whitespace")
+        _parse_into(parsed, data, name, Path(landing_root))
+    except r.FileRejected as exc:
+        _fail(parsed, exc.rule_id, f"{relpath}: {exc.message}")
+    except Exception as exc:  # the contract is to never raise on bad input
+        _fail(parsed, r.UNREADABLE, f"{relpath}: cannot be parsed ({type(exc).__name__}: {exc})")
+    if registry_codes is not None:
+        _check_registry(parsed.records, registry_codes)
+    return parsed
+
+
+def _rejected(path: str, fmt: str, size: int, sha: str, rule: str, message: str) -> ParsedFile:
+    return ParsedFile(
+        path=path,
+        format=fmt,
+        size=size,
+        sha256=sha,
+        status="error",
+        error_rule=rule,
+        error_message=message,
+    )
+
+
+def _fail(parsed: ParsedFile, rule: str, message: str) -> None:
+    parsed.status, parsed.error_rule, parsed.error_message = "error", rule, message
+    parsed.records, parsed.auxiliary = [], []
+
+
+def _safe_path(root: Path, relpath: str) -> Path:
+    """The file's path, refusing one that a symlink leads out of the landing root."""
+    path = root / relpath
+    real_root = os.path.realpath(root)
+    if os.path.commonpath([real_root, os.path.realpath(path)]) != real_root:
+        raise UnsafePathError(f"{relpath!r}: a symlink leads out of the landing root")
+    return path
+
+
+def _parse_into(parsed: ParsedFile, data: bytes, name: LandingName, root: Path) -> None:
+    if name.format == "csv":
+        content = csv_qd130.parse_csv(data, name)
+        parsed.encoding, parsed.delimiter, parsed.table = (
+            content.encoding,
+            content.delimiter,
+            content.table,
+        )
+        parsed.records = content.records
+    elif name.format == "fhir_ndjson":
+        parsed.encoding = "utf-8"
+        result = fhir.parse_ndjson(data, name, lambda: _sibling_resources(root, name))
+        parsed.table, parsed.records, parsed.auxiliary = (
+            result.table,
+            result.records,
+            result.auxiliary,
+        )
+    elif name.format == "dicom":
+        parsed.records = dicom.parse_part10(data, name).records
+    else:
+        _parse_json_file(parsed, data, name)
+
+
+def _parse_json_file(parsed: ParsedFile, data: bytes, name: LandingName) -> None:
+    """FHIR Bundle JSON and DICOM JSON share the extension: the content decides."""
+    document = load_json(data)
+    parsed.encoding = "utf-8"
+    if dicom.looks_like_dicom_json(document) or (name.format == "dicom_json" and document == []):
+        parsed.format = "dicom_json"
+        parsed.records = dicom.parse_dicom_json(document, name).records
+    else:
+        parsed.format = "fhir_json"
+        result = fhir.parse_json(document, name)
+        parsed.table, parsed.records, parsed.auxiliary = (
+            result.table,
+            result.records,
+            result.auxiliary,
+        )
+
+
+def load_json(data: bytes) -> Any:
+    """Parse JSON, telling a file cut short (`file.truncated`) from one that is malformed."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data":
+            raise r.FileRejected(r.TRUNCATED, "the file ends inside a UTF-8 character") from None
+        raise r.FileRejected(
+            r.ENCODING, f"JSON is not UTF-8 ({exc.reason} at byte {exc.start})"
+        ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        rest = exc.doc[exc.pos :].strip()
+        cut_short = (
+            not rest
+            or exc.msg.startswith("Unterminated string")
+            or any(lit.startswith(rest) for lit in _LITERALS)
+        )
+        if cut_short:
+            raise r.FileRejected(
+                r.TRUNCATED, f"the JSON ends before its structure closes ({exc.msg})"
+            ) from None
+        raise r.FileRejected(
+            r.MALFORMED_JSON, f"the JSON does not parse: {exc.msg} at line {exc.lineno}"
+        ) from None
+    except RecursionError:
+        raise r.FileRejected(r.MALFORMED_JSON, "the JSON nests too deeply") from None
+
+
+def _sibling_resources(root: Path, name: LandingName) -> Iterator[Resource]:
+    """Resources of the other NDJSON files of the same export (Patient, Condition, …)."""
+    folder = root / name.facility_code / name.service_date.isoformat()
+    prefix = f"{name.dataset}__{name.export_ts_text}."
+    own = name.relpath.rsplit("/", 1)[-1]
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if (
+            entry.name.startswith(prefix)
+            and entry.name.endswith(".ndjson")
+            and entry.name != own
+            and entry.is_file(follow_symlinks=False)
+        ):
+            try:
+                data = Path(entry.path).read_bytes()
+            except OSError:
+                continue  # that file's own parse reports it
+            yield from fhir.resources_of_ndjson(data)
+
+
+def _check_registry(records: list[ParsedRecord], registry: frozenset[str]) -> None:
+    for record in records:
+        facility = record.fields.get("facility_code")
+        if facility and facility not in registry:
+            record.errors.append(
+                RecordError(
+                    r.FACILITY_KNOWN, "facility_code", f"facility {facility!r} is not registered"
+                )
+            )
+        target = record.fields.get("to_facility_code")
+        if target and target not in registry:
+            record.errors.append(
+                RecordError(
+                    r.REFERRAL_TARGET_KNOWN,
+                    "to_facility_code",
+                    f"referral destination {target!r} is not registered",
+                )
+            )

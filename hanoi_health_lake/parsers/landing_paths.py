@@ -1,0 +1,151 @@
+"""Landing file names are untrusted input: validate them before they become paths or partitions.
+
+Grammar (docs/landing-formats.md §1), relative to the landing root:
+`<facility_code>/<service_date>/<dataset>__<export_ts>[.<part>].<ext>`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from hanoi_health_lake.records import DATASETS
+
+_SAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]")
+_FACILITY = re.compile(r"^01[0-9A-Z]{3}$")
+_SERVICE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_EXPORT_TS = re.compile(r"^\d{8}T\d{6}$")
+_PART = re.compile(r"^[A-Za-z0-9]+$")
+EXTENSIONS = ("json", "ndjson", "csv", "dcm")
+
+
+class UnsafePathError(ValueError):
+    """A landing path that breaks the grammar; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class LandingName:
+    relpath: str
+    facility_code: str
+    service_date: date
+    dataset: str
+    export_ts: datetime
+    export_ts_text: str  # as in the name, to find sibling files of one export
+    part: str | None
+    ext: str
+    format: str  # a guess from the name; JSON content may turn out to be the other JSON format
+
+
+def _reject(relpath: str, problem: str) -> UnsafePathError:
+    return UnsafePathError(f"{relpath!r}: {problem}")
+
+
+def _format_guess(ext: str, part: str | None) -> str:
+    if ext == "json":
+        return "dicom_json" if part == "dicom" else "fhir_json"
+    return {"ndjson": "fhir_ndjson", "csv": "csv", "dcm": "dicom"}[ext]
+
+
+def _check_components(relpath: str) -> list[str]:
+    if not relpath:
+        raise _reject(relpath, "empty path")
+    if relpath.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", relpath):
+        raise _reject(relpath, "absolute path")
+    parts = relpath.split("/")
+    for part in parts:
+        if part in ("..", "."):
+            raise _reject(relpath, f"path component {part!r} is not allowed")
+        if not part:
+            raise _reject(relpath, "empty path component")
+        if part.startswith("."):
+            raise _reject(relpath, f"component {part!r} starts with a dot")
+        bad = _SAFE_CHARS.search(part)
+        if bad:
+            raise _reject(relpath, f"character {bad.group()!r} outside [A-Za-z0-9._-]")
+    if len(parts) != 3:
+        raise _reject(
+            relpath, f"expected <facility>/<service_date>/<file>, got {len(parts)} component(s)"
+        )
+    return parts
+
+
+def parse_landing_path(relpath: str) -> LandingName:
+    """Validate a path relative to the landing root; raise UnsafePathError saying what is wrong."""
+    facility, day, filename = _check_components(relpath)
+    if not _FACILITY.match(facility):
+        raise _reject(relpath, f"facility code {facility!r} does not match ^01[0-9A-Z]{{3}}$")
+    if not _SERVICE_DATE.match(day):
+        raise _reject(relpath, f"service date {day!r} is not YYYY-MM-DD")
+    try:
+        service_date = date.fromisoformat(day)
+    except ValueError:
+        raise _reject(relpath, f"service date {day!r} is not a valid date") from None
+    dataset, sep, rest = filename.partition("__")
+    if not sep:
+        raise _reject(relpath, "file name lacks '__' between dataset and export time")
+    if dataset not in DATASETS:
+        raise _reject(relpath, f"unknown dataset {dataset!r} (expected one of {DATASETS})")
+    pieces = rest.split(".")
+    if len(pieces) not in (2, 3):
+        raise _reject(relpath, "file name is not <dataset>__<export_ts>[.<part>].<ext>")
+    ts_text, ext, part = pieces[0], pieces[-1], (pieces[1] if len(pieces) == 3 else None)
+    if not _EXPORT_TS.match(ts_text):
+        raise _reject(relpath, f"export time {ts_text!r} is not YYYYMMDDTHHMMSS")
+    try:
+        export_ts = datetime(
+            *(int(ts_text[a:b]) for a, b in ((0, 4), (4, 6), (6, 8), (9, 11), (11, 13), (13, 15)))
+        )
+    except ValueError:
+        raise _reject(relpath, f"export time {ts_text!r} is not a valid time") from None
+    if part is not None and not _PART.match(part):
+        raise _reject(relpath, f"part {part!r} is not [A-Za-z0-9]+")
+    if ext not in EXTENSIONS:
+        raise _reject(relpath, f"unknown extension {ext!r} (expected one of {EXTENSIONS})")
+    return LandingName(
+        relpath=relpath,
+        facility_code=facility,
+        service_date=service_date,
+        dataset=dataset,
+        export_ts=export_ts,
+        export_ts_text=ts_text,
+        part=part,
+        ext=ext,
+        format=_format_guess(ext, part),
+    )
+
+
+def discover(landing_root: Path, service_date: date) -> list[str]:
+    """Every file under `<landing_root>/*/<service_date>/`, as sorted relative paths.
+
+    Symlinks are listed but never followed (so a link pointing out of the root is rejected by
+    `parse_file`, not read); names are not validated here so that unsafe ones can be rejected
+    with a reason rather than silently skipped.
+    """
+    root = Path(landing_root)
+    day = service_date.isoformat()
+    found: list[str] = []
+    try:
+        facilities = list(os.scandir(root))
+    except FileNotFoundError:
+        return []
+    for facility in facilities:
+        if not facility.is_dir(follow_symlinks=False):
+            continue
+        day_dir = os.path.join(facility.path, day)
+        if os.path.islink(day_dir) or not os.path.isdir(day_dir):
+            continue
+        found.extend(_walk(root, Path(day_dir)))
+    return sorted(found)
+
+
+def _walk(root: Path, directory: Path) -> list[str]:
+    out: list[str] = []
+    for entry in os.scandir(directory):
+        if entry.is_dir(follow_symlinks=False):
+            out.extend(_walk(root, Path(entry.path)))
+        elif entry.is_file(follow_symlinks=False) or entry.is_symlink():
+            out.append(Path(entry.path).relative_to(root).as_posix())
+    return out
