@@ -80,12 +80,12 @@ def ingest_service_day(
         service_date,
         registry_codes=registry_codes(registry),
         key=pseudonymizer.key_bytes(),
-        run_id=context.run_id,
+        run_id=context.run.run_id,
     )
     versions = {}
     for name, (zone, _, _) in TABLES.items():
         versions[name] = write_partition(
-            lake.table(zone, name), day.tables[name], service_date, run_id=context.run_id
+            lake.table(zone, name), day.tables[name], service_date, run_id=context.run.run_id
         )
     context.log.info(f"{service_date}: wrote {sum(t.num_rows for t in day.tables.values())} rows")
 

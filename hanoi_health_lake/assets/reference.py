@@ -11,7 +11,7 @@ from hanoi_health_lake.resources import LakeResource
 
 
 def _land(context: dg.AssetExecutionContext, lake: LakeResource, name: str, data: pa.Table):
-    version = overwrite_table(lake.table("reference", name), data, run_id=context.run_id)
+    version = overwrite_table(lake.table("reference", name), data, run_id=context.run.run_id)
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": data.num_rows,

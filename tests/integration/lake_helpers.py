@@ -1,0 +1,61 @@
+"""Reading the lake and the simulator's ground truth the way a test (not the pipeline) does."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+from deltalake import DeltaTable
+
+START = date(2026, 3, 1)
+SIM_DAYS = 4
+INGESTED = (date(2026, 3, 1), date(2026, 3, 3))  # a backfill of three days
+TEST_KEY = "integration-test-key-0123456789abcdef"
+
+SILVER = (
+    "encounters", "diagnoses", "prescriptions", "prescription_items", "referrals",
+    "appointments", "imaging_studies",
+)  # fmt: skip
+ZONES = {
+    "bronze_files": "bronze",
+    "bronze_records": "bronze",
+    "quarantine": "quarantine",
+    "reconciliation": "audit",
+    **{name: "silver" for name in SILVER},
+}
+
+
+def table_path(home: Path, name: str) -> Path:
+    return home / "lake" / ZONES[name] / name
+
+
+def read(home: Path, name: str) -> pl.DataFrame:
+    return pl.from_arrow(DeltaTable(str(table_path(home, name))).to_pyarrow_table())
+
+
+def day_text(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(pl.col("service_date").cast(pl.Utf8))
+
+
+def ground_truth(home: Path, name: str) -> pl.DataFrame:
+    return pl.read_csv(
+        home / "ground_truth" / f"{name}.csv",
+        schema_overrides={"facility_code": pl.Utf8, "service_date": pl.Utf8, "record_no": pl.Int64},
+    )
+
+
+def copy_home(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst, symlinks=True)
+    return dst
+
+
+def committed_partitions(home: Path, name: str) -> list[str]:
+    """The partitions named in the commit metadata of every write to a table."""
+    history = DeltaTable(str(table_path(home, name))).history()
+    return sorted(h["partition"] for h in history if "partition" in h)
+
+
+def days(*texts: str) -> list[date]:
+    return [date.fromisoformat(t) for t in texts]
