@@ -26,6 +26,10 @@ class LakeResource(dg.ConfigurableResource):
     def registry(self) -> Path:
         return config.registry_path(self.root)
 
+    @property
+    def lake(self) -> Path:
+        return config.lake_dir(self.root)
+
     def table(self, zone: str, name: str) -> str:
         return str(config.lake_dir(self.root) / zone / name)
 

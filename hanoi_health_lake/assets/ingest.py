@@ -8,26 +8,27 @@ import dagster as dg
 import polars as pl
 
 from hanoi_health_lake.checks import ingest_checks
-from hanoi_health_lake.lake.delta_io import read_table, table_exists, write_partition
+from hanoi_health_lake.lake.delta_io import read_table, table_exists
 from hanoi_health_lake.partitions import service_day
 from hanoi_health_lake.pipeline.ingest_day import ingest_day
 from hanoi_health_lake.pipeline.volume import history_window, volume_outliers
+from hanoi_health_lake.pipeline.write_day import TABLE_ZONES, write_day
 from hanoi_health_lake.reference.registry import load_registry, registry_codes
 from hanoi_health_lake.resources import LakeResource, PseudonymizerResource
 
-# table → (zone, group, description)
+# table → (group, description); zones come from pipeline.write_day.TABLE_ZONES
 TABLES = {
-    "bronze_files": ("bronze", "bronze", "One row per delivered file: format, size, parse status."),
-    "bronze_records": ("bronze", "bronze", "Every delivered record as delivered, with provenance."),
-    "quarantine": ("quarantine", "bronze", "Rejected records and files, with the rules broken."),
-    "encounters": ("silver", "silver", "One row per accepted encounter (episode)."),
-    "diagnoses": ("silver", "silver", "One row per ICD-10 code of an accepted encounter."),
-    "prescriptions": ("silver", "silver", "One row per accepted e-prescription."),
-    "prescription_items": ("silver", "silver", "One row per accepted drug line."),
-    "referrals": ("silver", "silver", "One row per accepted referral letter."),
-    "appointments": ("silver", "silver", "One row per accepted re-examination appointment."),
-    "imaging_studies": ("silver", "silver", "One row per accepted imaging study."),
-    "reconciliation": ("audit", "silver", "Per facility and dataset: delivered = kept + rejected."),
+    "bronze_files": ("bronze", "One row per delivered file: format, size, parse status."),
+    "bronze_records": ("bronze", "Every delivered record as delivered, with provenance."),
+    "quarantine": ("bronze", "Rejected records and files, with the rules broken."),
+    "encounters": ("silver", "One row per accepted encounter (episode)."),
+    "diagnoses": ("silver", "One row per ICD-10 code of an accepted encounter."),
+    "prescriptions": ("silver", "One row per accepted e-prescription."),
+    "prescription_items": ("silver", "One row per accepted drug line."),
+    "referrals": ("silver", "One row per accepted referral letter."),
+    "appointments": ("silver", "One row per accepted re-examination appointment."),
+    "imaging_studies": ("silver", "One row per accepted imaging study."),
+    "reconciliation": ("silver", "Per facility and dataset: delivered = kept + rejected."),
 }
 # The silver table that holds each staged dataset's accepted records.
 DATASET_TABLE = {
@@ -44,13 +45,16 @@ SPECS = [
     dg.AssetSpec(
         name,
         group_name=group,
-        description=f"{description} Daily partition by service date; Delta table {zone}/{name}.",
+        description=(
+            f"{description} Daily partition by service date; "
+            f"Delta table {TABLE_ZONES[name]}/{name}."
+        ),
         kinds={"deltalake", "polars"},
         deps=_REFERENCE_DEPS if name == "bronze_files" else [],
         partitions_def=service_day,
-        tags={"zone": zone},
+        tags={"zone": TABLE_ZONES[name]},
     )
-    for name, (zone, group, description) in TABLES.items()
+    for name, (group, description) in TABLES.items()
 ]
 CHECK_SPECS = [
     *(
@@ -82,11 +86,7 @@ def ingest_service_day(
         key=pseudonymizer.key_bytes(),
         run_id=context.run.run_id,
     )
-    versions = {}
-    for name, (zone, _, _) in TABLES.items():
-        versions[name] = write_partition(
-            lake.table(zone, name), day.tables[name], service_date, run_id=context.run.run_id
-        )
+    versions = write_day(lake.lake, day, context.run.run_id)
     context.log.info(f"{service_date}: wrote {sum(t.num_rows for t in day.tables.values())} rows")
 
     checks = {
@@ -114,7 +114,7 @@ def ingest_service_day(
             metadata={
                 "dagster/row_count": table.num_rows,
                 "delta_version": versions[name],
-                "path": lake.table(TABLES[name][0], name),
+                "path": lake.table(TABLE_ZONES[name], name),
                 **_extra_metadata(name, day),
             },
             check_results=checks.get(name, []),

@@ -28,6 +28,10 @@ def days_between(first: date, last: date) -> Iterator[date]:
         day += timedelta(days=1)
 
 
+# Dagster's console logger prints every engine event; a terminal user wants one line a day.
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
 @dataclass
 class DayRun:
     service_date: date
@@ -56,6 +60,7 @@ def run_days(home: Path, first: date, last: date, *, create_key: bool = False) -
             resources=resources,
             selection=dg.AssetSelection.assets(*unpartitioned),
             raise_on_error=False,
+            run_config=QUIET,
         )
         if not result.success:
             raise RuntimeError(f"reference data failed in run {result.run_id}; see the Dagster UI")
@@ -68,6 +73,7 @@ def run_days(home: Path, first: date, last: date, *, create_key: bool = False) -
             partition_key=day.isoformat(),
             selection=dg.AssetSelection.assets(*partitioned),
             raise_on_error=False,
+            run_config=QUIET,
             tags={"hhl/source": "hhl run"},
         )
         runs.append(DayRun(day, result.run_id, result.success))

@@ -15,7 +15,10 @@ from hanoi_health_lake.parsers.landing_paths import (
     discover,
     parse_landing_path,
 )
-from hanoi_health_lake.records import ParsedFile
+from hanoi_health_lake.records import DATASETS, ParsedFile
+
+
+_NOT_NAME = "".join(chr(c) for c in range(33, 127) if not chr(c).isalnum() and chr(c) != "_")
 
 
 @dataclass
@@ -26,7 +29,11 @@ class DeliveredFile:
 
     @property
     def dataset(self) -> str | None:
-        return self.name.dataset if self.name else None
+        if self.name:
+            return self.name.dataset
+        # An unsafe name is never opened, but its prefix still says what it claimed to be.
+        prefix = self.parsed.path.rsplit("/", 1)[-1].split("__", 1)[0].strip(_NOT_NAME)
+        return prefix if prefix in DATASETS else None
 
 
 def _folder_facility(relpath: str) -> str:
