@@ -15,6 +15,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from hanoi_health_lake.config import registry_path
 from hanoi_health_lake.instance import open_instance
 from hanoi_health_lake.secrets import ensure_pseudonym_key
 
@@ -41,6 +42,12 @@ class DayRun:
 
 def run_days(home: Path, first: date, last: date, *, create_key: bool = False) -> list[DayRun]:
     """Materialise reference data once, then each day's partition of the partitioned assets."""
+    service_days = list(days_between(first, last))
+    if not registry_path(home).exists():
+        raise FileNotFoundError(
+            f"no facility registry at {registry_path(home)}: run `hhl simulate` first, or place "
+            "the Department's registry there"
+        )
     os.environ["HHL_HOME"] = str(home)
     ensure_pseudonym_key(create=create_key)
     from hanoi_health_lake.definitions import defs  # after the environment is set
@@ -64,7 +71,7 @@ def run_days(home: Path, first: date, last: date, *, create_key: bool = False) -
         )
         if not result.success:
             raise RuntimeError(f"reference data failed in run {result.run_id}; see the Dagster UI")
-    for day in days_between(first, last):
+    for day in service_days:
         print(f"[hhl run] {day}: ingesting", file=sys.stderr, flush=True)
         result = dg.materialize(
             all_assets,

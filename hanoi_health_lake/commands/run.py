@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
 
 
@@ -27,7 +28,11 @@ def _run(args: argparse.Namespace) -> int:
     from hanoi_health_lake.automation.inprocess import run_days
     from hanoi_health_lake.config import hhl_home
 
-    runs = run_days(hhl_home(args.home), args.first, args.last)
+    try:
+        runs = run_days(hhl_home(args.home), args.first, args.last)
+    except (ValueError, FileNotFoundError, RuntimeError) as exc:
+        print(f"hhl run: error: {exc}", file=sys.stderr)
+        return 2
     failed = [r for r in runs if not r.success]
     for r in failed:
         print(f"day {r.service_date} failed: see run {r.run_id} in the Dagster UI")

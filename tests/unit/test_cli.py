@@ -1,0 +1,39 @@
+"""The one CLI: every command is found and explains itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from hanoi_health_lake.cli import build_parser, main
+
+COMMANDS = ("simulate", "run", "demo", "bench", "detect", "docs")
+
+
+def test_every_command_is_registered_with_help():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name in COMMANDS:
+        assert name in sub.choices, name
+        assert len(sub.choices[name].description or "") > 40, name
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_help_exits_cleanly(name: str, capsys: pytest.CaptureFixture[str]):
+    with pytest.raises(SystemExit) as exc:
+        main([name, "--help"])
+    assert exc.value.code == 0
+    assert "usage: hhl " + name in capsys.readouterr().out
+
+
+def test_run_rejects_a_reversed_range(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HHL_PSEUDONYM_KEY", "k" * 32)
+    code = main(["run", "--from", "2026-03-02", "--to", "2026-03-01", "--home", str(tmp_path)])
+    assert code == 2
+    assert "--to 2026-03-01 is before --from 2026-03-02" in capsys.readouterr().err
+
+
+def test_run_without_a_registry_says_where_it_looked(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HHL_PSEUDONYM_KEY", "k" * 32)
+    code = main(["run", "--from", "2026-03-01", "--to", "2026-03-01", "--home", str(tmp_path)])
+    assert code == 2
+    assert str(tmp_path / "registry" / "facilities.csv") in capsys.readouterr().err
