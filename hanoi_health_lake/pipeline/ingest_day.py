@@ -42,25 +42,6 @@ class DayIngest:
     suites: dict[str, str] = field(default_factory=dict)
 
 
-def _reasons(rejected: pl.DataFrame) -> pl.Series:
-    """`<file> <locator>: rule, rule (parser message)` for each rejected row."""
-    parse_messages = pl.col("parse_errors").list.eval(
-        pl.element().struct.field("rule_id") + pl.lit(": ") + pl.element().struct.field("message")
-    )
-    return rejected.select(
-        pl.concat_str(
-            pl.col("source_file"),
-            pl.lit(" "),
-            pl.col("locator"),
-            pl.lit(": broke "),
-            pl.col("failed_rules").list.join(", "),
-            pl.when(parse_messages.list.len() > 0)
-            .then(pl.lit(" (") + parse_messages.list.join("; ") + pl.lit(")"))
-            .otherwise(pl.lit("")),
-        ).alias("reason")
-    ).to_series()
-
-
 def ingest_day(
     landing_root: Path,
     service_date: date,
@@ -93,15 +74,13 @@ def ingest_day(
         day.gx_success[dataset] = outcome.success
         day.suites[dataset] = outcome.suite_name
         accepted = outcome.accepted(current)
-        rejected = current.with_columns(failed_rules=outcome.errors).filter(outcome.rejected_mask)
+        rejected = outcome.rejected(current)
         if dataset == "encounters":
             # Quarantined encounters still name their patient; a drug line of a rejected
             # encounter is judged on its own and keeps its patient.
             lookup = encounter_lookup(current, pseudonymizer)
         if rejected.height:
-            quarantined.append(
-                quarantine.record_rows(dataset, rejected, _reasons(rejected), run_id)
-            )
+            quarantined.append(quarantine.record_rows(dataset, rejected, run_id))
         borrowed = lookup if dataset in BORROWS_PATIENT else None
         for table, rows in conform(
             dataset, accepted, pseudonymizer, borrowed, run_id=run_id

@@ -17,7 +17,6 @@ from hanoi_health_lake.parsers.landing_paths import (
 )
 from hanoi_health_lake.records import DATASETS, ParsedFile
 
-
 _NOT_NAME = "".join(chr(c) for c in range(33, 127) if not chr(c).isalnum() and chr(c) != "_")
 
 

@@ -59,8 +59,9 @@ def file_rows(service_date: date, files: list[DeliveredFile], run_id: str) -> pa
     )
 
 
-def record_rows(dataset: str, rejected: pl.DataFrame, reasons: pl.Series, run_id: str) -> pa.Table:
-    """`rejected` is a staged frame with a `failed_rules` list column; `reasons` aligns with it."""
+def record_rows(dataset: str, rejected: pl.DataFrame, run_id: str) -> pa.Table:
+    """`rejected` comes from `ValidationOutcome.rejected`: staged rows with rule_ids,
+    categories, severity and reason."""
     frame = rejected.select(
         "service_date",
         pl.col("facility_folder").alias("facility_code"),
@@ -70,13 +71,10 @@ def record_rows(dataset: str, rejected: pl.DataFrame, reasons: pl.Series, run_id
         "record_no",
         "locator",
         "record_id",
-        pl.col("failed_rules").alias("rule_ids"),
-        pl.col("failed_rules")
-        .list.eval(pl.element().str.split(".").list.first())
-        .list.unique(maintain_order=True)
-        .alias("categories"),
-        pl.lit("error").alias("severity"),
-        reasons.alias("reason"),
+        "rule_ids",
+        "categories",
+        "severity",
+        "reason",
         "payload",
         pl.lit(run_id).alias("run_id"),
     )

@@ -1,0 +1,234 @@
+"""Validate a staged dataset (or a built silver table) against its contract, once per partition.
+
+Great Expectations runs the contract's suite on the frame and decides each rule's counts and the
+suite's success; the failing rows come from the same compiled conditions evaluated in Polars
+(checks.py), and the two are cross-checked. A row fails a rule when a check of the rule fails on
+it or when its parser reported that rule id. `error` rules quarantine the row, `warn` rules are
+recorded and the row is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+import pyarrow as pa
+
+from hanoi_health_lake.contracts.checks import (
+    PARSE_IDS,
+    CompiledCheck,
+    add_helpers,
+    compile_checks,
+)
+from hanoi_health_lake.contracts.context import ValidationContext
+from hanoi_health_lake.contracts.gx_suite import SuiteOutcome, run_suite
+from hanoi_health_lake.contracts.model import CATEGORIES, Contract, contract_for
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule_id: str
+    category: str
+    severity: str
+    evaluated: int  # rows the rule judged (its inputs present, or the parser reported it)
+    failed: int
+    pass_rate: float | None  # None when no row was evaluated
+    gx_success: bool  # every GX expectation of the rule passed
+    gx_unexpected: int  # GX unexpected values summed over the rule's expectations
+
+
+@dataclass(frozen=True)
+class ValidationOutcome:
+    """Per-row verdicts aligned with the validated frame (pass that same frame to `accepted` and
+    `rejected`), per-rule counts, and the GX suite's verdict."""
+
+    dataset: str  # the staged dataset, or `silver.<table>`
+    suite_name: str
+    success: bool  # the GX suite's verdict
+    rows: int
+    errors: pl.Series  # List(Utf8) per row: rule ids that quarantine it (sorted, may be empty)
+    warnings: pl.Series  # List(Utf8) per row: warn rule ids it broke
+    rules: dict[str, RuleResult]
+    categories: dict[str, str]  # rule id → Kahn category: every contract rule and other id seen
+    descriptions: dict[str, str]  # rule id → English description (the id itself when unknown)
+
+    @property
+    def rejected_mask(self) -> pl.Series:
+        return (self.errors.list.len() > 0).alias("is_rejected")
+
+    def accepted(self, frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.filter(~self.rejected_mask)
+
+    def rejected(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The rejected rows of the validated staged frame, with what the quarantine table needs:
+        `rule_ids`, `categories`, `severity` and a `reason` naming the file, the record, the
+        broken rules and the parser's own messages."""
+
+        def mapped(mapping: dict[str, str]) -> pl.Expr:
+            return pl.col("rule_ids").list.eval(
+                pl.element().replace_strict(mapping, return_dtype=pl.Utf8)
+            )
+
+        messages = pl.col("parse_errors").list.eval(pl.element().struct.field("message"))
+        return (
+            frame.with_columns(rule_ids=self.errors)
+            .filter(self.rejected_mask)
+            .with_columns(
+                categories=mapped(self.categories).list.unique(maintain_order=True),
+                severity=pl.lit("error"),
+                reason=pl.concat_str(
+                    pl.col("source_file"),
+                    pl.lit(" "),
+                    pl.col("locator"),
+                    pl.lit(": "),
+                    mapped(self.descriptions).list.join("; "),
+                    pl.when(messages.list.len() > 0).then(
+                        pl.lit(" (") + messages.list.join("; ") + pl.lit(")")
+                    ),
+                    ignore_nulls=True,
+                ),
+            )
+        )
+
+    def summary(self) -> dict[str, object]:
+        """Small, JSON-ready: for asset metadata and logs."""
+        return {
+            "suite": self.suite_name,
+            "success": self.success,
+            "rows": self.rows,
+            "rejected": int(self.rejected_mask.sum()),
+            "rules": {
+                r.rule_id: {"failed": r.failed, "evaluated": r.evaluated, "pass_rate": r.pass_rate}
+                for r in self.rules.values()
+            },
+        }
+
+
+def category_of(rule_id: str, contract: Contract | None = None) -> str:
+    """A rule's Kahn category; ids outside the contract (file and record faults) are conformance."""
+    if contract is not None and any(rule.id == rule_id for rule in contract.rules):
+        return contract.rule(rule_id).category
+    prefix = rule_id.split(".", 1)[0]
+    return prefix if prefix in CATEGORIES else "conformance"
+
+
+def validate(dataset: str, frame: pl.DataFrame, ctx: ValidationContext) -> ValidationOutcome:
+    """Validate a staged frame (`staged_frame`) of one dataset and partition."""
+    return _validate(contract_for(dataset), frame, ctx)
+
+
+def validate_silver(table: str, frame: pl.DataFrame | pa.Table) -> ValidationOutcome:
+    """Batch-level check of a built silver table (diagnoses, prescriptions)."""
+    if isinstance(frame, pa.Table):
+        frame = pl.from_arrow(frame)
+    return _validate(contract_for(f"silver.{table}"), frame, None)
+
+
+def _validate(
+    contract: Contract, frame: pl.DataFrame, ctx: ValidationContext | None
+) -> ValidationOutcome:
+    checks = compile_checks(contract)
+    work = add_helpers(frame, contract, ctx)
+    gx_columns = sorted({c for check in checks for c in check.columns})
+    suite = run_suite(contract, work.select(gx_columns).to_pandas())
+    _cross_check(contract, work, suite)
+
+    reported = set(work[PARSE_IDS].explode().drop_nulls().unique().to_list())
+    flags = work.select(*_rule_flags(contract, checks, reported), pl.col(PARSE_IDS)).with_row_index(
+        "_row"
+    )
+    counts = flags.select(pl.exclude("_row", PARSE_IDS).sum()).row(0, named=True)
+    rules = {}
+    for rule in contract.rules:
+        failed, evaluated = counts[rule.id], counts[f"{rule.id}|evaluated"]
+        mine = [o for o in suite.expectations if o.check.rule_id == rule.id]
+        rules[rule.id] = RuleResult(
+            rule_id=rule.id,
+            category=rule.category,
+            severity=rule.severity,
+            evaluated=evaluated,
+            failed=failed,
+            pass_rate=(evaluated - failed) / evaluated if evaluated else None,
+            gx_success=all(o.success for o in mine),
+            gx_unexpected=sum(o.unexpected_count for o in mine),
+        )
+    unlisted = reported - {rule.id for rule in contract.rules}
+    lists = _row_lists(contract, flags, unlisted)
+    return ValidationOutcome(
+        dataset=contract.applies_to,
+        suite_name=contract.suite_name,
+        success=suite.success,
+        rows=frame.height,
+        errors=lists["errors"],
+        warnings=lists["warnings"],
+        rules=rules,
+        categories={
+            rule_id: category_of(rule_id, contract)
+            for rule_id in [rule.id for rule in contract.rules] + sorted(unlisted)
+        },
+        descriptions={rule.id: rule.description_en for rule in contract.rules}
+        | {rule_id: rule_id for rule_id in unlisted},
+    )
+
+
+def _cross_check(contract: Contract, work: pl.DataFrame, suite: SuiteOutcome) -> None:
+    """GX and Polars must count the same failures for every expectation."""
+    ours = work.select(
+        o.check.failed().sum().alias(str(i)) for i, o in enumerate(suite.expectations)
+    ).row(0)
+    for outcome, failed in zip(suite.expectations, ours, strict=True):
+        if failed != outcome.unexpected_count:
+            check = outcome.check
+            raise RuntimeError(
+                f"{contract.suite_name}: {check.rule_id} ({check.expectation} on "
+                f"{check.columns}) fails {failed} rows in Polars but "
+                f"{outcome.unexpected_count} in Great Expectations"
+            )
+
+
+def _rule_flags(
+    contract: Contract, checks: tuple[CompiledCheck, ...], reported: set[str]
+) -> list[pl.Expr]:
+    """Per rule: `<id>` (the row fails it) and `<id>|evaluated` (the rule judged the row)."""
+    exprs = []
+    for rule in contract.rules:
+        mine = [check for check in checks if check.rule_id == rule.id]
+        failed = [check.failed() for check in mine]
+        evaluated = [check.evaluated() for check in mine]
+        if rule.id in reported:
+            parsed = pl.col(PARSE_IDS).list.contains(rule.id)
+            failed.append(parsed)
+            evaluated.append(parsed)
+        exprs.append(pl.any_horizontal(failed).alias(rule.id))
+        exprs.append(pl.any_horizontal(evaluated).alias(f"{rule.id}|evaluated"))
+    return exprs
+
+
+def _row_lists(contract: Contract, flags: pl.DataFrame, unlisted: set[str]) -> pl.DataFrame:
+    """`errors` and `warnings` rule-id lists per row, built only for the rows that fail."""
+    empty = pl.lit([], dtype=pl.List(pl.Utf8))
+
+    def named(severity: str) -> pl.Expr:
+        ids = [
+            pl.when(pl.col(r.id)).then(pl.lit(r.id))
+            for r in contract.rules
+            if r.severity == severity
+        ]
+        return pl.concat_list(ids).list.drop_nulls() if ids else empty
+
+    failing = pl.any_horizontal(pl.col([rule.id for rule in contract.rules]))
+    # Parser-reported ids outside the contract are errors: the value they concern is lost.
+    extra = empty
+    if unlisted:
+        extra = pl.col(PARSE_IDS).list.eval(pl.element().filter(pl.element().is_in(list(unlisted))))
+        failing = failing | (extra.list.len() > 0)
+    lists = flags.filter(failing).select(
+        "_row",
+        errors=pl.concat_list(named("error"), extra).list.unique().list.sort(),
+        warnings=named("warn").list.sort(),
+    )
+    return (
+        flags.select("_row")
+        .join(lists, on="_row", how="left", maintain_order="left")
+        .select(pl.col("errors", "warnings").fill_null(empty))
+    )
