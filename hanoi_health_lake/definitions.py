@@ -3,10 +3,11 @@
 import dagster as dg
 
 from hanoi_health_lake.assets.ingest import INGEST_ASSETS
+from hanoi_health_lake.assets.marts import MART_ASSETS
 from hanoi_health_lake.assets.reference import REFERENCE_ASSETS
 from hanoi_health_lake.resources import default_resources
 
 defs = dg.Definitions(
-    assets=[*REFERENCE_ASSETS, *INGEST_ASSETS],
+    assets=[*REFERENCE_ASSETS, *INGEST_ASSETS, *MART_ASSETS],
     resources=default_resources(),
 )

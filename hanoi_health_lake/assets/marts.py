@@ -8,10 +8,11 @@ models are rebuilt whole. Dependencies come from the tables each query reads.
 import hashlib
 import warnings
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 
-from hanoi_health_lake.config import PROJECT_ROOT, lake_dir
+from hanoi_health_lake.config import PROJECT_ROOT
 from hanoi_health_lake.partitions import service_day
 from hanoi_health_lake.resources import LakeResource
 from hanoi_health_lake.sqlmodels import SqlModel, Warehouse, load_models
@@ -22,6 +23,9 @@ from hanoi_health_lake.sqlmodels.sources import is_partitioned
 SQL_DIR = PROJECT_ROOT / "dbt_like_sql"
 # Several days per backfill run: each run re-opens the warehouse and re-reads the look-backs.
 BACKFILL_DAYS_PER_RUN = 31
+# Every model writes the one DuckDB file, which takes one writer at a time: a pool limit of 1
+# keeps runs queued in Dagster rather than waiting on the file lock.
+WAREHOUSE_POOL = "duckdb_warehouse"
 
 
 def _input_is_partitioned(name: str, models: dict[str, SqlModel]) -> bool:
@@ -41,7 +45,7 @@ def _deps(model: SqlModel, models: dict[str, SqlModel]) -> list[dg.AssetDep]:
     return deps
 
 
-def _code_version(model: SqlModel, seeds: dict) -> str:
+def _code_version(model: SqlModel, seeds: dict[str, Path]) -> str:
     digest = hashlib.sha256(model.sql.encode("utf-8"))
     for name in sorted(model.seeds):
         digest.update(seeds[name].read_bytes())
@@ -61,18 +65,20 @@ def _column_schema(model: SqlModel, types: dict[str, str] | None = None) -> dg.T
     )
 
 
-def _relative(path) -> str:
+def _relative(path: Path) -> str:
     return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
 
 
 def _window(context: dg.AssetExecutionContext) -> tuple[date | None, date | None]:
-    if not context.has_partition_key_range:
+    if not (context.has_partition_key or context.has_partition_key_range):
         return None, None
     keys = context.partition_key_range
     return date.fromisoformat(keys.start), date.fromisoformat(keys.end)
 
 
-def _model_asset(model: SqlModel, models: dict[str, SqlModel], seeds: dict) -> dg.AssetsDefinition:
+def _model_asset(
+    model: SqlModel, models: dict[str, SqlModel], seeds: dict[str, Path]
+) -> dg.AssetsDefinition:
     incremental = model.is_incremental
 
     @dg.asset(
@@ -84,6 +90,7 @@ def _model_asset(model: SqlModel, models: dict[str, SqlModel], seeds: dict) -> d
         partitions_def=service_day if incremental else None,
         backfill_policy=dg.BackfillPolicy.multi_run(BACKFILL_DAYS_PER_RUN) if incremental else None,
         code_version=_code_version(model, seeds),
+        pool=WAREHOUSE_POOL,
         metadata={
             "dagster/column_schema": _column_schema(model),
             "sql_file": _relative(model.path),
@@ -93,8 +100,9 @@ def _model_asset(model: SqlModel, models: dict[str, SqlModel], seeds: dict) -> d
     def _asset(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
         start, end = _window(context)
         warehouse = Warehouse(lake.warehouse)
-        result = build(warehouse, lake_dir(lake.root), [model], seeds, start, end)[model.name]
-        total, types = warehouse.table_stats(model.name)
+        with warehouse.session():
+            result = build(warehouse, lake.lake, [model], seeds, start, end)[model.name]
+            total, types = warehouse.table_stats(model.name)
         for problem in ("columns_missing", "columns_undocumented"):
             if result[problem]:
                 context.log.warning(f"{model.path}: {problem}: {', '.join(result[problem])}")
@@ -114,7 +122,7 @@ def _model_asset(model: SqlModel, models: dict[str, SqlModel], seeds: dict) -> d
     return _asset
 
 
-def mart_assets(sql_dir=SQL_DIR) -> list[dg.AssetsDefinition]:
+def mart_assets(sql_dir: Path = SQL_DIR) -> list[dg.AssetsDefinition]:
     """One asset per SQL model under `sql_dir`."""
     models = load_models(sql_dir)
     seeds = find_seeds(sql_dir)

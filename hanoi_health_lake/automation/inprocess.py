@@ -38,6 +38,22 @@ class DayRun:
     service_date: date
     run_id: str
     success: bool
+    scope: str = "day"  # "day", or "whole tables" for the unpartitioned marts after the days
+
+
+def _reads_partitions(graph) -> dict[dg.AssetKey, bool]:
+    """Whether each asset has a partitioned asset upstream of it."""
+    memo: dict[dg.AssetKey, bool] = {}
+
+    def visit(key: dg.AssetKey) -> bool:
+        if key not in memo:
+            parents = [p for p in graph.get(key).parent_keys if graph.has(p)]
+            memo[key] = any(graph.get(p).is_partitioned or visit(p) for p in parents)
+        return memo[key]
+
+    for key in graph.get_all_asset_keys():
+        visit(key)
+    return memo
 
 
 def run_days(home: Path, first: date, last: date, *, create_key: bool = False) -> list[DayRun]:
@@ -56,16 +72,22 @@ def run_days(home: Path, first: date, last: date, *, create_key: bool = False) -
     graph = defs.resolve_asset_graph()
     all_assets = list(defs.assets or [])
     resources = defs.resources or {}
-    unpartitioned = [k for k in graph.get_all_asset_keys() if not graph.get(k).is_partitioned]
-    partitioned = [k for k in graph.get_all_asset_keys() if graph.get(k).is_partitioned]
+    keys = graph.get_all_asset_keys()
+    partitioned = [k for k in keys if graph.get(k).is_partitioned]
+    # Whole tables that read no daily partition (reference data, settings) come before the days;
+    # whole-table marts and reports that read what the days produce come after them.
+    reads_days = _reads_partitions(graph)
+    whole = [k for k in keys if not graph.get(k).is_partitioned]
+    reference = [k for k in whole if not reads_days[k]]
+    after_days = [k for k in whole if reads_days[k]]
 
     runs: list[DayRun] = []
-    if unpartitioned:
+    if reference:
         result = dg.materialize(
             all_assets,
             instance=instance,
             resources=resources,
-            selection=dg.AssetSelection.assets(*unpartitioned),
+            selection=dg.AssetSelection.assets(*reference),
             raise_on_error=False,
             run_config=QUIET,
         )
@@ -86,4 +108,18 @@ def run_days(home: Path, first: date, last: date, *, create_key: bool = False) -
         runs.append(DayRun(day, result.run_id, result.success))
         status = "ok" if result.success else "FAILED"
         print(f"[hhl run] {day}: {status} (run {result.run_id})", file=sys.stderr, flush=True)
+    if after_days:
+        print("[hhl run] whole-table marts", file=sys.stderr, flush=True)
+        result = dg.materialize(
+            all_assets,
+            instance=instance,
+            resources=resources,
+            selection=dg.AssetSelection.assets(*after_days),
+            raise_on_error=False,
+            run_config=QUIET,
+            tags={"hhl/source": "hhl run"},
+        )
+        runs.append(DayRun(service_days[-1], result.run_id, result.success, "whole tables"))
+        status = "ok" if result.success else "FAILED"
+        print(f"[hhl run] whole-table marts: {status}", file=sys.stderr, flush=True)
     return runs

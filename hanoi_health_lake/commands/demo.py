@@ -39,8 +39,8 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"2/2 ingesting {DEMO_START} … {last} (Dagster instance: {home / 'dagster'})")
     runs = run_days(home, DEMO_START, last, create_key=True)
     print()
-    print(ingest_summary(home, [r.service_date for r in runs]))
+    print(ingest_summary(home, [r.service_date for r in runs if r.scope == "day"]))
     failed = [r for r in runs if not r.success]
     for r in failed:
-        print(f"day {r.service_date} FAILED: run {r.run_id}")
+        print(f"{r.scope} {r.service_date} FAILED: run {r.run_id}")
     return 1 if failed else 0

@@ -1,0 +1,58 @@
+-- description: One row per re-examination appointment (giấy hẹn khám lại) from silver, typed.
+-- materialized: incremental
+-- unique_key: service_date
+-- columns:
+--   facility_code: Facility code (MA_CSKCB), 5 characters starting with 01.
+--   service_date: Day the care happened (Asia/Ho_Chi_Minh); the partition.
+--   patient_key: Pseudonymous patient key (HMAC-SHA256 of the typed identifier).
+--   patient_key_type: What the key was made from: cccd, bhyt, local or episode.
+--   sex: male, female, other or unknown.
+--   birth_year: Year of birth.
+--   age_years: Age in whole years at the visit.
+--   ward_code: Ward or commune of residence (5-digit code, 2025 list).
+--   appointment_id: Appointment letter number (SO_GIAYHEN_KL).
+--   encounter_id: Episode the appointment was issued from (MA_LK).
+--   appointment_at: Appointment time (NGAY_HEN_KL); with time zone.
+--   appointment_date: Appointment day.
+--   issued_date: Day the letter was issued (NGAY_CT).
+--   primary_icd10: Main diagnosis, ICD-10 with dot (MA_BENH_CHINH).
+--   doctor_id: Issuing doctor (MA_BAC_SI).
+--   export_ts: Facility's export time, local; the latest export wins.
+--   source_file: Delivered file under landing/ the record came from.
+--   record_no: Position of the record in its file (1-based).
+--   source_format: Delivery format: fhir_json, fhir_ndjson, csv, dicom or dicom_json.
+
+with appointments as (
+
+    select * from lake.appointments
+    where service_date between getvariable('start_date') and getvariable('end_date')
+
+),
+
+final as (
+
+    select
+        cast(facility_code as varchar) as facility_code,
+        cast(service_date as date) as service_date,
+        cast(patient_key as varchar) as patient_key,
+        cast(patient_key_type as varchar) as patient_key_type,
+        cast(sex as varchar) as sex,
+        cast(birth_year as integer) as birth_year,
+        cast(age_years as integer) as age_years,
+        cast(ward_code as varchar) as ward_code,
+        cast(appointment_id as varchar) as appointment_id,
+        cast(encounter_id as varchar) as encounter_id,
+        appointment_at,
+        cast(appointment_date as date) as appointment_date,
+        cast(issued_date as date) as issued_date,
+        cast(primary_icd10 as varchar) as primary_icd10,
+        cast(doctor_id as varchar) as doctor_id,
+        export_ts,
+        cast(source_file as varchar) as source_file,
+        cast(record_no as integer) as record_no,
+        cast(source_format as varchar) as source_format
+    from appointments
+
+)
+
+select * from final

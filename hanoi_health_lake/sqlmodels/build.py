@@ -1,0 +1,80 @@
+"""Build SQL models as a run does: seeds loaded, lake inputs refreshed for the window plus each
+model's declared look-back, then the models run in dependency order.
+
+A one-day refresh therefore copies a bounded number of days from the lake, whatever the history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from pathlib import Path
+
+from hanoi_health_lake.sqlmodels.model import SqlModel
+from hanoi_health_lake.sqlmodels.sources import is_partitioned, open_sources
+from hanoi_health_lake.sqlmodels.warehouse import Warehouse
+
+WHOLE = None  # the days of a source to copy: all of them
+
+
+def window_days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def source_days(
+    models: Sequence[SqlModel], start: date | None, end: date | None
+) -> dict[str, list[date] | None]:
+    """Lake source → the days the models read of it (`None`: the whole table)."""
+    needed: dict[str, set[date] | None] = {}
+    for model in models:
+        for source in model.sources:
+            if needed.get(source, set()) is WHOLE:
+                continue
+            windowed = model.is_incremental and (start or end) and is_partitioned(source)
+            if not windowed:
+                needed[source] = WHOLE
+                continue
+            first, last = start or end, end or start
+            days = window_days(first - timedelta(days=model.lookback(source)), last)
+            needed[source] = needed.get(source, set()) | set(days)
+    return {s: (None if d is WHOLE else sorted(d)) for s, d in sorted(needed.items())}
+
+
+def refresh_inputs(
+    warehouse: Warehouse,
+    lake_root: Path,
+    models: Sequence[SqlModel],
+    start: date | None = None,
+    end: date | None = None,
+) -> dict[str, int]:
+    """Copy the lake days the models need into the warehouse; rows copied per source."""
+    by_days: dict[tuple[date, ...] | None, set[str]] = {}
+    for source, days in source_days(models, start, end).items():
+        by_days.setdefault(None if days is WHOLE else tuple(days), set()).add(source)
+    copied: dict[str, int] = {}
+    # One warehouse session per distinct set of days: opening the file dominates small copies.
+    for days, sources in by_days.items():
+        dates = None if days is None else list(days)
+        datasets = open_sources(lake_root, sources, dates)
+        if datasets:
+            copied |= warehouse.refresh_sources(datasets, dates=dates)
+    return copied
+
+
+def build(
+    warehouse: Warehouse,
+    lake_root: Path,
+    models: Sequence[SqlModel],
+    seeds: dict[str, Path],
+    start: date | None = None,
+    end: date | None = None,
+) -> dict[str, dict]:
+    """Load the seeds the models read, refresh their inputs, run them; results by model."""
+    wanted = set().union(*(m.seeds for m in models)) if models else set()
+    missing = wanted - seeds.keys()
+    if missing:
+        raise FileNotFoundError(f"seeds not found: {', '.join(sorted(missing))}")
+    with warehouse.session():
+        warehouse.load_seeds({name: seeds[name] for name in sorted(wanted)})
+        refresh_inputs(warehouse, lake_root, models, start, end)
+        return warehouse.run_all(models, start, end)

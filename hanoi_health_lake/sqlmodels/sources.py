@@ -1,0 +1,90 @@
+"""The lake tables SQL models may read (`lake.<table>`), and where their Delta tables live.
+
+Mostly the pseudonymous zones: reference, silver and audit (docs/lake-tables.md). Two restricted
+tables come in for the coverage and data-quality marts, without what identifies a person:
+`bronze_files` (one row per delivered file: arrival facts only) and `quarantine` minus its
+`payload` column (the rejected record as delivered, with names and citizen ids). Records from
+`bronze_records` never reach the warehouse analysts open.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+from deltalake import DeltaTable
+
+PARTITION_COLUMN = "service_date"
+REFERENCE_ZONE = "reference"  # whole tables; every other zone is partitioned by service_date
+
+SOURCE_TABLES: dict[str, str] = {
+    "facilities": REFERENCE_ZONE,
+    "wards": REFERENCE_ZONE,
+    "icd10": REFERENCE_ZONE,
+    "drugs": REFERENCE_ZONE,
+    "disease_groups": REFERENCE_ZONE,
+    "encounters": "silver",
+    "diagnoses": "silver",
+    "prescriptions": "silver",
+    "prescription_items": "silver",
+    "referrals": "silver",
+    "appointments": "silver",
+    "imaging_studies": "silver",
+    "reconciliation": "audit",
+    "bronze_files": "bronze",
+    "quarantine": "quarantine",
+}
+
+# Columns that never leave the lake, per source: they hold what identifies a person.
+SOURCE_EXCLUDED_COLUMNS: dict[str, frozenset[str]] = {
+    # payload is the record as delivered; reason may quote delivered values. Neither belongs in
+    # the analysts' warehouse: the locator and rule ids say enough.
+    "quarantine": frozenset({"payload", "reason"}),
+}
+
+
+def is_partitioned(source: str) -> bool:
+    """Whether a lake source is split by service day (everything but reference data)."""
+    return SOURCE_TABLES[source] != REFERENCE_ZONE
+
+
+def source_paths(lake_root: Path) -> dict[str, Path]:
+    """Delta table path of every known source: `<lake_root>/<zone>/<table>`."""
+    return {name: Path(lake_root) / zone / name for name, zone in SOURCE_TABLES.items()}
+
+
+def without_excluded(name: str, dataset: ds.Dataset) -> ds.Dataset:
+    """The dataset minus the source's excluded columns, which are then never read from its files."""
+    excluded = SOURCE_EXCLUDED_COLUMNS.get(name, frozenset())
+    if not excluded & set(dataset.schema.names):
+        return dataset
+    kept = [f for f in dataset.schema if f.name not in excluded]
+    return dataset.replace_schema(pa.schema(kept))
+
+
+def open_sources(
+    lake_root: Path, names: set[str] | None = None, dates: list[date] | None = None
+) -> dict[str, ds.Dataset]:
+    """Arrow datasets over the sources that exist (all known ones, or just `names`).
+
+    With `dates`, partitioned sources list only those days' files: opening a Delta table as a
+    dataset costs time per file, so a day's refresh would otherwise grow with history.
+    """
+    wanted = SOURCE_TABLES.keys() if names is None else names
+    unknown = set(wanted) - SOURCE_TABLES.keys()
+    if unknown:
+        raise KeyError(f"not lake sources: {', '.join(sorted(unknown))}")
+    paths = source_paths(lake_root)
+    opened = {}
+    for name in sorted(wanted):
+        if not DeltaTable.is_deltatable(str(paths[name])):
+            continue
+        pruning = None
+        if dates is not None and is_partitioned(name):
+            pruning = [(PARTITION_COLUMN, "in", sorted(dates))]
+        opened[name] = DeltaTable(str(paths[name])).to_pyarrow_dataset(
+            file_pruning_predicate=pruning
+        )
+    return opened
