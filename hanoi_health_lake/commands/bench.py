@@ -40,7 +40,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ingest.add_argument("--days", type=int, default=1)
     ingest.set_defaults(func=_ingest)
 
-    for name in ("simulate", "ingest"):
+    marts = sub.add_parser(
+        "marts",
+        help="one day's incremental mart refresh on 30 vs 90 days of history, and a full rebuild",
+        description=(
+            "Replicate the lake's latest service day (or a synthetic day) into 30 and 90 days of "
+            "history, then time one day's incremental refresh of every model on each, and a full "
+            "rebuild. The ratio refresh(90)/refresh(30) shows whether a refresh grows with "
+            "history (goal: <= 1.3)."
+        ),
+    )
+    marts.add_argument("--repeats", type=int, default=5)
+    marts.set_defaults(func=_marts)
+
+    for name in ("simulate", "ingest", "marts"):
         sub.choices[name].add_argument("--output", type=Path, help="JSON file for the figures")
         sub.choices[name].add_argument("--home", help="HHL_HOME (default: $HHL_HOME or data/)")
 
@@ -70,3 +83,17 @@ def _ingest(args: argparse.Namespace) -> int:
     from hanoi_health_lake.pipeline.bench import bench_ingest
 
     return _write(bench_ingest(hhl_home(args.home), args.scale, args.days), "ingest", args)
+
+
+def _marts(args: argparse.Namespace) -> int:
+    import sys
+
+    from hanoi_health_lake.config import hhl_home
+    from hanoi_health_lake.sqlmodels.bench import bench_marts
+
+    figures = bench_marts(
+        hhl_home(args.home),
+        repeats=args.repeats,
+        progress=lambda message: print(message, file=sys.stderr, flush=True),
+    )
+    return _write(figures, "marts", args)
