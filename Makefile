@@ -6,9 +6,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HHL_HOME ?= $(CURDIR)/data
 
-.PHONY: setup demo test lint format clean
+.PHONY: setup demo test lint format clean browser
 
 setup: $(STAMP)
+
+# Browser tests drive Debian's chromium (tools that download their own browser cannot here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,7 +25,7 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/hhl demo
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q

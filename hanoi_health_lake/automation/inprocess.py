@@ -17,6 +17,7 @@ import dagster as dg
 
 from hanoi_health_lake.config import registry_path
 from hanoi_health_lake.instance import open_instance
+from hanoi_health_lake.partitions import service_day
 from hanoi_health_lake.secrets import ensure_pseudonym_key
 
 
@@ -73,7 +74,9 @@ def run_days(home: Path, first: date, last: date, *, create_key: bool = False) -
     all_assets = list(defs.assets or [])
     resources = defs.resources or {}
     keys = graph.get_all_asset_keys()
-    partitioned = [k for k in keys if graph.get(k).is_partitioned]
+    # Daily assets run per day; others partitioned differently (the weekly report) are left to
+    # the UI and the schedule.
+    partitioned = [k for k in keys if graph.get(k).partitions_def == service_day]
     # Whole tables that read no daily partition (reference data, settings) come before the days;
     # whole-table marts and reports that read what the days produce come after them.
     reads_days = _reads_partitions(graph)

@@ -98,7 +98,10 @@ def reconciliation_check(
             "delivered = accepted + quarantined + superseded, for every facility and dataset"
         ),
         metadata={
-            "unbalanced_rows": unbalanced.head(20).to_dicts(),
+            # dates as text: check metadata must be JSON
+            "unbalanced_rows": unbalanced.head(20)
+            .with_columns(pl.col(pl.Date).cast(pl.Utf8))
+            .to_dicts(),
             "silver_vs_accepted_mismatch": mismatched,
             "delivered_records": delivered,
             "bronze_counted_records": bronze_counted,

@@ -41,6 +41,14 @@ def _demo(args: argparse.Namespace) -> int:
     print()
     print(ingest_summary(home, [r.service_date for r in runs if r.scope == "day"]))
     failed = [r for r in runs if not r.success]
+    if not failed:
+        from hanoi_health_lake.reports import day_period, write_reports
+
+        files = write_reports(home, day_period(last))
+        print()
+        print("Reports for managers (open in a browser; Excel beside them):")
+        print(f"  coverage:  {files.coverage_html}")
+        print(f"  dashboard: {files.dashboard_html}")
     for r in failed:
         print(f"{r.scope} {r.service_date} FAILED: run {r.run_id}")
     return 1 if failed else 0

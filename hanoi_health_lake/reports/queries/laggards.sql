@@ -1,0 +1,112 @@
+-- Facility datasets behind in the report period: expected on a day and not delivered, delivered
+-- late, or silent for laggard_silent_days or more at the period's end (the rule of mart_laggards,
+-- applied on the period's last day rather than the warehouse's latest).
+with settings as (
+
+    select * from int_settings
+
+),
+
+coverage as (
+
+    select * from mart_coverage_daily
+    where service_date between $start and $end and is_expected
+
+),
+
+facilities as (
+
+    select * from lake.facilities
+
+),
+
+period as (
+
+    select
+        facility_code,
+        dataset,
+        count(*) as expected_days,
+        count(*) filter (where not is_delivered) as missed_days,
+        count(*) filter (where is_delivered and not is_on_time) as late_days,
+        max(first_lag_hours) filter (where is_delivered and not is_on_time) as worst_lag_hours,
+        arg_max(silent_days, service_date) as silent_days,
+        arg_max(last_delivery_date, service_date) as last_delivery_date,
+        max(service_date) as last_expected_date
+    from coverage
+    group by facility_code, dataset
+
+),
+
+behind as (
+
+    select
+        period.*,
+        period.last_expected_date = $end
+        and period.silent_days >= settings.laggard_silent_days as is_silent
+    from period
+    cross join settings
+    where
+        period.missed_days > 0
+        or period.late_days > 0
+        or (period.last_expected_date = $end and period.silent_days >= settings.laggard_silent_days)
+
+),
+
+last_files as (
+
+    select
+        deliveries.facility_code,
+        deliveries.dataset,
+        deliveries.first_format
+    from int_deliveries_daily as deliveries
+    inner join behind
+        on
+            behind.facility_code = deliveries.facility_code
+            and behind.dataset = deliveries.dataset
+            and behind.last_delivery_date = deliveries.service_date
+
+),
+
+final as (
+
+    select
+        behind.facility_code,
+        facilities.name as facility_name,
+        facilities.facility_type,
+        facilities.ownership,
+        facilities.ward_code,
+        facilities.ward_name,
+        behind.dataset,
+        behind.is_silent,
+        behind.silent_days,
+        behind.last_delivery_date,
+        coalesce(
+            last_files.first_format,
+            case
+                when behind.dataset = 'imaging_studies' then facilities.imaging_format
+                else facilities.export_format
+            end
+        ) as format,
+        behind.expected_days,
+        behind.missed_days,
+        behind.late_days,
+        behind.worst_lag_hours
+    from behind
+    left join facilities on facilities.facility_code = behind.facility_code
+    left join last_files
+        on last_files.facility_code = behind.facility_code and last_files.dataset = behind.dataset
+
+)
+
+-- A facility's datasets stay together, the facilities worst off first.
+select * from final
+order by
+    max(is_silent::integer) over (partition by facility_code) desc,
+    max(silent_days) over (partition by facility_code) desc,
+    sum(missed_days) over (partition by facility_code) desc,
+    sum(late_days) over (partition by facility_code) desc,
+    facility_code,
+    is_silent desc,
+    missed_days desc,
+    late_days desc,
+    dataset
