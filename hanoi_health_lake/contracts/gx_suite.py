@@ -81,11 +81,26 @@ def _validation(contract: Contract) -> Any:
     )
 
 
+def _run(contract: Contract, frame: pd.DataFrame) -> Any:
+    from great_expectations.exceptions import ValidationDefinitionRelatedResourcesFreshnessError
+
+    try:
+        return _validation(contract).run(
+            batch_parameters={"dataframe": frame}, result_format=RESULT_FORMAT
+        )
+    except ValidationDefinitionRelatedResourcesFreshnessError:
+        # GX keeps one active context per process: another context made active since (or a
+        # suite of the same name replaced) leaves the cached definition stale. Build afresh.
+        _runtime.cache_clear()
+        _validation.cache_clear()
+        return _validation(contract).run(
+            batch_parameters={"dataframe": frame}, result_format=RESULT_FORMAT
+        )
+
+
 def run_suite(contract: Contract, frame: pd.DataFrame) -> SuiteOutcome:
     checks = compile_checks(contract)
-    result = _validation(contract).run(
-        batch_parameters={"dataframe": frame}, result_format=RESULT_FORMAT
-    )
+    result = _run(contract, frame)
     outcomes = []
     for item in result.results:
         check = checks[item.expectation_config.meta["check"]]
