@@ -75,8 +75,13 @@ def run_days(home: Path, first: date, last: date, *, create_key: bool = False) -
     resources = defs.resources or {}
     keys = graph.get_all_asset_keys()
     # Daily assets run per day; others partitioned differently (the weekly report) are left to
-    # the UI and the schedule.
-    partitioned = [k for k in keys if graph.get(k).partitions_def == service_day]
+    # the UI and the schedule. Reports read whole-table marts built after the days, so `hhl run`
+    # leaves them to `hhl report` (and the demo), which run once the marts are complete.
+    partitioned = [
+        k
+        for k in keys
+        if graph.get(k).partitions_def == service_day and graph.get(k).group_name != "reports"
+    ]
     # Whole tables that read no daily partition (reference data, settings) come before the days;
     # whole-table marts and reports that read what the days produce come after them.
     reads_days = _reads_partitions(graph)
