@@ -4,11 +4,12 @@ import dagster as dg
 
 from hanoi_health_lake.assets.ingest import INGEST_ASSETS
 from hanoi_health_lake.assets.marts import MART_ASSETS
+from hanoi_health_lake.assets.outbreaks import OUTBREAK_ASSETS
 from hanoi_health_lake.assets.reference import REFERENCE_ASSETS
 from hanoi_health_lake.assets.reports import REPORT_ASSETS
 from hanoi_health_lake.resources import default_resources
 
 defs = dg.Definitions(
-    assets=[*REFERENCE_ASSETS, *INGEST_ASSETS, *MART_ASSETS, *REPORT_ASSETS],
+    assets=[*REFERENCE_ASSETS, *INGEST_ASSETS, *MART_ASSETS, *OUTBREAK_ASSETS, *REPORT_ASSETS],
     resources=default_resources(),
 )

@@ -1,0 +1,39 @@
+"""`hhl bulletin`: write the outbreak bulletin of one service day as a self-contained HTML file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "bulletin",
+        help="write the outbreak bulletin of a day (HHL_HOME/reports/bulletin-<date>.html)",
+        description=(
+            "Render the early-warning bulletin of --date from the surveillance tables of the lake "
+            "(gold/outbreak_signals, reporting_completeness, facility_silence): current alarms "
+            "with their 28-day trend, wards affected, and the facilities that sent no data, "
+            "whose wards' low counts must not be read as no outbreak. Vietnamese labels; one "
+            "HTML file with inline charts and no external resources. The day must have been "
+            "run first (`hhl run --from D --to D`)."
+        ),
+    )
+    parser.add_argument("--date", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
+    parser.add_argument("--home", help="HHL_HOME to use (default: $HHL_HOME or data/)")
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from hanoi_health_lake.config import hhl_home
+    from hanoi_health_lake.outbreaks.bulletin import write_bulletin
+    from hanoi_health_lake.outbreaks.day import MissingInput
+
+    try:
+        out = write_bulletin(hhl_home(args.home), args.date)
+    except (MissingInput, FileNotFoundError) as exc:
+        print(f"hhl bulletin: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"bulletin written to {out}")
+    return 0
