@@ -5,22 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from hanoi_health_lake.lake.delta_io import write_partition
+from hanoi_health_lake.lake.zones import TABLE_ZONES
 from hanoi_health_lake.pipeline.ingest_day import DayIngest
-
-# table → zone of the lake it lives in
-TABLE_ZONES = {
-    "bronze_files": "bronze",
-    "bronze_records": "bronze",
-    "quarantine": "quarantine",
-    "encounters": "silver",
-    "diagnoses": "silver",
-    "prescriptions": "silver",
-    "prescription_items": "silver",
-    "referrals": "silver",
-    "appointments": "silver",
-    "imaging_studies": "silver",
-    "reconciliation": "audit",
-}
 
 
 def table_path(lake_root: Path, name: str) -> Path:

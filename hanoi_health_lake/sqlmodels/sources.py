@@ -16,25 +16,15 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 from deltalake import DeltaTable
 
+from hanoi_health_lake.lake.zones import TABLE_ZONES
+
 PARTITION_COLUMN = "service_date"
 REFERENCE_ZONE = "reference"  # whole tables; every other zone is partitioned by service_date
 
+# The ingest decides where its tables live; the marts read all of them but bronze_records.
 SOURCE_TABLES: dict[str, str] = {
-    "facilities": REFERENCE_ZONE,
-    "wards": REFERENCE_ZONE,
-    "icd10": REFERENCE_ZONE,
-    "drugs": REFERENCE_ZONE,
-    "disease_groups": REFERENCE_ZONE,
-    "encounters": "silver",
-    "diagnoses": "silver",
-    "prescriptions": "silver",
-    "prescription_items": "silver",
-    "referrals": "silver",
-    "appointments": "silver",
-    "imaging_studies": "silver",
-    "reconciliation": "audit",
-    "bronze_files": "bronze",
-    "quarantine": "quarantine",
+    **dict.fromkeys(("facilities", "wards", "icd10", "drugs", "disease_groups"), REFERENCE_ZONE),
+    **{name: zone for name, zone in TABLE_ZONES.items() if name != "bronze_records"},
 }
 
 # Columns that never leave the lake, per source: they hold what identifies a person.
