@@ -25,6 +25,8 @@ REFERENCE_ZONE = "reference"  # whole tables; every other zone is partitioned by
 SOURCE_TABLES: dict[str, str] = {
     **dict.fromkeys(("facilities", "wards", "icd10", "drugs", "disease_groups"), REFERENCE_ZONE),
     **{name: zone for name, zone in TABLE_ZONES.items() if name != "bronze_records"},
+    # surveillance outputs (hanoi_health_lake/outbreaks/tables.py)
+    **dict.fromkeys(("outbreak_signals", "facility_silence", "reporting_completeness"), "gold"),
 }
 
 # Columns that never leave the lake, per source: they hold what identifies a person.
