@@ -89,44 +89,32 @@ def run_days(home: Path, first: date, last: date, *, create_key: bool = False) -
     reference = [k for k in whole if not reads_days[k]]
     after_days = [k for k in whole if reads_days[k]]
 
-    runs: list[DayRun] = []
-    if reference:
-        result = dg.materialize(
+    def materialize(keys: list[dg.AssetKey], partition_key: str | None = None):
+        return dg.materialize(
             all_assets,
             instance=instance,
             resources=resources,
-            selection=dg.AssetSelection.assets(*reference),
-            raise_on_error=False,
-            run_config=QUIET,
-        )
-        if not result.success:
-            raise RuntimeError(f"reference data failed in run {result.run_id}; see the Dagster UI")
-    for day in service_days:
-        print(f"[hhl run] {day}: ingesting", file=sys.stderr, flush=True)
-        result = dg.materialize(
-            all_assets,
-            instance=instance,
-            resources=resources,
-            partition_key=day.isoformat(),
-            selection=dg.AssetSelection.assets(*partitioned),
+            partition_key=partition_key,
+            selection=dg.AssetSelection.assets(*keys),
             raise_on_error=False,
             run_config=QUIET,
             tags={"hhl/source": "hhl run"},
         )
+
+    runs: list[DayRun] = []
+    if reference:
+        result = materialize(reference)
+        if not result.success:
+            raise RuntimeError(f"reference data failed in run {result.run_id}; see the Dagster UI")
+    for day in service_days:
+        print(f"[hhl run] {day}: ingesting", file=sys.stderr, flush=True)
+        result = materialize(partitioned, day.isoformat())
         runs.append(DayRun(day, result.run_id, result.success))
         status = "ok" if result.success else "FAILED"
         print(f"[hhl run] {day}: {status} (run {result.run_id})", file=sys.stderr, flush=True)
     if after_days:
         print("[hhl run] whole-table marts", file=sys.stderr, flush=True)
-        result = dg.materialize(
-            all_assets,
-            instance=instance,
-            resources=resources,
-            selection=dg.AssetSelection.assets(*after_days),
-            raise_on_error=False,
-            run_config=QUIET,
-            tags={"hhl/source": "hhl run"},
-        )
+        result = materialize(after_days)
         runs.append(DayRun(service_days[-1], result.run_id, result.success, "whole tables"))
         status = "ok" if result.success else "FAILED"
         print(f"[hhl run] whole-table marts: {status}", file=sys.stderr, flush=True)
