@@ -1,7 +1,8 @@
 """One service day of the surveillance pipeline: read what the day needs from the lake, compute.
 
 Each step reads only the days it needs (its look-back), so any day can be computed or rerun on
-its own once its inputs are there. Writing is left to the caller (the Dagster assets).
+its own once its inputs are there. The Dagster assets write each table themselves;
+`surveil_days` computes and writes them all for callers outside Dagster.
 """
 
 from __future__ import annotations
@@ -93,3 +94,32 @@ def signals_for(lake_root: Path, day: date, settings: OutbreakSettings) -> pl.Da
     reach = days_back(day, max(BASELINE_REACH.values()) + 1)
     completeness = read_gold(lake_root, "reporting_completeness", reach)
     return compute_signals(counts, [day], settings, completeness)
+
+
+def surveil_days(
+    lake_root: Path,
+    registry: pl.DataFrame,
+    days: Sequence[date],
+    settings: OutbreakSettings | None = None,
+    run_id: str = "hhl",
+) -> dict[str, int]:
+    """Compute and write every gold table for `days`, in the order the assets run them; rows
+    written per table. For callers outside Dagster: the benchmark and test lakes."""
+    from hanoi_health_lake.lake.delta_io import write_partition
+    from hanoi_health_lake.outbreaks.tables import to_arrow
+
+    settings = settings or OutbreakSettings()
+    written = dict.fromkeys(SCHEMAS, 0)
+
+    def write(name: str, day: date, frame: pl.DataFrame) -> None:
+        write_partition(gold_path(lake_root, name), to_arrow(name, frame), day, run_id=run_id)
+        written[name] += frame.height
+
+    for day in sorted(days):
+        write("case_counts", day, case_counts_for(lake_root, day, settings))
+        silence, completeness = reporting_for(lake_root, registry, day, settings)
+        write("facility_silence", day, silence)
+        write("reporting_completeness", day, completeness)
+    for day in sorted(days):  # signals read the completeness of earlier and later days
+        write("outbreak_signals", day, signals_for(lake_root, day, settings))
+    return written

@@ -83,6 +83,16 @@ def write_lake(lake_root: Path, tables: Mapping[str, pa.Table], run_id: str = "s
         )
 
 
+def write_gold(lake_root: Path, facilities: pa.Table, days: Iterable) -> dict[str, int]:
+    """The surveillance tables of `days`, computed by the pipeline's own code from the silver
+    and bronze_files tables already written; rows per table."""
+    import polars as pl
+
+    from hanoi_health_lake.outbreaks.day import surveil_days
+
+    return surveil_days(lake_root, pl.from_arrow(facilities), list(days), run_id="synthetic")
+
+
 def shift_days(table: pa.Table, days: int) -> pa.Table:
     """The table moved `days` days in time: every date and timestamp column shifted."""
     columns = []

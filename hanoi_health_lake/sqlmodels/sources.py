@@ -56,10 +56,24 @@ def without_excluded(name: str, dataset: ds.Dataset) -> ds.Dataset:
     return dataset.replace_schema(pa.schema(kept))
 
 
+def declared_schema(name: str) -> pa.Schema | None:
+    """The schema of a source the pipeline declares up front (the gold tables), else None.
+
+    Surveillance runs after the ingest; until its first run a gold table does not exist, and a
+    mart over it must read as empty rather than fail the whole warehouse build.
+    """
+    if SOURCE_TABLES.get(name) != "gold":
+        return None
+    from hanoi_health_lake.outbreaks.tables import SCHEMAS, arrow_schema  # heavy; only when needed
+
+    return arrow_schema(name) if name in SCHEMAS else None
+
+
 def open_sources(
     lake_root: Path, names: set[str] | None = None, dates: list[date] | None = None
 ) -> dict[str, ds.Dataset]:
-    """Arrow datasets over the sources that exist (all known ones, or just `names`).
+    """Arrow datasets over the sources that exist (all known ones, or just `names`); a gold table
+    asked for by name but not yet written opens empty with its declared schema.
 
     With `dates`, partitioned sources list only those days' files: opening a Delta table as a
     dataset costs time per file, so a day's refresh would otherwise grow with history.
@@ -72,6 +86,9 @@ def open_sources(
     opened = {}
     for name in sorted(wanted):
         if not DeltaTable.is_deltatable(str(paths[name])):
+            schema = declared_schema(name) if names is not None else None
+            if schema is not None:
+                opened[name] = ds.dataset(schema.empty_table())
             continue
         pruning = None
         if dates is not None and is_partitioned(name):

@@ -12,6 +12,7 @@ from test_marts_lake import SQL_DIR, query
 
 from hanoi_health_lake.assets.ingest import INGEST_ASSETS
 from hanoi_health_lake.assets.marts import MART_ASSETS, WAREHOUSE_POOL
+from hanoi_health_lake.assets.outbreaks import OUTBREAK_ASSETS
 from hanoi_health_lake.assets.reference import REFERENCE_ASSETS
 from hanoi_health_lake.config import lake_dir, warehouse_path
 from hanoi_health_lake.partitions import service_day
@@ -68,7 +69,7 @@ def test_incremental_models_are_day_partitioned_and_read_their_lookback_upstream
 
 def test_every_upstream_key_is_an_asset_of_the_project():
     defs = dg.Definitions(
-        assets=[*REFERENCE_ASSETS, *INGEST_ASSETS, *MART_ASSETS],
+        assets=[*REFERENCE_ASSETS, *INGEST_ASSETS, *MART_ASSETS, *OUTBREAK_ASSETS],
         resources={
             "lake": LakeResource(home="/tmp/x"),
             "pseudonymizer": PseudonymizerResource(key="not-a-real-key-0123"),

@@ -18,7 +18,7 @@ from test_marts_lake import SQL_DIR, query
 from hanoi_health_lake.lake.delta_io import write_partition
 from hanoi_health_lake.sqlmodels import Warehouse, load_models
 from hanoi_health_lake.sqlmodels.build import build
-from hanoi_health_lake.sqlmodels.lake_tables import reference_tables, write_lake
+from hanoi_health_lake.sqlmodels.lake_tables import reference_tables, write_gold, write_lake
 from hanoi_health_lake.sqlmodels.loader import find_seeds
 from hanoi_health_lake.sqlmodels.sources import source_paths
 from hanoi_health_lake.sqlmodels.synthetic import synthetic_day, synthetic_facilities
@@ -62,6 +62,7 @@ def project(tmp_path_factory):
     facilities = synthetic_facilities(25, root)
     tables = lake_days(facilities, DAYS, seed=0)
     write_lake(root / "lake", reference_tables(facilities) | tables)
+    write_gold(root / "lake", facilities, DAYS)
     models = load_models(SQL_DIR)
     warehouse = Warehouse(root / "warehouse.duckdb")
     results = build(warehouse, root / "lake", models, find_seeds(SQL_DIR))
@@ -103,6 +104,26 @@ def test_no_mart_holds_a_person_identifier(project):
         values = query(warehouse, f"select distinct {', '.join(text)} from {mart}")
         leaked = {v for row in values for v in row.values()} & keys
         assert not leaked, (mart, sorted(leaked)[:3])
+
+
+def test_surveillance_marts_publish_no_small_ward_count_and_every_gold_row(project):
+    root, _, _, _, warehouse, _ = project
+    from deltalake import DeltaTable
+
+    gold = {
+        name: DeltaTable(str(root / "lake" / "gold" / name)).to_pyarrow_table()
+        for name in ("outbreak_signals", "facility_silence")
+    }
+    signals = query(warehouse, "select * from mart_outbreak_signals_daily")
+    assert len(signals) == gold["outbreak_signals"].num_rows > 0
+    # A zero identifies nobody; 1 to 4 cases in a ward might, so they are withheld.
+    small = [r for r in signals if r["observed"] is not None and 0 < r["observed"] < 5]
+    assert all(r["geo_level"] == "city" for r in small), small[:3]
+    suppressed = [r for r in signals if r["suppressed"]]
+    assert suppressed and all(r["observed"] is None for r in suppressed)
+    assert all(r["upperbound"] is None for r in suppressed)
+    silence = query(warehouse, "select * from mart_facility_silence_daily")
+    assert len(silence) == gold["facility_silence"].num_rows > 0
 
 
 def incremental_models(models) -> list[str]:
