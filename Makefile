@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HHL_HOME ?= $(CURDIR)/data
 
-.PHONY: setup demo test lint format clean browser
+.PHONY: setup demo ui test lint format clean browser
 
 setup: $(STAMP)
 
@@ -24,6 +24,11 @@ $(STAMP): pyproject.toml constraints.txt
 
 demo: $(STAMP)
 	$(BIN)/hhl demo
+
+# The Dagster UI and daemon; PROFILE=production for the PostgreSQL-backed instance.
+PROFILE ?= embedded
+ui: $(STAMP)
+	$(BIN)/hhl serve --profile $(PROFILE)
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .

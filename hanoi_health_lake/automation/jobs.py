@@ -1,0 +1,54 @@
+"""Jobs the daemon launches, selected by asset group so new marts and reports join by themselves.
+
+A backfill of N service days is N ingest runs: the ingest asset reads one day per run (its
+partition window's start), so it keeps Dagster's default of one partition per run; the marts
+declare their own multi-day backfill policy and run in ranges after it.
+"""
+
+import dagster as dg
+
+from hanoi_health_lake.partitions import service_day
+
+INGEST_GROUPS = ("bronze", "silver")
+DAILY_GROUPS = ("reference", "bronze", "silver", "marts", "surveillance", "reports")
+
+# The multiprocess executor starts one process per core by default; a run holds one service day,
+# and several runs share the machine, so two processes per run is the ceiling.
+BOUNDED_EXECUTOR = dg.multiprocess_executor.configured(
+    {"max_concurrent": 2}, name="bounded_multiprocess_executor"
+)
+
+
+class ServiceDaySelection(dg.AssetSelection):
+    """The assets of some groups that are partitioned by service day or not at all.
+
+    One job holds one partitioning; a group that gains, say, a weekly report must not stop the
+    whole code location from loading, so such assets are left to a schedule of their own.
+    """
+
+    def __init__(self, *groups: str) -> None:
+        self.groups = groups
+
+    def resolve_inner(self, asset_graph, allow_missing: bool) -> set[dg.AssetKey]:
+        keys = dg.AssetSelection.groups(*self.groups).resolve_inner(asset_graph, allow_missing)
+        return {key for key in keys if asset_graph.get(key).partitions_def in (None, service_day)}
+
+    def to_selection_str(self) -> str:
+        return " or ".join(f'group:"{g}"' for g in self.groups)
+
+
+ingest_job = dg.define_asset_job(
+    "ingest_job",
+    selection=ServiceDaySelection(*INGEST_GROUPS),
+    description="Ingest one service day: landing files → bronze, quarantine, silver.",
+    tags={"hhl/kind": "ingest"},
+)
+
+daily_job = dg.define_asset_job(
+    "daily_job",
+    selection=ServiceDaySelection(*DAILY_GROUPS),
+    description="Reference data, one service day's ingest, then the marts, signals and reports.",
+    tags={"hhl/kind": "daily"},
+)
+
+JOBS = [ingest_job, daily_job]
