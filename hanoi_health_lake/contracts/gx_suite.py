@@ -81,6 +81,17 @@ def _validation(contract: Contract) -> Any:
     )
 
 
+def warm_up(contracts: list[Contract]) -> None:
+    """Import Great Expectations and register the contracts' suites ahead of the first run (the
+    ingest does it while its workers parse). Whatever fails here fails again, and is reported,
+    when a suite runs."""
+    try:
+        for contract in contracts:
+            _validation(contract)
+    except Exception:
+        pass
+
+
 def _run(contract: Contract, frame: pd.DataFrame) -> Any:
     from great_expectations.exceptions import ValidationDefinitionRelatedResourcesFreshnessError
 

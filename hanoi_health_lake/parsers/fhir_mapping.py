@@ -234,6 +234,20 @@ def _person(ref: Any, ctx: Context, container: Resource, fields: dict) -> None:
             ref
         )
         return
+    # Every drug line of a visit names the same Patient: it is read once per delivery.
+    known = ctx.index.people.get(id(patient))
+    if known is None or known[0] is not patient:
+        reading = Context(index=ctx.index, facility_code=ctx.facility_code)
+        known = (patient, _patient(patient, reading), reading.errors)
+        ctx.index.people[id(patient)] = known
+    _, person, errors = known
+    fields.update(person)
+    ctx.errors.extend(errors)
+
+
+def _patient(patient: Resource, ctx: Context) -> dict[str, Any]:
+    """The person fields a Patient resource gives (only those it sets)."""
+    fields: dict[str, Any] = {}
     fields["citizen_id"] = identifier(patient, fc.SID_CITIZEN_ID)
     fields["insurance_number"] = identifier(patient, fc.SID_INSURANCE)
     fields["patient_local_id"] = identifier(patient, fc.SID_PATIENT_LOCAL) or next(
@@ -262,6 +276,7 @@ def _person(ref: Any, ctx: Context, container: Resource, fields: dict) -> None:
         for ext in dicts(address.get("extension")):
             if ext.get("url") == fc.EXT_WARD_CODE:
                 fields["ward_code"] = text(ext.get("valueCode")) or text(ext.get("valueString"))
+    return fields
 
 
 # --- one mapper per counted resource type ---

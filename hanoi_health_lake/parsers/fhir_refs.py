@@ -122,6 +122,8 @@ class ResourceIndex:
         self._by_ref: dict[str, Resource] = {}
         self._by_identifier: dict[tuple[str, str], Resource] = {}
         self._by_encounter: dict[str, list[Resource]] = {}
+        # Patients already mapped, by id() of their resource (fhir_mapping._person).
+        self.people: dict[int, Any] = {}
 
     def add(self, resource: Resource, full_url: str | None = None) -> None:
         rtype, rid = resource.get("resourceType"), text(resource.get("id"))

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from hanoi_health_lake.pipeline.parse_day import DeliveredFile
+if TYPE_CHECKING:
+    from hanoi_health_lake.pipeline.parse_day import DeliveredFile
 
 BRONZE_FILES_SCHEMA = pa.schema(
     [
@@ -49,32 +53,66 @@ BRONZE_RECORDS_SCHEMA = pa.schema(
 
 
 def bronze_files(service_date: date, files: list[DeliveredFile], run_id: str) -> pa.Table:
-    rows: dict[str, list] = {name: [] for name in BRONZE_FILES_SCHEMA.names}
-    for f in files:
-        p = f.parsed
-        values = (
-            service_date, f.facility_code, f.dataset, p.path, p.format, p.encoding, p.delimiter,
-            p.table, p.size, p.sha256, f.name.export_ts if f.name else None, p.status,
-            p.error_rule, p.error_message, len(p.records), run_id,
-        )  # fmt: skip
-        for column, value in zip(BRONZE_FILES_SCHEMA.names, values, strict=True):
-            rows[column].append(value)
-    return pa.table(rows, schema=BRONZE_FILES_SCHEMA)
+    parsed = [f.parsed for f in files]
+    n = len(files)
+    columns = {
+        "service_date": [service_date] * n,
+        "facility_code": [f.facility_code for f in files],
+        "dataset": [f.dataset for f in files],
+        "source_file": [p.path for p in parsed],
+        "format": [p.format for p in parsed],
+        "encoding": [p.encoding for p in parsed],
+        "delimiter": [p.delimiter for p in parsed],
+        "table_name": [p.table for p in parsed],
+        "size_bytes": [p.size for p in parsed],
+        "sha256": [p.sha256 for p in parsed],
+        "export_ts": [f.name.export_ts if f.name else None for f in files],
+        "status": [p.status for p in parsed],
+        "error_rule": [p.error_rule for p in parsed],
+        "error_message": [p.error_message for p in parsed],
+        "n_records": [len(p.records) for p in parsed],
+        "run_id": [run_id] * n,
+    }
+    return pa.table(columns, schema=BRONZE_FILES_SCHEMA)
 
 
 def bronze_records(service_date: date, files: list[DeliveredFile], run_id: str) -> pa.Table:
-    rows: dict[str, list] = {name: [] for name in BRONZE_RECORDS_SCHEMA.names}
-    for f in files:
-        if f.name is None:
-            continue
-        p = f.parsed
-        for is_aux, records in ((False, p.records), (True, p.auxiliary)):
-            for rec in records:
-                values = (
-                    service_date, f.facility_code, f.dataset, p.path, p.sha256, f.name.export_ts,
-                    rec.record_no, rec.locator, rec.record_id, rec.resource_type or p.table,
-                    is_aux, rec.payload, run_id,
-                )  # fmt: skip
-                for column, value in zip(BRONZE_RECORDS_SCHEMA.names, values, strict=True):
-                    rows[column].append(value)
-    return pa.table(rows, schema=BRONZE_RECORDS_SCHEMA)
+    """Per file with a safe name: its counted records in order, then its auxiliary ones."""
+    named = [f for f in files if f.name is not None]
+    counted = [len(f.parsed.records) for f in named]
+    auxiliary = [len(f.parsed.auxiliary) for f in named]
+    records = [rec for f in named for rec in (*f.parsed.records, *f.parsed.auxiliary)]
+    n = len(records)
+    # File facts once per file, repeated for each of its records by index.
+    of_file = pa.array(np.repeat(np.arange(len(named)), np.add(counted, auxiliary, dtype=np.int64)))
+
+    def per_file(values: list, type: pa.DataType) -> pa.Array:
+        return pa.array(values, type).take(of_file)
+
+    flags = np.zeros(n, dtype=bool)
+    start = 0
+    for n_counted, n_auxiliary in zip(counted, auxiliary, strict=True):
+        start += n_counted
+        flags[start : start + n_auxiliary] = True
+        start += n_auxiliary
+    table_names = per_file([f.parsed.table for f in named], pa.string())
+    types = pa.array([rec.resource_type for rec in records], pa.string())
+    columns = {
+        "service_date": pa.repeat(pa.scalar(service_date, pa.date32()), n),
+        "facility_code": per_file([f.facility_code for f in named], pa.string()),
+        "dataset": per_file([f.dataset for f in named], pa.string()),
+        "source_file": per_file([f.parsed.path for f in named], pa.string()),
+        "sha256": per_file([f.parsed.sha256 for f in named], pa.string()),
+        "export_ts": per_file([f.name.export_ts for f in named], pa.timestamp("us")),
+        "record_no": pa.array([rec.record_no for rec in records], pa.int64()),
+        "locator": pa.array([rec.locator for rec in records], pa.string()),
+        "record_id": pa.array([rec.record_id for rec in records], pa.string()),
+        # The record's own resource type, else its file's table (`rec.resource_type or p.table`).
+        "resource_type": pc.if_else(pc.equal(types, ""), table_names, types).fill_null(table_names)
+        if n
+        else types,
+        "is_auxiliary": pa.array(flags, pa.bool_()),
+        "payload": pa.array([rec.payload for rec in records], pa.string()),
+        "run_id": pa.repeat(pa.scalar(run_id, pa.string()), n),
+    }
+    return pa.table(columns, schema=BRONZE_RECORDS_SCHEMA)

@@ -1,21 +1,61 @@
 """Read every file delivered for one service day: each parse is independent, so one bad file
-never stops the others."""
+never stops the others.
+
+Files are parsed in chunks (consecutive landing paths) by HHL_PARSE_WORKERS processes (default
+up to 2): this one and, when the day is large enough, HHL_PARSE_WORKERS - 1 worker processes
+started for the day ("spawn", never "fork": the caller may run threads, as a Dagster step does).
+1 parses in this process only. A chunk comes back as Arrow only — its bronze rows and, per
+dataset, its staged frame — so the day's records are never held as Python objects beyond one
+chunk, and never twice: the staged frames carry no payload, only the row of the record in
+`bronze_records`, where the payload is. A file whose parser raises becomes one failed file; a
+worker that dies leaves its chunks to this process.
+
+Concatenating the chunks in path order gives the same tables, in the same order, as parsing the
+day file by file.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+import hashlib
+import logging
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from hanoi_health_lake.parsers.dispatch import parse_file
+import polars as pl
+import pyarrow as pa
+
+from hanoi_health_lake.conform.staging import staged_frame
+from hanoi_health_lake.parsers import rejection as r
+from hanoi_health_lake.parsers.dispatch import _safe_path, parse_file
 from hanoi_health_lake.parsers.landing_paths import (
     LandingName,
     UnsafePathError,
     discover,
     parse_landing_path,
 )
-from hanoi_health_lake.records import DATASETS, ParsedFile
+from hanoi_health_lake.pipeline import bronze
+from hanoi_health_lake.records import DATASETS, ParsedFile, ParsedRecord
+
+log = logging.getLogger(__name__)
+
+WORKERS_ENV = "HHL_PARSE_WORKERS"
+BRONZE_ROW = "_bronze_row"  # staged column: the record's row in the day's bronze_records
+# A task is a run of consecutive files of about CHUNK_BYTES (at most MAX_CHUNK_FILES files, and
+# about 4 tasks per process on a small day): few enough that per-task costs stay small, small
+# enough to keep each process's memory low and the processes evenly loaded.
+CHUNK_BYTES = 16 * 2**20
+MAX_CHUNK_FILES = 1024
+MIN_POOL_FILES = 400  # below this, starting worker processes costs more than it saves
+
+Parser = Callable[..., ParsedFile]  # parse_file's signature
 
 _NOT_NAME = "".join(chr(c) for c in range(33, 127) if not chr(c).isalnum() and chr(c) != "_")
 
@@ -35,8 +75,89 @@ class DeliveredFile:
         return prefix if prefix in DATASETS else None
 
 
+@dataclass
+class ParsedDay:
+    """One service day's deliveries as Arrow: `bronze_files` (one row per file),
+    `bronze_records` (one row per delivered record) and, per dataset, the staged frame of the
+    counted records of readable files (`staged_frame` without `payload`, plus `BRONZE_ROW`)."""
+
+    bronze_files: pa.Table
+    bronze_records: pa.Table
+    staged: dict[str, pl.DataFrame]
+
+
+@dataclass(frozen=True)
+class _Job:
+    landing_root: Path
+    service_date: date
+    registry_codes: frozenset[str]
+    run_id: str
+    parse: Parser  # a module-level function: workers receive it by reference
+
+
+@dataclass
+class _Chunk:
+    files: int
+    bronze_files: pa.Table
+    bronze_records: pa.Table
+    staged: dict[str, pl.DataFrame]  # datasets with rows only; BRONZE_ROW local to the chunk
+    parsed_by: int  # process id
+
+
 def _folder_facility(relpath: str) -> str:
     return relpath.split("/", 1)[0]
+
+
+def deliver(
+    landing_root: Path,
+    relpath: str,
+    registry_codes: frozenset[str] | None,
+    parse: Parser = parse_file,
+) -> DeliveredFile:
+    """One landed file, parsed; whatever goes wrong with it stays with it."""
+    try:
+        name: LandingName | None = parse_landing_path(relpath)
+    except UnsafePathError:
+        name = None
+    try:
+        parsed = parse(landing_root, relpath, registry_codes=registry_codes)
+    except Exception as exc:  # parse_file never raises on bad input: a parser bug, then
+        parsed = _crashed(landing_root, relpath, name, exc)
+    facility = name.facility_code if name else _folder_facility(relpath)
+    return DeliveredFile(parsed=parsed, name=name, facility_code=facility)
+
+
+def _crashed(
+    landing_root: Path, relpath: str, name: LandingName | None, exc: Exception
+) -> ParsedFile:
+    size, sha = 0, ""
+    if name is not None:  # still record what was delivered, if it may be read at all
+        try:
+            data = _safe_path(Path(landing_root), relpath).read_bytes()
+            size, sha = len(data), hashlib.sha256(data).hexdigest()
+        except (OSError, UnsafePathError):
+            pass
+    return ParsedFile(
+        path=relpath,
+        format=name.format if name else "unknown",
+        size=size,
+        sha256=sha,
+        status="error",
+        error_rule=r.UNREADABLE,
+        error_message=f"{relpath}: cannot be parsed ({type(exc).__name__}: {exc})",
+    )
+
+
+def parse_workers() -> int:
+    """Processes that parse a day, this one included: HHL_PARSE_WORKERS, else up to 2 (one per
+    core). 1 parses in this process only."""
+    value = os.environ.get(WORKERS_ENV, "").strip()
+    if value:
+        try:
+            return max(1, int(value))
+        except ValueError:
+            raise ValueError(f"{WORKERS_ENV} must be a whole number, got {value!r}") from None
+    return max(1, min(2, os.cpu_count() or 1))
 
 
 def parse_day(
@@ -44,17 +165,197 @@ def parse_day(
     service_date: date,
     registry_codes: frozenset[str],
     progress: Callable[[int, int], None] | None = None,
-) -> list[DeliveredFile]:
+    *,
+    run_id: str,
+    workers: int | None = None,
+    chunk_files: int | None = None,
+    min_pool_files: int | None = None,
+    parse: Parser = parse_file,
+) -> ParsedDay:
+    """Parse every file landed for `service_date`; `progress(done, total)` after each chunk.
+
+    `workers` (default `parse_workers()`), `chunk_files` and `min_pool_files` (default
+    MIN_POOL_FILES) tune the pool; `parse` stands in for `parse_file` (tests)."""
     relpaths = discover(landing_root, service_date)
-    delivered: list[DeliveredFile] = []
-    for i, relpath in enumerate(relpaths, 1):
-        parsed = parse_file(landing_root, relpath, registry_codes=registry_codes)
+    workers = parse_workers() if workers is None else max(1, workers)
+    if chunk_files:
+        chunks = [relpaths[i : i + chunk_files] for i in range(0, len(relpaths), chunk_files)]
+    else:
+        chunks = _chunks(Path(landing_root), relpaths, 4 * workers)
+    job = _Job(Path(landing_root), service_date, frozenset(registry_codes), run_id, parse)
+    pooled = (
+        workers > 1
+        and len(chunks) > 1
+        and len(relpaths) >= (MIN_POOL_FILES if min_pool_files is None else min_pool_files)
+        and not mp.current_process().daemon  # a daemonic process may not start children
+    )
+    results = _parse_pooled(job, chunks, workers, progress) if pooled else {}
+    done = sum(result.files for result in results.values())
+    for i, chunk in enumerate(chunks):
+        if i not in results:  # in this process, or what a broken pool left
+            results[i] = _parse_chunk(job, chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, len(relpaths))
+    ordered = [results.pop(i) for i in range(len(chunks))]
+    return _assemble(ordered, service_date)
+
+
+def _chunks(landing_root: Path, relpaths: list[str], at_least: int) -> list[list[str]]:
+    """Consecutive runs of files of about CHUNK_BYTES (by size on disk, links not followed)."""
+    sizes = []
+    for relpath in relpaths:
         try:
-            name: LandingName | None = parse_landing_path(relpath)
-        except UnsafePathError:
-            name = None
-        facility = name.facility_code if name else _folder_facility(relpath)
-        delivered.append(DeliveredFile(parsed=parsed, name=name, facility_code=facility))
+            sizes.append(os.lstat(landing_root / relpath).st_size)
+        except OSError:
+            sizes.append(0)  # its parse reports it
+    target = max(1, min(CHUNK_BYTES, sum(sizes) // at_least))
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    filled = 0
+    for relpath, size in zip(relpaths, sizes, strict=True):
+        current.append(relpath)
+        filled += size
+        if filled >= target or len(current) >= MAX_CHUNK_FILES:
+            chunks.append(current)
+            current, filled = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _parse_pooled(
+    job: _Job,
+    chunks: list[list[str]],
+    workers: int,
+    progress: Callable[[int, int], None] | None,
+) -> dict[int, _Chunk]:
+    """Chunks in path order to whoever is free: `workers - 1` worker processes, kept a few chunks
+    ahead, and this process in between."""
+    total = sum(map(len, chunks))
+    results: dict[int, _Chunk] = {}
+    done = 0
+
+    def finished(i: int, chunk: _Chunk) -> None:
+        nonlocal done
+        results[i] = chunk
+        done += len(chunks[i])
         if progress is not None:
-            progress(i, len(relpaths))
-    return delivered
+            progress(done, total)
+
+    pool = ProcessPoolExecutor(
+        max_workers=workers - 1,
+        mp_context=mp.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(job,),
+    )
+    ahead = 3 * (workers - 1)  # chunks handed to the workers and not yet collected
+    queued: dict[int, Future[_Chunk]] = {}
+    following = 0  # the next chunk nobody has taken
+    try:
+        while following < len(chunks) or queued:
+            while following < len(chunks) and len(queued) < ahead:
+                queued[following] = pool.submit(_parse_in_worker, chunks[following])
+                following += 1
+            for i in [i for i, future in queued.items() if future.done()]:
+                finished(i, queued.pop(i).result())
+            if following < len(chunks):
+                finished(following, _parse_chunk(job, chunks[following]))
+                following += 1
+            elif queued:
+                wait(queued.values(), return_when=FIRST_COMPLETED)
+    except BrokenProcessPool as exc:
+        # A worker died (killed, out of memory): the chunks it held are parsed here instead.
+        log.warning("parse worker pool broke (%s); parsing %d chunks in-process",
+                    exc, len(chunks) - len(results))  # fmt: skip
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return results
+
+
+_WORKER_JOB: _Job | None = None
+
+
+def _init_worker(job: _Job) -> None:
+    global _WORKER_JOB
+    _WORKER_JOB = job
+
+
+def _parse_in_worker(relpaths: list[str]) -> _Chunk:
+    assert _WORKER_JOB is not None, "worker not initialised"
+    return _parse_chunk(_WORKER_JOB, relpaths)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic collector off while a chunk is parsed. Parsing allocates millions of small
+    containers and almost no cycles, so the collector's passes cost a fifth of the parse and
+    free nothing; what a chunk allocates is freed by reference counting when it is done."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_chunk(job: _Job, relpaths: list[str]) -> _Chunk:
+    with _gc_paused():
+        return _parse_chunk_now(job, relpaths)
+
+
+def _parse_chunk_now(job: _Job, relpaths: list[str]) -> _Chunk:
+    """Parse consecutive files; only Arrow leaves, the Python records die with the chunk."""
+    files = [deliver(job.landing_root, r, job.registry_codes, job.parse) for r in relpaths]
+    items: dict[str, list[tuple[ParsedFile, ParsedRecord]]] = {ds: [] for ds in DATASETS}
+    rows: dict[str, list[int]] = {ds: [] for ds in DATASETS}
+    offset = 0  # bronze_records rows of the files before: each file's records, then auxiliary
+    for f in files:
+        p = f.parsed
+        if p.status == "ok" and f.dataset in items:
+            items[f.dataset].extend((p, record) for record in p.records)
+            rows[f.dataset].extend(range(offset, offset + len(p.records)))
+        if f.name is not None:
+            offset += len(p.records) + len(p.auxiliary)
+    staged = {}
+    for dataset, pairs in items.items():
+        if pairs:
+            frame = staged_frame(dataset, pairs, service_date=job.service_date, payload=False)
+            staged[dataset] = frame.with_columns(pl.Series(BRONZE_ROW, rows[dataset], pl.Int64))
+    records = bronze.bronze_records(job.service_date, files, job.run_id)
+    assert records.num_rows == offset
+    return _Chunk(
+        files=len(files),
+        bronze_files=bronze.bronze_files(job.service_date, files, job.run_id),
+        bronze_records=records,
+        staged=staged,
+        parsed_by=os.getpid(),
+    )
+
+
+def _assemble(chunks: list[_Chunk], service_date: date) -> ParsedDay:
+    staged: dict[str, list[pl.DataFrame]] = {ds: [] for ds in DATASETS}
+    offset = 0
+    for chunk in chunks:
+        for dataset, frame in chunk.staged.items():
+            staged[dataset].append(frame.with_columns(pl.col(BRONZE_ROW) + offset))
+        offset += chunk.bronze_records.num_rows
+        chunk.staged = {}
+    frames = {}
+    for dataset, parts in staged.items():
+        if parts:
+            frames[dataset] = pl.concat(parts, how="vertical", rechunk=True)
+        else:
+            empty = staged_frame(dataset, [], service_date=service_date, payload=False)
+            frames[dataset] = empty.with_columns(pl.Series(BRONZE_ROW, [], pl.Int64))
+        parts.clear()
+    return ParsedDay(
+        bronze_files=_concat([c.bronze_files for c in chunks], bronze.BRONZE_FILES_SCHEMA),
+        bronze_records=_concat([c.bronze_records for c in chunks], bronze.BRONZE_RECORDS_SCHEMA),
+        staged=frames,
+    )
+
+
+def _concat(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:
+    return pa.concat_tables(tables) if tables else schema.empty_table()

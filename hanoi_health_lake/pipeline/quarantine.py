@@ -3,12 +3,8 @@ they broke and a reason a data engineer can act on (it names the file and the re
 
 from __future__ import annotations
 
-from datetime import date
-
 import polars as pl
 import pyarrow as pa
-
-from hanoi_health_lake.pipeline.parse_day import DeliveredFile
 
 QUARANTINE_SCHEMA = pa.schema(
     [
@@ -35,28 +31,27 @@ def rule_category(rule_id: str) -> str:
     return rule_id.split(".", 1)[0]
 
 
-def file_rows(service_date: date, files: list[DeliveredFile], run_id: str) -> pa.Table:
-    failed = [f for f in files if f.parsed.status == "error"]
-    rule = [f.parsed.error_rule or "file.unreadable" for f in failed]
-    return pa.table(
-        {
-            "service_date": [service_date] * len(failed),
-            "facility_code": [f.facility_code for f in failed],
-            "dataset": [f.dataset for f in failed],
-            "source_file": [f.parsed.path for f in failed],
-            "export_ts": [f.name.export_ts if f.name else None for f in failed],
-            "record_no": [None] * len(failed),
-            "locator": ["whole file"] * len(failed),
-            "record_id": [None] * len(failed),
-            "rule_ids": [[r] for r in rule],
-            "categories": [[rule_category(r)] for r in rule],
-            "severity": ["error"] * len(failed),
-            "reason": [f.parsed.error_message or f"{f.parsed.path}: unreadable" for f in failed],
-            "payload": [None] * len(failed),
-            "run_id": [run_id] * len(failed),
-        },
-        schema=QUARANTINE_SCHEMA,
+def file_rows(bronze_files: pa.Table, run_id: str) -> pa.Table:
+    """One row per file that could not be read, from the day's `bronze_files` rows."""
+    failed = pl.from_arrow(bronze_files).filter(pl.col("status") == "error")
+    rules = failed["error_rule"].fill_null("file.unreadable").to_list()
+    frame = failed.select(
+        "service_date",
+        "facility_code",
+        "dataset",
+        "source_file",
+        "export_ts",
+        record_no=pl.lit(None, dtype=pl.Int64),
+        locator=pl.lit("whole file"),
+        record_id=pl.lit(None, dtype=pl.Utf8),
+        rule_ids=pl.Series([[rule] for rule in rules], dtype=pl.List(pl.Utf8)),
+        categories=pl.Series([[rule_category(rule)] for rule in rules], dtype=pl.List(pl.Utf8)),
+        severity=pl.lit("error"),
+        reason=pl.col("error_message").fill_null(pl.col("source_file") + pl.lit(": unreadable")),
+        payload=pl.lit(None, dtype=pl.Utf8),
+        run_id=pl.lit(run_id),
     )
+    return frame.to_arrow().cast(QUARANTINE_SCHEMA)
 
 
 def record_rows(dataset: str, rejected: pl.DataFrame, run_id: str) -> pa.Table:

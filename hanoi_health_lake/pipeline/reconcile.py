@@ -7,8 +7,6 @@ from datetime import date
 import polars as pl
 import pyarrow as pa
 
-from hanoi_health_lake.pipeline.parse_day import DeliveredFile
-
 RECONCILIATION_SCHEMA = pa.schema(
     [
         ("service_date", pa.date32()),
@@ -27,20 +25,18 @@ RECONCILIATION_SCHEMA = pa.schema(
 
 def reconciliation(
     service_date: date,
-    files: list[DeliveredFile],
+    bronze_files: pa.Table,
     outcomes: pl.DataFrame,
     run_id: str,
 ) -> pa.Table:
-    """`outcomes`: one row per counted record with facility_code, dataset and outcome
-    (accepted | quarantined | superseded)."""
+    """`bronze_files`: the day's file rows; `outcomes`: one row per counted record with
+    facility_code, dataset and outcome (accepted | quarantined | superseded)."""
     file_counts = (
-        pl.DataFrame(
-            {
-                "facility_code": [f.facility_code for f in files],
-                "dataset": [f.dataset or "unknown" for f in files],
-                "failed": [f.parsed.status == "error" for f in files],
-            },
-            schema={"facility_code": pl.Utf8, "dataset": pl.Utf8, "failed": pl.Boolean},
+        pl.from_arrow(bronze_files.select(["facility_code", "dataset", "status"]))
+        .select(
+            pl.col("facility_code").cast(pl.Utf8),
+            pl.col("dataset").cast(pl.Utf8).fill_null("unknown"),
+            failed=pl.col("status") == "error",
         )
         .group_by("facility_code", "dataset")
         .agg(files=pl.len().cast(pl.Int64), files_failed=pl.col("failed").sum().cast(pl.Int64))
