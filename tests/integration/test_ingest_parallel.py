@@ -162,8 +162,9 @@ def test_staged_rows_point_at_their_record_in_bronze(home, codes):
         assert not joined["is_auxiliary"].any()
 
 
-def test_a_parser_that_raises_in_a_worker_fails_only_its_file(home, codes, reference, victim):
-    day = parse_day(
+def _pooled_parse(home, codes, parser):
+    """The day parsed by a pool of two, whatever its size, with `parser` in the workers."""
+    return parse_day(
         landing_dir(home),
         DAY,
         codes,
@@ -171,8 +172,12 @@ def test_a_parser_that_raises_in_a_worker_fails_only_its_file(home, codes, refer
         workers=2,
         chunk_files=CHUNK,
         min_pool_files=0,
-        parse=raising_parser,
+        parse=parser,
     )
+
+
+def test_a_parser_that_raises_in_a_worker_fails_only_its_file(home, codes, reference, victim):
+    day = _pooled_parse(home, codes, raising_parser)
     files = pl.from_arrow(day.bronze_files)
     row = files.filter(pl.col("source_file") == victim)
     assert row.height == 1
@@ -204,16 +209,7 @@ def test_a_parser_that_raises_in_a_worker_fails_only_its_file(home, codes, refer
 
 
 def test_a_worker_that_dies_leaves_its_chunks_to_the_parent(home, codes, reference, victim, caplog):
-    day = parse_day(
-        landing_dir(home),
-        DAY,
-        codes,
-        run_id="r1",
-        workers=2,
-        chunk_files=CHUNK,
-        min_pool_files=0,
-        parse=dying_parser,
-    )
+    day = _pooled_parse(home, codes, dying_parser)
     assert "parse worker pool broke" in caplog.text
     for name in ("bronze_files", "bronze_records"):
         got, want = getattr(day, name), getattr(reference, name)
