@@ -3,7 +3,9 @@
 Values of the expected Python type go straight in (the fast path, checked per column); anything
 else is converted when that is unambiguous (an int for a float, an aware time to local time, a
 `;`-joined string for a list) and otherwise dropped with a `conformance.value_type` error on the
-row, so nothing is silently coerced to null.
+row, so nothing is silently coerced to null. A number its column cannot hold (beyond the range
+of the silver column it feeds, or not finite) is dropped the same way with
+`conformance.out_of_range`, so one absurd value quarantines its record instead of failing the day.
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ from hanoi_health_lake.config import TIMEZONE
 from hanoi_health_lake.records import RecordError
 
 VALUE_TYPE_RULE = "conformance.value_type"
+OUT_OF_RANGE_RULE = "conformance.out_of_range"
 DATETIME = pl.Datetime("us")  # naive, local time (records.py)
 _LOCAL_ZONE = ZoneInfo(TIMEZONE)
 
 Problems = dict[int, list[RecordError]]  # row → values dropped for their type
+Limits = tuple[int, int] | tuple[float, float]  # the smallest and largest value a column holds
+INT64_LIMITS = (-(2**63), 2**63 - 1)
 
 
 _SCALAR_TYPES: dict[pl.DataType, tuple[type, ...]] = {
@@ -36,13 +41,60 @@ _SCALAR_TYPES: dict[pl.DataType, tuple[type, ...]] = {
 }
 
 
-def typed_column(name: str, dtype: pl.DataType, values: list[Any], problems: Problems) -> pl.Series:
+def typed_column(
+    name: str,
+    dtype: pl.DataType,
+    values: list[Any],
+    problems: Problems,
+    limits: Limits | None = None,
+) -> pl.Series:
+    """`values` as a column of `dtype`; a number outside `limits` (default: what `dtype` holds;
+    a float must also be finite) is dropped with `conformance.out_of_range` on its row."""
     if isinstance(dtype, pl.List):
         return _list_column(name, dtype, values, problems)
     if not _well_typed(values, _SCALAR_TYPES[dtype]):
         values = [_coerce_or_flag(name, dtype, v, i, problems) for i, v in enumerate(values)]
-    series = pl.Series(name, values, dtype=dtype)
-    return series.fill_nan(None) if dtype == pl.Float64 else series
+    if dtype == pl.Int64:
+        limits = limits or INT64_LIMITS
+        try:
+            series = pl.Series(name, values, dtype=dtype)
+        except (TypeError, OverflowError):  # an int beyond 64 bits: found the slow way, once
+            lo, hi = INT64_LIMITS
+            beyond = [i for i, v in enumerate(values) if v is not None and not lo <= v <= hi]
+            values = _drop_out_of_range(name, values, beyond, limits, problems)
+            series = pl.Series(name, values, dtype=dtype)
+    elif dtype == pl.Float64:
+        series = pl.Series(name, values, dtype=dtype).fill_nan(None)
+    else:
+        return pl.Series(name, values, dtype=dtype)
+    return _within(series, limits, problems)
+
+
+def _within(series: pl.Series, limits: Limits | None, problems: Problems) -> pl.Series:
+    """`series` with values outside `limits` (and infinities) dropped and flagged."""
+    if series.dtype == pl.Float64:
+        outside = series.is_infinite()
+    else:
+        outside = pl.repeat(False, len(series), eager=True)
+    if limits is not None:
+        outside = outside | (series < limits[0]) | (series > limits[1])
+    rows = outside.fill_null(False).arg_true().to_list()
+    if not rows:
+        return series
+    values = _drop_out_of_range(series.name, series.to_list(), rows, limits, problems)
+    return pl.Series(series.name, values, dtype=series.dtype)
+
+
+def _drop_out_of_range(
+    name: str, values: list[Any], rows: list[int], limits: Limits | None, problems: Problems
+) -> list[Any]:
+    values = list(values)
+    held = f"{limits[0]}..{limits[1]}" if limits else "finite numbers"
+    for row in rows:
+        message = f"{name}: {values[row]!r} is out of range for its column ({held}); dropped"
+        problems.setdefault(row, []).append(RecordError(OUT_OF_RANGE_RULE, name, message))
+        values[row] = None
+    return values
 
 
 def _well_typed(values: list[Any], allowed: tuple[type, ...]) -> bool:

@@ -14,15 +14,18 @@ from itertools import chain
 from operator import attrgetter
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
 from hanoi_health_lake.conform.columns import (
     DATETIME,
+    Limits,
     Problems,
     nest,
     typed_column,
 )
+from hanoi_health_lake.conform.silver_schemas import SILVER_SCHEMAS
 from hanoi_health_lake.parsers.landing_paths import UnsafePathError, parse_landing_path
 from hanoi_health_lake.records import (
     DATASET_FIELDS,
@@ -73,6 +76,22 @@ PROVENANCE_SCHEMA = pl.Schema(
 )
 
 
+def _silver_limits() -> dict[str, Limits]:
+    """The range of every integer column of silver, by name (the narrowest where tables differ):
+    a staged value beyond it would fail the cast to silver, so it is a rule broken here."""
+    limits: dict[str, Limits] = {}
+    for schema in SILVER_SCHEMAS.values():
+        for column in schema:
+            if pa.types.is_integer(column.type):
+                held = np.iinfo(column.type.to_pandas_dtype())
+                lo, hi = limits.get(column.name, (int(held.min), int(held.max)))
+                limits[column.name] = (max(lo, int(held.min)), min(hi, int(held.max)))
+    return limits
+
+
+SILVER_LIMITS = _silver_limits()
+
+
 def canonical_fields(dataset: str) -> tuple[str, ...]:
     return PERSON_FIELDS + DATASET_FIELDS[dataset]
 
@@ -111,7 +130,8 @@ def staged_frame(
     values = _columns(records, names)
     problems: Problems = {}
     columns = [
-        typed_column(name, field_type(name), values[i], problems) for i, name in enumerate(names)
+        typed_column(name, field_type(name), values[i], problems, SILVER_LIMITS.get(name))
+        for i, name in enumerate(names)
     ]
     errors = [
         record.errors + problems[i] if i in problems else record.errors

@@ -316,7 +316,7 @@ def _map_medication_request(req: Resource, ctx: Context, fields: dict, _: str | 
     line_id = _record_id(req, fc.SID_PRESCRIPTION_LINE)
     fields["line_id"] = line_id
     suffix = line_id.rsplit("-", 1)[-1] if line_id and "-" in line_id else ""
-    fields["line_no"] = int(suffix) if suffix.isdigit() else None
+    fields["line_no"] = int(suffix) if suffix.isascii() and suffix.isdigit() else None
     group = req.get("groupIdentifier")
     fields["prescription_code"] = text(group.get("value")) if isinstance(group, dict) else None
     fields["encounter_id"], enc = _encounter(req.get("encounter"), ctx, req)

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from hanoi_health_lake.conform import STAGED_SCHEMAS, staged_frame
-from hanoi_health_lake.conform.columns import VALUE_TYPE_RULE
+from hanoi_health_lake.conform.columns import OUT_OF_RANGE_RULE, VALUE_TYPE_RULE
 from hanoi_health_lake.records import (
     DATASET_FIELDS,
     DATASETS,
@@ -159,6 +159,26 @@ def test_unambiguous_values_are_converted():
 def test_nan_is_null():
     frame = _stage([_record(1, weight_kg=float("nan"))])
     assert frame["weight_kg"].null_count() == 1
+
+
+def test_numbers_beyond_their_silver_column_are_dropped_and_named():
+    frame = _stage([
+        _record(1, birth_year=2**31, weight_kg=float("inf")),  # int32 in silver; not finite
+        _record(2, birth_year=-(2**70), total_cost_vnd="1e400"),  # beyond 64 bits; overflows
+        _record(3, birth_year=1990, weight_kg=60.5, total_cost_vnd=1.5e300),  # all held
+    ])  # fmt: skip
+    assert frame["birth_year"].to_list() == [None, None, 1990]
+    assert frame["weight_kg"].to_list() == [None, None, 60.5]
+    assert frame["total_cost_vnd"].to_list() == [None, None, 1.5e300]
+    errors = frame["parse_errors"].to_list()
+    assert [(e["rule_id"], e["field"]) for e in errors[0]] == [
+        (OUT_OF_RANGE_RULE, "birth_year"),
+        (OUT_OF_RANGE_RULE, "weight_kg"),
+    ]
+    assert f"birth_year: {2**31} is out of range" in errors[0][0]["message"]
+    assert f"birth_year: {-(2**70)} is out of range" in errors[1][0]["message"]
+    assert [e["field"] for e in errors[1]] == ["birth_year", "total_cost_vnd"]
+    assert errors[2] == []
 
 
 def test_a_path_outside_the_landing_grammar_still_stages():
