@@ -304,9 +304,13 @@ def _convert(plan: _Plan, raw: list[str]) -> tuple[dict[str, Any], list[RecordEr
 
 
 def _encounter_type(fields: dict, errors: list, kcb: str, doituong: str) -> None:
+    # MA_LOAI_KCB is required as delivered: an emergency MA_DOITUONG_KCB refines the type of
+    # care it gives, it never stands in for a blank one (which then stays absent and is caught).
+    if not kcb:
+        return
     if doituong == qd130.EMERGENCY_DOITUONG:
         fields["encounter_type"] = "emergency"
-    elif kcb:
+    else:
         kind = qd130.MA_LOAI_KCB_TYPE.get(kcb.zfill(2))
         if kind is None:
             errors.append(

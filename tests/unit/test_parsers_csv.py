@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 import unicodedata
@@ -253,3 +255,18 @@ def test_an_empty_facility_column_is_not_filled_from_the_path(tmp_path):
     data = _xml14(rows=(("LK1", "GH1", "", "202603080800", "20260301"),)).encode()
     parsed = parse_file(tmp_path, _land(tmp_path, "appointments__20260302T130000.csv", data))
     assert parsed.records[0].fields["facility_code"] is None  # completeness must see it
+
+
+def test_a_blank_type_of_care_stays_blank_on_an_emergency_row(tmp_path):
+    # MA_DOITUONG_KCB = 2 (emergency) must not stand in for a missing MA_LOAI_KCB: the required
+    # field is judged as delivered (simulator seed 11 let such a row through as `emergency`).
+    source = (FIXTURES / DAY / "encounters__20260302T061500.csv").read_text(encoding="utf-8")
+    columns, *rows = csv.reader(io.StringIO(source))
+    kcb, doituong = columns.index("MA_LOAI_KCB"), columns.index("MA_DOITUONG_KCB")
+    cells = next(row for row in rows if row[doituong] == "2")
+    cells[kcb] = ""
+    out = io.StringIO()
+    csv.writer(out).writerows([columns, cells])
+    relpath = _land(tmp_path, "encounters__20260302T070000.csv", out.getvalue().encode())
+    record = parse_file(tmp_path, relpath).records[0]
+    assert record.fields["encounter_type"] is None
