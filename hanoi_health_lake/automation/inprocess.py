@@ -1,7 +1,9 @@
 """`hhl run`: materialise service-day partitions in this process, on the instance under HHL_HOME.
 
 Each day is its own Dagster run, so the UI shows them exactly as a backfill would, and a failure
-on one day is reported and the next day still runs.
+on one day is reported and the next day still runs; the whole-table marts run after the days
+only when every day succeeded, never on top of a day that just failed. Ctrl-C or SIGTERM stops:
+the current run fails, nothing further runs, and `RunStopped` says so (automation.stopping).
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from pathlib import Path
 
 import dagster as dg
 
+from hanoi_health_lake.automation.stopping import RunStopped, StopSignals
 from hanoi_health_lake.config import registry_path
 from hanoi_health_lake.instance import open_instance
-from hanoi_health_lake.partitions import service_day
+from hanoi_health_lake.partitions import SERVICE_DAY_START, service_day
 from hanoi_health_lake.secrets import ensure_pseudonym_key
 
 
@@ -60,6 +63,12 @@ def _reads_partitions(graph) -> dict[dg.AssetKey, bool]:
 def run_days(home: Path, first: date, last: date, *, create_key: bool = False) -> list[DayRun]:
     """Materialise reference data once, then each day's partition of the partitioned assets."""
     service_days = list(days_between(first, last))
+    outside = [d for d in service_days if not service_day.has_partition_key(d.isoformat())]
+    if outside:
+        raise ValueError(
+            f"{outside[0]} is not a service-day partition: they run from {SERVICE_DAY_START} to "
+            f"{service_day.get_last_partition_key()}"
+        )
     if not registry_path(home).exists():
         raise FileNotFoundError(
             f"no facility registry at {registry_path(home)}: run `hhl simulate` first, or place "
@@ -102,20 +111,40 @@ def run_days(home: Path, first: date, last: date, *, create_key: bool = False) -
         )
 
     runs: list[DayRun] = []
-    if reference:
-        result = materialize(reference)
-        if not result.success:
-            raise RuntimeError(f"reference data failed in run {result.run_id}; see the Dagster UI")
-    for day in service_days:
-        print(f"[hhl run] {day}: ingesting", file=sys.stderr, flush=True)
-        result = materialize(partitioned, day.isoformat())
-        runs.append(DayRun(day, result.run_id, result.success))
-        status = "ok" if result.success else "FAILED"
-        print(f"[hhl run] {day}: {status} (run {result.run_id})", file=sys.stderr, flush=True)
-    if after_days:
-        print("[hhl run] whole-table marts", file=sys.stderr, flush=True)
-        result = materialize(after_days)
-        runs.append(DayRun(service_days[-1], result.run_id, result.success, "whole tables"))
-        status = "ok" if result.success else "FAILED"
-        print(f"[hhl run] whole-table marts: {status}", file=sys.stderr, flush=True)
+    with StopSignals() as stop:
+
+        def check(where: str) -> None:
+            if stop.received is not None:
+                raise RunStopped(stop.received, where, runs)
+
+        if reference:
+            result = materialize(reference)
+            check("reference data")
+            if not result.success:
+                raise RuntimeError(
+                    f"reference data failed in run {result.run_id}; see the Dagster UI"
+                )
+        for day in service_days:
+            check(f"{day} (before it started)")
+            print(f"[hhl run] {day}: ingesting", file=sys.stderr, flush=True)
+            result = materialize(partitioned, day.isoformat())
+            runs.append(DayRun(day, result.run_id, result.success))
+            check(f"{day} (run {result.run_id}, failed)")
+            status = "ok" if result.success else "FAILED"
+            print(f"[hhl run] {day}: {status} (run {result.run_id})", file=sys.stderr, flush=True)
+        failed = [r.service_date.isoformat() for r in runs if not r.success]
+        if after_days and failed:
+            print(
+                f"[hhl run] whole-table marts: skipped, {', '.join(failed)} failed "
+                "(rerun the day, then the marts)",
+                file=sys.stderr,
+                flush=True,
+            )
+        elif after_days:
+            print("[hhl run] whole-table marts", file=sys.stderr, flush=True)
+            result = materialize(after_days)
+            runs.append(DayRun(service_days[-1], result.run_id, result.success, "whole tables"))
+            check(f"the whole-table marts (run {result.run_id}, failed)")
+            status = "ok" if result.success else "FAILED"
+            print(f"[hhl run] whole-table marts: {status}", file=sys.stderr, flush=True)
     return runs

@@ -26,10 +26,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from hanoi_health_lake.automation.inprocess import run_days
+    from hanoi_health_lake.automation.stopping import RunStopped
     from hanoi_health_lake.config import hhl_home
 
     try:
         runs = run_days(hhl_home(args.home), args.first, args.last)
+    except RunStopped as stopped:
+        print(f"hhl run: {stopped}; no further days or marts were run", file=sys.stderr)
+        return stopped.exit_code
     except (ValueError, FileNotFoundError, RuntimeError) as exc:
         print(f"hhl run: error: {exc}", file=sys.stderr)
         return 2

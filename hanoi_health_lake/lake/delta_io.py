@@ -2,21 +2,43 @@
 
 Each partition is replaced by a single predicate overwrite: one commit, so a reader sees the old
 day or the new day, never half of it, and delta-rs refuses the write if a row falls outside the
-predicate. Every commit carries the run id and partition in its metadata.
+predicate. Every commit carries the run id and partition in its metadata. A table delta-rs cannot
+read or write (a damaged `_delta_log` entry: "Kernel error: Json error …") raises
+`LakeTableError` naming the table; docs/operators-guide.md says how to recover.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake.exceptions import DeltaError
 
 from hanoi_health_lake.lake.locks import table_writer_lock
 
 PARTITION_COLUMN = "service_date"
+
+
+class LakeTableError(RuntimeError):
+    """A lake table cannot be read or written: a fault of the lake, not of any one delivery."""
+
+
+@contextmanager
+def naming_table(path: str | Path, action: str) -> Iterator[None]:
+    """delta-rs errors name no table (and carry a native backtrace): say which one, in a line."""
+    try:
+        yield
+    except DeltaError as exc:
+        first = str(exc).strip().split("\n", 1)[0]
+        raise LakeTableError(
+            f"Delta table {path}: cannot {action}: {first} (recovery: docs/operators-guide.md, "
+            "'A damaged Delta table')"
+        ) from exc
 
 
 def table_exists(path: str | Path) -> bool:
@@ -49,7 +71,7 @@ def write_partition(
         raise ValueError(f"{path}: {outside} rows are not in partition {service_date}")
     metadata = {"run_id": run_id, "partition": service_date.isoformat(), **(extra_metadata or {})}
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with table_writer_lock(path):
+    with table_writer_lock(path), naming_table(path, f"write partition {service_date}"):
         if not table_exists(path):
             write_deltalake(
                 path,
@@ -76,7 +98,7 @@ def overwrite_table(
     """Replace a whole (reference) table in one commit."""
     path = str(table_path)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with table_writer_lock(path):
+    with table_writer_lock(path), naming_table(path, "replace it"):
         write_deltalake(
             path,
             data,
@@ -94,12 +116,11 @@ def read_table(
     columns: list[str] | None = None,
 ) -> pa.Table:
     path = str(table_path)
-    dt = DeltaTable(path)
-    dataset = dt.to_pyarrow_dataset()
     flt = None
     if service_dates is not None:
         flt = pc.field(PARTITION_COLUMN).isin(pa.array(service_dates, pa.date32()))
-    return dataset.to_table(filter=flt, columns=columns)
+    with naming_table(path, "read it"):
+        return DeltaTable(path).to_pyarrow_dataset().to_table(filter=flt, columns=columns)
 
 
 def partitions(table_path: str | Path) -> list[date]:

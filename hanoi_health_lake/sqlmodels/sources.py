@@ -16,6 +16,8 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 from deltalake import DeltaTable
 
+from hanoi_health_lake.lake.completion import completed_days
+from hanoi_health_lake.lake.delta_io import naming_table
 from hanoi_health_lake.lake.zones import TABLE_ZONES
 
 PARTITION_COLUMN = "service_date"
@@ -76,13 +78,16 @@ def open_sources(
     asked for by name but not yet written opens empty with its declared schema.
 
     With `dates`, partitioned sources list only those days' files: opening a Delta table as a
-    dataset costs time per file, so a day's refresh would otherwise grow with history.
+    dataset costs time per file, so a day's refresh would otherwise grow with history. Either
+    way, partitioned sources show only days whose ingest completed (lake.completion): a day a
+    killed run left half-written never reaches the marts.
     """
     wanted = SOURCE_TABLES.keys() if names is None else names
     unknown = set(wanted) - SOURCE_TABLES.keys()
     if unknown:
         raise KeyError(f"not lake sources: {', '.join(sorted(unknown))}")
     paths = source_paths(lake_root)
+    completed = completed_days(lake_root)  # None: a lake that keeps no completion record
     opened = {}
     for name in sorted(wanted):
         if not DeltaTable.is_deltatable(str(paths[name])):
@@ -91,9 +96,14 @@ def open_sources(
                 opened[name] = ds.dataset(schema.empty_table())
             continue
         pruning = None
-        if dates is not None and is_partitioned(name):
-            pruning = [(PARTITION_COLUMN, "in", sorted(dates))]
-        opened[name] = DeltaTable(str(paths[name])).to_pyarrow_dataset(
-            file_pruning_predicate=pruning
-        )
+        if is_partitioned(name):
+            days = None if dates is None else set(dates)
+            if completed is not None:
+                days = completed if days is None else days & completed
+            if days is not None:
+                pruning = [(PARTITION_COLUMN, "in", sorted(days))]
+        with naming_table(paths[name], "read it"):
+            opened[name] = DeltaTable(str(paths[name])).to_pyarrow_dataset(
+                file_pruning_predicate=pruning
+            )
     return opened

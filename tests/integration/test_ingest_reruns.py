@@ -11,10 +11,13 @@ import time
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import polars as pl
 from deltalake import DeltaTable
 
 from hanoi_health_lake.automation.inprocess import run_days
+from hanoi_health_lake.lake.completion import completed_days
+from hanoi_health_lake.sqlmodels import Warehouse, build, find_seeds, load_models
 from tests.integration.lake_helpers import (
     INGESTED,
     SILVER,
@@ -26,6 +29,7 @@ from tests.integration.lake_helpers import (
 )
 
 FIRST, LAST = INGESTED
+SQL_DIR = Path(__file__).parents[2] / "dbt_like_sql"
 
 
 def _content(home: Path, name: str) -> pl.DataFrame:
@@ -91,6 +95,25 @@ def test_a_late_correction_changes_only_its_day(ingested_home: Path, tmp_path: P
     assert encounters.filter(pl.col("source_file") == original).height == 0
 
 
+def _warehouse_days(home: Path, path: Path) -> list[date]:
+    """The days of the encounters mart and lake copy in a warehouse built from the lake."""
+    warehouse = Warehouse(path)
+    build(warehouse, home / "lake", load_models(SQL_DIR), find_seeds(SQL_DIR))
+    with duckdb.connect(str(path), read_only=True) as con:
+        days = {
+            table: [d for (d,) in con.execute(
+                f"select distinct service_date from {table} where {rows} order by 1"
+            ).fetchall()]
+            for table, rows in (
+                ("lake.encounters", "true"),
+                ("lake.reconciliation", "delivered > 0"),
+                ("main.mart_facility_activity_daily", "encounters > 0"),
+            )
+        }  # fmt: skip
+    assert len({tuple(d) for d in days.values()}) == 1, days
+    return days["lake.encounters"]
+
+
 def test_a_run_killed_while_writing_leaves_readable_tables_and_a_rerun_completes(
     ingested_home: Path, tmp_path: Path
 ):
@@ -115,7 +138,12 @@ def test_a_run_killed_while_writing_leaves_readable_tables_and_a_rerun_completes
     for name in ZONES:  # every table that exists is readable
         if DeltaTable.is_deltatable(str(table_path(home, name))):
             read(home, name)
+    # The half-written day is not complete, so the warehouse built now leaves it out entirely.
+    assert completed_days(home / "lake") == {FIRST, date(2026, 3, 2)}
+    assert _warehouse_days(home, tmp_path / "killed.duckdb") == [FIRST, date(2026, 3, 2)]
     assert all(r.success for r in run_days(home, LAST, LAST))
+    assert completed_days(home / "lake") == {FIRST, date(2026, 3, 2), LAST}
+    assert _warehouse_days(home, tmp_path / "rerun.duckdb") == [FIRST, date(2026, 3, 2), LAST]
     for name in ZONES:
         got = _content(home, name).filter(pl.col("service_date") == LAST)
         want = _content(ingested_home, name).filter(pl.col("service_date") == LAST)

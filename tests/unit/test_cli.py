@@ -37,3 +37,13 @@ def test_run_without_a_registry_says_where_it_looked(tmp_path, monkeypatch, caps
     code = main(["run", "--from", "2026-03-01", "--to", "2026-03-01", "--home", str(tmp_path)])
     assert code == 2
     assert str(tmp_path / "registry" / "facilities.csv") in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("day", ["2024-12-31", "2099-01-01"])
+def test_run_outside_the_partitions_is_one_line(day: str, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HHL_PSEUDONYM_KEY", "k" * 32)
+    code = main(["run", "--from", day, "--to", day, "--home", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    prefix = f"hhl run: error: {day} is not a service-day partition: they run from 2025-01-01 to "
+    assert err.startswith(prefix) and err.count("\n") == 1
