@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
-import sys
+from typing import NoReturn
 
 from hanoi_health_lake import commands
 
@@ -36,5 +36,13 @@ def main(argv: list[str] | None = None) -> int:
     return int(args.func(args) or 0)
 
 
+def entry() -> NoReturn:
+    """The `hhl` program: `main`, leaving with its status through exit_guard (a native thread
+    pool torn down at interpreter exit must not turn finished work into status 134)."""
+    from hanoi_health_lake.exit_guard import run_and_exit
+
+    run_and_exit(main)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

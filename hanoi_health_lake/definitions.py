@@ -10,7 +10,12 @@ from hanoi_health_lake.assets.reports import REPORT_ASSETS
 from hanoi_health_lake.automation.jobs import BOUNDED_EXECUTOR, JOBS
 from hanoi_health_lake.automation.schedules import SCHEDULES
 from hanoi_health_lake.automation.sensors import SENSORS
+from hanoi_health_lake.exit_guard import guard_dagster_worker
 from hanoi_health_lake.resources import default_resources
+
+# Run and step workers load this module: let them exit with their own status, not a native
+# teardown's abort (exit_guard). A no-op in any other process.
+guard_dagster_worker()
 
 defs = dg.Definitions(
     assets=[*REFERENCE_ASSETS, *INGEST_ASSETS, *MART_ASSETS, *OUTBREAK_ASSETS, *REPORT_ASSETS],

@@ -7,10 +7,12 @@ encounters of the day resolve the patient of CSV drug lines, referral and appoin
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +32,10 @@ from hanoi_health_lake.pipeline.reconcile import reconciliation
 from hanoi_health_lake.pipeline.supersede import mark_superseded
 from hanoi_health_lake.records import DATASETS
 
+log = logging.getLogger(__name__)
+
 SILVER_TABLES = tuple(SILVER_SCHEMAS)
+INTERNAL_ERROR = "file.internal_error"  # a file our own code failed on: set aside, day goes on
 # Datasets whose CSV layout names the encounter but not the patient.
 BORROWS_PATIENT = ("prescriptions", "referrals", "appointments")
 OUTCOME_SCHEMA = {"facility_code": pl.Utf8, "dataset": pl.Utf8, "outcome": pl.Utf8}
@@ -76,43 +81,28 @@ def ingest_day(
     lookup = None
 
     for dataset in DATASETS:  # encounters first: the others borrow its patients
-        staged = mark_superseded(parsed.staged.pop(dataset))
-        current = staged.filter(~pl.col("is_superseded"))
-        judged = current.drop(BRONZE_ROW)
-        outcome = validate(dataset, judged, ctx)
-        day.rules[dataset] = outcome.rules
-        day.gx_success[dataset] = outcome.success
-        day.suites[dataset] = outcome.suite_name
-        accepted = outcome.accepted(judged)
-        rejected = outcome.rejected(current)  # keeps BRONZE_ROW
+        staged = parsed.staged.pop(dataset)
+        judge = partial(_judge, dataset, ctx=ctx, pseudonymizer=pseudonymizer, lookup=lookup,
+                        run_id=run_id)  # fmt: skip
+        try:
+            judged = judge(staged)
+        except Exception as exc:  # a bug of ours on some input: set its files aside, not the day
+            judged = _judge_without_culprits(dataset, staged, judge, exc)
+        day.rules[dataset] = judged.rules
+        day.gx_success[dataset] = judged.success
+        day.suites[dataset] = judged.suite_name
         if dataset == "encounters":
-            # Quarantined encounters still name their patient; a drug line of a rejected
-            # encounter is judged on its own and keeps its patient.
-            lookup = encounter_lookup(judged, pseudonymizer)
-        if rejected.height:
+            lookup = judged.lookup
+        if judged.rejected.height:
             # Payloads live in bronze_records only; the few rejected ones are fetched back.
-            rejected = rejected.with_columns(
-                payload=pl.from_arrow(_take(payloads, rejected[BRONZE_ROW].to_numpy()))
+            rejected = judged.rejected.with_columns(
+                payload=pl.from_arrow(_take(payloads, judged.rejected[BRONZE_ROW].to_numpy()))
             )
             quarantined.append(quarantine.record_rows(dataset, rejected, run_id))
-        borrowed = lookup if dataset in BORROWS_PATIENT else None
-        for table, rows in conform(
-            dataset, accepted, pseudonymizer, borrowed, run_id=run_id
-        ).items():
+        for table, rows in judged.tables.items():
             silver_parts[table].append(rows)
-        outcomes.append(
-            staged.select(
-                pl.col("facility_folder").alias("facility_code"),
-                pl.lit(dataset).alias("dataset"),
-                pl.when(pl.col("is_superseded"))
-                .then(pl.lit("superseded"))
-                .when(_rejected_flags(staged, outcome.rejected_mask))
-                .then(pl.lit("quarantined"))
-                .otherwise(pl.lit("accepted"))
-                .alias("outcome"),
-            )
-        )
-        del staged, current, judged, accepted, rejected, outcome
+        outcomes.append(judged.outcomes)
+        del staged, judged
 
     day.tables["bronze_files"] = parsed.bronze_files
     day.tables["bronze_records"] = parsed.bronze_records
@@ -126,6 +116,121 @@ def ingest_day(
         service_date, parsed.bronze_files, all_outcomes, run_id
     )
     return day
+
+
+@dataclass
+class _Judged:
+    """One dataset of the day, judged and conformed."""
+
+    rules: dict[str, RuleResult]
+    success: bool
+    suite_name: str
+    tables: dict[str, pa.Table]  # silver rows, by table
+    rejected: pl.DataFrame  # staged rows to quarantine (with BRONZE_ROW, rule_ids, reason, …)
+    outcomes: pl.DataFrame  # OUTCOME_SCHEMA, one row per staged row
+    lookup: pl.DataFrame | None  # encounters: who each encounter is about
+
+
+def _judge(
+    dataset: str,
+    staged: pl.DataFrame,
+    *,
+    ctx: ValidationContext,
+    pseudonymizer: Pseudonymizer,
+    lookup: pl.DataFrame | None,
+    run_id: str,
+) -> _Judged:
+    staged = mark_superseded(staged)
+    current = staged.filter(~pl.col("is_superseded"))
+    judged = current.drop(BRONZE_ROW)
+    outcome = validate(dataset, judged, ctx)
+    accepted = outcome.accepted(judged)
+    if dataset == "encounters":
+        # Quarantined encounters still name their patient; a drug line of a rejected
+        # encounter is judged on its own and keeps its patient.
+        lookup = encounter_lookup(judged, pseudonymizer)
+    borrowed = lookup if dataset in BORROWS_PATIENT else None
+    return _Judged(
+        rules=outcome.rules,
+        success=outcome.success,
+        suite_name=outcome.suite_name,
+        tables=conform(dataset, accepted, pseudonymizer, borrowed, run_id=run_id),
+        rejected=outcome.rejected(current),  # keeps BRONZE_ROW
+        outcomes=staged.select(
+            pl.col("facility_folder").alias("facility_code"),
+            pl.lit(dataset).alias("dataset"),
+            pl.when(pl.col("is_superseded"))
+            .then(pl.lit("superseded"))
+            .when(_rejected_flags(staged, outcome.rejected_mask))
+            .then(pl.lit("quarantined"))
+            .otherwise(pl.lit("accepted"))
+            .alias("outcome"),
+        ),
+        lookup=lookup if dataset == "encounters" else None,
+    )
+
+
+def _judge_without_culprits(
+    dataset: str,
+    staged: pl.DataFrame,
+    judge: Callable[[pl.DataFrame], _Judged],
+    error: Exception,
+) -> _Judged:
+    """Judging the dataset raised: find the files it raises on (by halving), judge the rest, and
+    quarantine every record of those files under `file.internal_error`, naming the exception.
+    Raises the original error when no file on its own is to blame, or the rest still fails."""
+    files = staged["source_file"].unique(maintain_order=True).to_list()
+    culprits = _culprits(
+        files, lambda part: judge(staged.filter(pl.col("source_file").is_in(part)))
+    )
+    if not culprits:
+        raise error
+    for name, exc in culprits.items():
+        log.error("%s: %s set aside, building its tables raised %r", dataset, name, exc)
+    blamed = pl.col("source_file").is_in(list(culprits))
+    judged = judge(staged.filter(~blamed))
+    set_aside = staged.filter(blamed)
+    reasons = {
+        name: f"{name}: set aside whole, an internal error building the day's tables "
+        f"({type(exc).__name__}: {exc}); nothing of it is in silver until the fault is fixed"
+        for name, exc in culprits.items()
+    }
+    judged.rejected = pl.concat(
+        [
+            judged.rejected,
+            set_aside.with_columns(
+                is_superseded=pl.lit(False),
+                rule_ids=pl.lit([INTERNAL_ERROR], dtype=pl.List(pl.Utf8)),
+                categories=pl.lit(["conformance"], dtype=pl.List(pl.Utf8)),
+                severity=pl.lit("error"),
+                reason=pl.col("source_file").replace_strict(reasons, return_dtype=pl.Utf8),
+            ).select(judged.rejected.columns),
+        ]
+    )
+    judged.outcomes = pl.concat(
+        [
+            judged.outcomes,
+            set_aside.select(
+                pl.col("facility_folder").alias("facility_code"),
+                pl.lit(dataset).alias("dataset"),
+                pl.lit("quarantined").alias("outcome"),
+            ),
+        ]
+    )
+    return judged
+
+
+def _culprits(files: list[str], attempt: Callable[[list[str]], object]) -> dict[str, Exception]:
+    """The files `attempt` raises on alone, found by halving the list (all of them failed)."""
+    if len(files) <= 1:
+        return {}
+    found: dict[str, Exception] = {}
+    for part in (files[: len(files) // 2], files[len(files) // 2 :]):
+        try:
+            attempt(part)
+        except Exception as exc:
+            found |= {part[0]: exc} if len(part) == 1 else _culprits(part, attempt)
+    return found
 
 
 def _take(column: pa.ChunkedArray, rows: np.ndarray) -> pa.Array:

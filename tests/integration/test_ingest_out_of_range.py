@@ -1,5 +1,6 @@
-"""A number beyond what its silver column holds quarantines its record under
-`conformance.out_of_range` (naming field and value); the rest of the day lands."""
+"""One file never stops the day: a number beyond what its silver column holds quarantines its
+record under `conformance.out_of_range` (naming field and value), and a file our own code fails
+on is set aside whole under `file.internal_error`; the rest of the day lands."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pydicom
 import pytest
 
 from hanoi_health_lake.formats import fhir_conventions as fc
+from hanoi_health_lake.pipeline import ingest_day as ingest_day_module
 from hanoi_health_lake.pipeline.ingest_day import ingest_day
 from hanoi_health_lake.reference.registry import load_registry, registry_codes
 from hanoi_health_lake.simulator.run import simulate
@@ -102,3 +104,37 @@ def test_an_instance_count_beyond_its_column_quarantines_only_its_study(
     assert day.tables["encounters"].num_rows == before.tables["encounters"].num_rows
     rec = pl.from_arrow(day.tables["reconciliation"])
     assert (rec["delivered"] == rec["accepted"] + rec["quarantined"] + rec["superseded"]).all()
+
+
+def test_an_internal_error_on_one_file_sets_that_file_aside_and_lands_the_rest(
+    clean_day: Path, monkeypatch: pytest.MonkeyPatch
+):
+    before = _ingest(clean_day)
+    encounters = pl.from_arrow(before.tables["encounters"])
+    target = encounters["source_file"].mode().sort()[0]  # the file with the most encounters
+    theirs = encounters.filter(pl.col("source_file") == target).height
+    real_conform = ingest_day_module.conform
+
+    def conform_failing_on_target(dataset, accepted, *args, **kwargs):
+        # Fault injection: our own conform step raising on one file's rows, as a bug would.
+        if target in accepted["source_file"].to_list():
+            raise RuntimeError("provoked for the test")
+        return real_conform(dataset, accepted, *args, **kwargs)
+
+    monkeypatch.setattr(ingest_day_module, "conform", conform_failing_on_target)
+    day = _ingest(clean_day)
+
+    quarantine = pl.from_arrow(day.tables["quarantine"])
+    assert quarantine.height == theirs > 0
+    assert set(quarantine["source_file"]) == {target}
+    assert quarantine["rule_ids"].to_list() == [["file.internal_error"]] * theirs
+    assert quarantine["reason"][0].startswith(f"{target}: set aside whole, an internal error")
+    assert "RuntimeError: provoked for the test" in quarantine["reason"][0]
+    assert quarantine["payload"].null_count() == 0  # the records as delivered, for a rerun
+    assert day.tables["encounters"].num_rows == before.tables["encounters"].num_rows - theirs
+    assert target not in pl.from_arrow(day.tables["encounters"])["source_file"].to_list()
+    for table in ("prescription_items", "referrals", "appointments", "imaging_studies"):
+        assert day.tables[table].num_rows == before.tables[table].num_rows, table
+    rec = pl.from_arrow(day.tables["reconciliation"])
+    assert (rec["delivered"] == rec["accepted"] + rec["quarantined"] + rec["superseded"]).all()
+    assert rec["quarantined"].sum() == theirs

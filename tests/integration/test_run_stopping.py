@@ -25,7 +25,8 @@ def _hhl_run(home: Path, first, last, log: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "hanoi_health_lake.cli", "run", "--from", str(first), "--to",
          str(last)],
-        env={**os.environ, "HHL_HOME": str(home)},
+        # DAGSTER_HOME (set by any open_instance in this process) would override HHL_HOME's own.
+        env={**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, "HHL_HOME": str(home)},
         stdout=subprocess.DEVNULL,
         stderr=log.open("w"),
     )  # fmt: skip
@@ -33,8 +34,9 @@ def _hhl_run(home: Path, first, last, log: Path) -> subprocess.Popen:
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_during_a_day_stops_the_run_with_no_further_day_or_mart(
-    simulated_home: Path, tmp_path: Path, signum: signal.Signals
+    simulated_home: Path, tmp_path: Path, signum: signal.Signals, monkeypatch: pytest.MonkeyPatch
 ):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)  # open_instance below sets it
     home = copy_home(simulated_home, tmp_path / "home")
     log = tmp_path / "stderr.txt"
     proc = _hhl_run(home, START, START + timedelta(days=2), log)
