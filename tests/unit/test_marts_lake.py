@@ -13,6 +13,7 @@ import pyarrow as pa
 import pytest
 
 from hanoi_health_lake.config import PROJECT_ROOT, TIMEZONE
+from hanoi_health_lake.lake.completion import mark_complete, mark_incomplete
 from hanoi_health_lake.sqlmodels import Warehouse, load_models, open_sources
 from hanoi_health_lake.sqlmodels.build import build
 from hanoi_health_lake.sqlmodels.lake_tables import (
@@ -183,3 +184,26 @@ def test_facilities_table_has_the_reference_assets_types(tmp_path):
     assert row["go_live_date"] == date(2025, 12, 1)
     assert row["datasets"] == ["encounters"]
     assert pa.types.is_date32(table.schema.field("opened_date").type)
+
+
+def test_the_marts_read_only_days_whose_ingest_completed(tmp_path):
+    first, second = date(2026, 3, 1), date(2026, 3, 2)
+    rows = [{"service_date": d, "facility_code": "01001", "dataset": "encounters", "delivered": 1}
+            for d in (first, second)]  # fmt: skip
+    lake = make_lake(
+        tmp_path, [facility("01001", "city_hospital", "public_city", "00004")],
+        {"reconciliation": rows},
+    )  # fmt: skip
+
+    def days(dates=None) -> list[date]:
+        table = open_sources(lake, {"reconciliation"}, dates)["reconciliation"].to_table()
+        return sorted(set(table["service_date"].to_pylist()))
+
+    assert days() == [first, second]  # a lake that keeps no completion record: every day
+    mark_complete(lake, first, "run-1")
+    mark_complete(lake, second, "run-1")
+    mark_incomplete(lake, second, "run-2")  # a rerun of the second day, killed midway
+    assert days() == [first]
+    assert days([second]) == []
+    mark_complete(lake, second, "run-3")
+    assert days() == [first, second] and days([second]) == [second]
