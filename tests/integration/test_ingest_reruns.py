@@ -114,36 +114,50 @@ def _warehouse_days(home: Path, path: Path) -> list[date]:
     return days["lake.encounters"]
 
 
-def test_a_run_killed_while_writing_leaves_readable_tables_and_a_rerun_completes(
-    ingested_home: Path, tmp_path: Path
-):
-    home = copy_home(ingested_home, tmp_path / "home")
-    shutil.rmtree(home / "lake" / "silver")  # the day's silver must be written again from scratch
+def _kill_after_first_commit(home: Path, day: date) -> None:
+    """Start `hhl run` for `day`; SIGKILL it once bronze_files (its first table) commits."""
     log = table_path(home, "bronze_files") / "_delta_log"
     commits_before = len(list(log.glob("*.json")))
     env = {**os.environ, "HHL_HOME": str(home)}
-    day = LAST.isoformat()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hanoi_health_lake.cli", "run", "--from", day, "--to", day],
+        [sys.executable, "-m", "hanoi_health_lake.cli", "run", "--from", str(day), "--to",
+         str(day)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-    )
+    )  # fmt: skip
     deadline = time.monotonic() + 300
     while len(list(log.glob("*.json"))) == commits_before and proc.poll() is None:
         assert time.monotonic() < deadline, "the run never committed bronze_files"
         time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    for name in ZONES:  # every table that exists is readable
-        if DeltaTable.is_deltatable(str(table_path(home, name))):
-            read(home, name)
-    # The half-written day is not complete, so the warehouse built now leaves it out entirely.
+
+
+def test_a_day_a_killed_rerun_left_half_written_stays_out_of_the_marts_until_rerun(
+    ingested_home: Path, tmp_path: Path
+):
+    home = copy_home(ingested_home, tmp_path / "home")
+    _kill_after_first_commit(home, LAST)
+    # bronze_files holds the new run's day, silver the old one's: the day is not complete.
     assert completed_days(home / "lake") == {FIRST, date(2026, 3, 2)}
     assert _warehouse_days(home, tmp_path / "killed.duckdb") == [FIRST, date(2026, 3, 2)]
     assert all(r.success for r in run_days(home, LAST, LAST))
     assert completed_days(home / "lake") == {FIRST, date(2026, 3, 2), LAST}
     assert _warehouse_days(home, tmp_path / "rerun.duckdb") == [FIRST, date(2026, 3, 2), LAST]
+
+
+def test_a_run_killed_while_writing_leaves_readable_tables_and_a_rerun_completes(
+    ingested_home: Path, tmp_path: Path
+):
+    home = copy_home(ingested_home, tmp_path / "home")
+    shutil.rmtree(home / "lake" / "silver")  # the day's silver must be written again from scratch
+    _kill_after_first_commit(home, LAST)
+    for name in ZONES:  # every table that exists is readable
+        if DeltaTable.is_deltatable(str(table_path(home, name))):
+            read(home, name)
+    assert LAST not in completed_days(home / "lake")
+    assert all(r.success for r in run_days(home, LAST, LAST))
     for name in ZONES:
         got = _content(home, name).filter(pl.col("service_date") == LAST)
         want = _content(ingested_home, name).filter(pl.col("service_date") == LAST)
