@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from hanoi_health_lake.conform.pseudonym import Pseudonymizer
 from hanoi_health_lake.conform.silver import conform, encounter_lookup
@@ -25,7 +26,7 @@ from hanoi_health_lake.contracts.context import ValidationContext
 from hanoi_health_lake.contracts.model import contract_for
 from hanoi_health_lake.contracts.validate import RuleResult, validate
 from hanoi_health_lake.pipeline import quarantine
-from hanoi_health_lake.pipeline.parse_day import BRONZE_ROW, DeliveredFile, parse_day
+from hanoi_health_lake.pipeline.parse_day import BRONZE_ROW, VERSION, DeliveredFile, parse_day
 from hanoi_health_lake.pipeline.reconcile import reconciliation
 from hanoi_health_lake.pipeline.supersede import mark_superseded
 from hanoi_health_lake.records import DATASETS
@@ -78,7 +79,7 @@ def ingest_day(
     for dataset in DATASETS:  # encounters first: the others borrow its patients
         staged = mark_superseded(parsed.staged.pop(dataset))
         current = staged.filter(~pl.col("is_superseded"))
-        judged = current.drop(BRONZE_ROW)
+        judged = current.drop(BRONZE_ROW, VERSION)
         outcome = validate(dataset, judged, ctx)
         day.rules[dataset] = outcome.rules
         day.gx_success[dataset] = outcome.success
@@ -128,6 +129,14 @@ def ingest_day(
     return day
 
 
+def accepted_in_silver(tables: dict[str, pa.Table], table: str) -> int:
+    """Accepted records a silver table holds: its rows, except imaging studies, whose row rolls
+    up every accepted instance of the study (`records_received`)."""
+    if table == "imaging_studies":
+        return int(pc.sum(tables[table]["records_received"]).as_py() or 0)
+    return tables[table].num_rows
+
+
 def _take(column: pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
     """`column.take(rows)` chunk by chunk: a take across chunks would first copy the whole
     column (the day's payloads) into one array."""
@@ -154,4 +163,4 @@ def _rejected_flags(staged: pl.DataFrame, rejected_current: pl.Series) -> pl.Ser
     return pl.Series("is_rejected", flags)
 
 
-__all__ = ["DayIngest", "DeliveredFile", "ingest_day"]
+__all__ = ["DayIngest", "DeliveredFile", "accepted_in_silver", "ingest_day"]
