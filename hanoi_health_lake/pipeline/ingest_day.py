@@ -26,7 +26,7 @@ from hanoi_health_lake.contracts.context import ValidationContext
 from hanoi_health_lake.contracts.model import contract_for
 from hanoi_health_lake.contracts.validate import RuleResult, validate
 from hanoi_health_lake.pipeline import quarantine
-from hanoi_health_lake.pipeline.parse_day import BRONZE_ROW, VERSION, DeliveredFile, parse_day
+from hanoi_health_lake.pipeline.parse_day import BRONZE_ROW, DeliveredFile, parse_day
 from hanoi_health_lake.pipeline.reconcile import reconciliation
 from hanoi_health_lake.pipeline.supersede import mark_superseded
 from hanoi_health_lake.records import DATASETS
@@ -75,11 +75,12 @@ def ingest_day(
     silver_parts: dict[str, list[pa.Table]] = {name: [] for name in SILVER_TABLES}
     outcomes: list[pl.DataFrame] = []
     lookup = None
+    arrivals = pl.from_arrow(parsed.bronze_files.select(["source_file", "arrived_at"]))
 
     for dataset in DATASETS:  # encounters first: the others borrow its patients
-        staged = mark_superseded(parsed.staged.pop(dataset))
+        staged = mark_superseded(parsed.staged.pop(dataset), arrivals)
         current = staged.filter(~pl.col("is_superseded"))
-        judged = current.drop(BRONZE_ROW, VERSION)
+        judged = current.drop(BRONZE_ROW)
         outcome = validate(dataset, judged, ctx)
         day.rules[dataset] = outcome.rules
         day.gx_success[dataset] = outcome.success

@@ -49,7 +49,6 @@ log = logging.getLogger(__name__)
 
 WORKERS_ENV = "HHL_PARSE_WORKERS"
 BRONZE_ROW = "_bronze_row"  # staged column: the record's row in the day's bronze_records
-VERSION = "_version"  # staged column: its file's place among versions (pipeline/versions.py)
 # A task is a run of consecutive files of about CHUNK_BYTES (at most MAX_CHUNK_FILES files, and
 # about 4 tasks per process on a small day): few enough that per-task costs stay small, small
 # enough to keep each process's memory low and the processes evenly loaded.
@@ -363,27 +362,19 @@ def _parse_chunk_now(job: _Job, relpaths: list[str]) -> _Chunk:
     ]
     items: dict[str, list[tuple[ParsedFile, ParsedRecord]]] = {ds: [] for ds in DATASETS}
     rows: dict[str, list[int]] = {ds: [] for ds in DATASETS}
-    keys: dict[str, list[str]] = {ds: [] for ds in DATASETS}
     offset = 0  # bronze_records rows of the files before: each file's records, then auxiliary
     for f in files:
         p = f.parsed
         if p.status == "ok" and f.dataset in items:
             items[f.dataset].extend((p, record) for record in p.records)
             rows[f.dataset].extend(range(offset, offset + len(p.records)))
-            version = versions.version_key(
-                f.name.export_ts if f.name else None, f.arrived_at, p.path
-            )
-            keys[f.dataset].extend([version] * len(p.records))
         if f.name is not None:
             offset += len(p.records) + len(p.auxiliary)
     staged = {}
     for dataset, pairs in items.items():
         if pairs:
             frame = staged_frame(dataset, pairs, service_date=job.service_date, payload=False)
-            staged[dataset] = frame.with_columns(
-                pl.Series(BRONZE_ROW, rows[dataset], pl.Int64),
-                pl.Series(VERSION, keys[dataset], pl.Utf8),
-            )
+            staged[dataset] = frame.with_columns(pl.Series(BRONZE_ROW, rows[dataset], pl.Int64))
     records = bronze.bronze_records(job.service_date, files, job.run_id)
     assert records.num_rows == offset
     return _Chunk(
@@ -409,9 +400,7 @@ def _assemble(chunks: list[_Chunk], service_date: date) -> ParsedDay:
             frames[dataset] = pl.concat(parts, how="vertical", rechunk=True)
         else:
             empty = staged_frame(dataset, [], service_date=service_date, payload=False)
-            frames[dataset] = empty.with_columns(
-                pl.Series(BRONZE_ROW, [], pl.Int64), pl.Series(VERSION, [], pl.Utf8)
-            )
+            frames[dataset] = empty.with_columns(pl.Series(BRONZE_ROW, [], pl.Int64))
         parts.clear()
     return ParsedDay(
         bronze_files=_concat([c.bronze_files for c in chunks], bronze.BRONZE_FILES_SCHEMA),

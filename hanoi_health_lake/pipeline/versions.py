@@ -27,7 +27,6 @@ TOLERANCE_ENV = "HHL_EXPORT_TS_FUTURE_TOLERANCE_MINUTES"
 DEFAULT_TOLERANCE = timedelta(hours=2)  # facility clocks drift; a vendor server may run UTC+8/9
 EXPORT_TS_FUTURE = "file.export_ts_future"
 _ZONE = ZoneInfo(TIMEZONE)
-_STAMP = "%Y%m%dT%H%M%S.%f"
 
 
 def future_tolerance() -> timedelta:
@@ -76,11 +75,3 @@ def _span(delta: timedelta) -> str:
     if minutes >= 120:
         return f"{minutes // 60} hours"
     return f"{minutes} minutes"
-
-
-def version_key(export_ts: datetime | None, arrived: datetime | None, relpath: str) -> str:
-    """A text that sorts versions of a record oldest first (see the module docstring)."""
-    times = [t for t in (export_ts, arrived) if t is not None]
-    version = min(times) if times else datetime.min
-    arrival = arrived or version
-    return f"{version.strftime(_STAMP).zfill(22)}|{arrival.strftime(_STAMP).zfill(22)}|{relpath}"
