@@ -36,11 +36,17 @@ def duplicate_keys(table: str, table_path: str | Path, service_date: date) -> pl
     """Keys of `table` held more than once in the `service_date` partition, with their count."""
     key = [*FACILITY_DAY, *SILVER_KEYS[table]]
     if not table_exists(table_path):
-        return pl.DataFrame(schema={name: pl.Utf8 for name in key} | {"rows": pl.UInt32})
-    rows = pl.from_arrow(read_table(table_path, [service_date], key))
+        return pl.DataFrame(
+            schema={name: pl.Utf8 for name in key}
+            | {"rows": pl.UInt32, "source_files": pl.List(pl.Utf8)}
+        )
+    rows = pl.from_arrow(read_table(table_path, [service_date], [*key, "source_file"]))
     return (
         rows.group_by(key)
-        .agg(pl.len().alias("rows"))
+        .agg(
+            pl.len().alias("rows"),
+            pl.col("source_file").unique(maintain_order=True).head(3).alias("source_files"),
+        )
         .filter(pl.col("rows") > 1)
         .sort(key, nulls_last=True)
     )
@@ -51,7 +57,14 @@ def duplicate_key_check(
 ) -> dg.AssetCheckResult:
     duplicates = duplicate_keys(table, table_path, service_date)
     key = ", ".join(SILVER_KEYS[table])
-    shown = duplicates.head(_SHOWN).with_columns(pl.col(pl.Date).cast(pl.Utf8)).to_dicts()
+    # One example per key and file, so alerts name the facility and the landing files.
+    shown = (
+        duplicates.explode("source_files")
+        .rename({"source_files": "source_file"})
+        .head(_SHOWN)
+        .with_columns(pl.col(pl.Date).cast(pl.Utf8))
+        .to_dicts()
+    )
     return dg.AssetCheckResult(
         asset_key=table,
         check_name=DUPLICATE_KEY_CHECK,

@@ -83,10 +83,10 @@ def placement_fault(
     days = Counter(_day(record.fields.get(SERVICE_DAY_FIELD[dataset])) for record in parsed.records)
     days.pop(None, None)
     if days and folder_day not in days:
-        found = ", ".join(f"{d.isoformat()} ({n})" for d, n in sorted(days.items())[:3])
+        found = ", ".join(f"{n} on {d.isoformat()}" for d, n in sorted(days.items())[:3])
         return SERVICE_DATE_MISMATCH, (
             f"{path}: filed under service day {folder_day.isoformat()}, but no record falls on "
-            f"it by {SERVICE_DAY_FIELD[dataset]} (records dated {found}); a file belongs in "
+            f"it by {SERVICE_DAY_FIELD[dataset]} (records: {found}); a file belongs in "
             "the folder of the day its care happened"
         )
     return None

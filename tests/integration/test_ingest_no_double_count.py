@@ -5,6 +5,7 @@ folder, DICOM instances over two exports, a future-stamped export), ingested int
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ class Attacks:
     home: Path
     codes: frozenset[str]
     duplicate_ts: dict  # facility, original, partial copy with the same export_ts, rows copied
+    bundle_and_ndjson: dict  # facility, NDJSON file, a Bundle of the same export
     misplaced: dict  # source facility, file, into another facility's folder, into 01ZZZ
     wrong_day: dict  # facility, original, copy in the next day's folder
     dicom: dict  # facility, study uid, files of the second export
@@ -92,6 +94,26 @@ def _instance(template: bytes, *, instance_uid: str, series_uid: str | None = No
     return out.getvalue()
 
 
+def _bundle_of_ndjson(landing: Path) -> dict:
+    """The same export as NDJSON and as a Bundle (same export_ts, same arrival)."""
+    ndjson = sorted(landing.glob(f"*/{DAY.isoformat()}/prescriptions__*.MedicationRequest.ndjson"))[
+        0
+    ]
+    rel = ndjson.relative_to(landing).as_posix()
+    resources = [json.loads(line) for line in ndjson.read_text().splitlines() if line.strip()]
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in resources],
+    }
+    name = parse_landing_path(rel)
+    bundle_name = f"{rel.rsplit('/', 1)[0]}/prescriptions__{name.export_ts_text}.json"
+    bundle_rel = _copy(landing, rel, bundle_name, json.dumps(bundle).encode())
+    for path in (rel, bundle_rel):
+        _arrive(landing / path, name.export_ts + timedelta(minutes=3))
+    return {"facility": rel.split("/")[0], "ndjson": rel, "bundle": bundle_rel, "n": len(resources)}
+
+
 def _dicom_attack(landing: Path) -> dict:
     """A study's instances over two exports: a new series of two instances, and a re-send of
     the instance the first export carried (a correction of that instance)."""
@@ -143,6 +165,8 @@ def attacked(tmp_path_factory: pytest.TempPathFactory) -> Attacks:
         _arrive(landing / rel, ts + timedelta(minutes=5))
     duplicate_ts = {"facility": dup.split("/")[0], "original": dup, "partial": partial}
 
+    bundle_and_ndjson = _bundle_of_ndjson(landing)
+
     # 2. A facility's file in another registered facility's folder, and in an unregistered one.
     name = src.rsplit("/", 1)[1]
     into_other = _copy(landing, src, f"{target.split('/')[0]}/{DAY.isoformat()}/{name}")
@@ -181,7 +205,9 @@ def attacked(tmp_path_factory: pytest.TempPathFactory) -> Attacks:
     for day in (DAY, NEXT_DAY):
         ingested = ingest_day(landing, day, registry_codes=codes, key=KEY, run_id="attack")
         write_day(home / "lake", ingested, "attack")
-    return Attacks(home, codes, duplicate_ts, misplaced, wrong_day, dicom, future_case)
+    return Attacks(
+        home, codes, duplicate_ts, bundle_and_ndjson, misplaced, wrong_day, dicom, future_case
+    )
 
 
 def _read(attacks: Attacks, table: str) -> pl.DataFrame:
@@ -222,6 +248,19 @@ def test_a_second_export_with_the_same_stamp_counts_each_record_once(attacked: A
     assert silver.height == n and silver["encounter_id"].n_unique() == n
     # Equal stamp and arrival: the landing path decides, highest wins ('….csv' > '….b.csv').
     assert set(silver["source_file"]) == {case["original"]}
+
+
+def test_a_bundle_and_an_ndjson_of_one_export_count_each_record_once(attacked: Attacks):
+    case = attacked.bundle_and_ndjson
+    n = case["n"]
+    rec = _reconciled(attacked, case["facility"], "prescriptions")
+    assert (rec["delivered"], rec["accepted"], rec["superseded"]) == (2 * n, n, n)
+    lines = _read(attacked, "prescription_items").filter(
+        pl.col("facility_code") == case["facility"]
+    )
+    assert lines.height == n and lines["line_id"].n_unique() == n
+    # '….json' sorts after '….MedicationRequest.ndjson': the Bundle is the current version.
+    assert set(lines["source_file"]) == {case["bundle"]}
 
 
 def test_a_file_in_another_facility_folder_is_rejected_naming_both(attacked: Attacks):

@@ -30,6 +30,8 @@ def _rows(table: str, keys: list[tuple[str, ...]], day: date = DAY) -> pa.Table:
             values = [day] * len(keys)
         elif field.name == "facility_code":
             values = ["01001"] * len(keys)
+        elif field.name == "source_file":
+            values = ["01001/f.csv"] * len(keys)
         elif field.name in names:
             values = [key[names.index(field.name)] for key in keys]
         else:
@@ -56,6 +58,8 @@ def test_a_key_held_twice_in_a_facility_day_fails_the_check(tmp_path: Path, tabl
     assert result.metadata["duplicate_keys"].value == 1
     assert result.metadata["extra_rows"].value == 1
     assert "1 key(s) held more than once" in result.description
+    (example,) = result.metadata["examples"].value
+    assert example["facility_code"] == "01001" and example["source_file"] == "01001/f.csv"
     assert duplicate_key_check(table, path, date(2026, 3, 2)).passed
 
 
