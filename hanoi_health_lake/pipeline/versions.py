@@ -5,8 +5,9 @@ A file's `export_ts` comes from its name, which the sender writes. Taken alone, 
 
 - `arrived_at` is the earliest of the file's mtime and ctime on the landing volume, in local time
   (Asia/Ho_Chi_Minh, like `export_ts`). A sender may set mtime (`rsync -t`, `sftp -p`), but ctime
-  is set by our file system when the file is written here and cannot be set back or forward by
-  anyone, so the earliest of the two is never later than the real arrival.
+  is set by our file system, to its own clock, whenever the file or its metadata is written here;
+  no upload can set it. So the earliest of the two never lies after the file was written here.
+  (Simulating days after today's date therefore makes every file future-stamped.)
 - A file whose `export_ts` lies more than the tolerance after its arrival is rejected
   (`file.export_ts_future`): a clock set wrong or a stamp meant to pin a version.
 - Versions are ordered by `version_ts = min(export_ts, arrived_at)`, then by arrival, then by
