@@ -59,7 +59,7 @@ DATASET_FIELDS: dict[str, tuple[str, ...]] = {
     "imaging_studies": (
         "study_uid", "facility_code", "accession_number", "modality", "study_at", "body_part",
         "description", "number_of_instances", "sop_class_uid", "transfer_syntax",
-        "character_set",
+        "character_set", "series_uid", "instance_uid",
     ),
 }  # fmt: skip
 
@@ -69,7 +69,7 @@ RECORD_ID_FIELD = {
     "prescriptions": "line_id",
     "referrals": "referral_id",
     "appointments": "appointment_id",
-    "imaging_studies": "study_uid",
+    "imaging_studies": "study_uid",  # a DICOM record is one instance: SOPInstanceUID
 }
 
 

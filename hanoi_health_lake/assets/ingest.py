@@ -7,12 +7,12 @@ the ingest near the speed of a plain bulk read. Each table's partition is one De
 import dagster as dg
 import polars as pl
 
-from hanoi_health_lake.checks import ingest_checks
+from hanoi_health_lake.checks import ingest_checks, silver_keys
 from hanoi_health_lake.lake.delta_io import read_table, table_exists
 from hanoi_health_lake.partitions import service_day
-from hanoi_health_lake.pipeline.ingest_day import ingest_day
+from hanoi_health_lake.pipeline.ingest_day import accepted_in_silver, ingest_day
 from hanoi_health_lake.pipeline.volume import history_window, volume_outliers
-from hanoi_health_lake.pipeline.write_day import TABLE_ZONES, write_day
+from hanoi_health_lake.pipeline.write_day import TABLE_ZONES, table_path, write_day
 from hanoi_health_lake.reference.registry import load_registry, registry_codes
 from hanoi_health_lake.resources import LakeResource, PseudonymizerResource
 
@@ -63,6 +63,10 @@ CHECK_SPECS = [
     ),
     dg.AssetCheckSpec(ingest_checks.VOLUME_CHECK, asset="encounters"),
     dg.AssetCheckSpec(ingest_checks.RECONCILIATION_CHECK, asset="reconciliation", blocking=True),
+    *(
+        dg.AssetCheckSpec(silver_keys.DUPLICATE_KEY_CHECK, asset=table, blocking=True)
+        for table in silver_keys.SILVER_KEYS
+    ),
 ]
 
 
@@ -103,10 +107,14 @@ def ingest_service_day(
         ingest_checks.reconciliation_check(
             "reconciliation",
             day.tables["reconciliation"],
-            {ds: day.tables[t].num_rows for ds, t in DATASET_TABLE.items()},
+            {ds: accepted_in_silver(day.tables, t) for ds, t in DATASET_TABLE.items()},
             int((~bronze["is_auxiliary"]).sum()),
         )
     ]
+    for name in silver_keys.SILVER_KEYS:  # read back from the Delta tables just written
+        checks.setdefault(name, []).append(
+            silver_keys.duplicate_key_check(name, table_path(lake.lake, name), service_date)
+        )
     for name in TABLES:
         table = day.tables[name]
         yield dg.MaterializeResult(

@@ -165,8 +165,39 @@ def _appointments(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
     return {"appointments": appointments}
 
 
+STUDY_KEY = ("facility_code", "service_date", "study_uid")
+
+
 def _imaging_studies(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    return {"imaging_studies": frame}
+    """One row per study: a modality sends one file per instance, maybe over several exports of
+    the day, so the accepted instances of a study are rolled up. Study facts come from the latest
+    export that carries them; the counts say what was received (instances and series by UID,
+    `records_received` every accepted record rolled in, for reconciliation)."""
+    ordered = frame.with_row_index("_order").sort(
+        "export_ts", "source_file", "record_no", "_order", nulls_last=False
+    )
+    file_facts = ("export_ts", "source_file", "record_no", "source_format")
+    counted = ("number_of_instances", "instances_received", "series_received", "records_received")
+    study_facts = [
+        name
+        for name in SILVER_SCHEMAS["imaging_studies"].names
+        if name in ordered.columns and name not in (*STUDY_KEY, *file_facts, *counted, "run_id")
+    ]
+    studies = (
+        ordered.group_by(STUDY_KEY, maintain_order=True)
+        .agg(
+            *(pl.col(name).drop_nulls().last() for name in study_facts),
+            *(pl.col(name).last() for name in file_facts),
+            pl.col("number_of_instances").max(),
+            pl.col("instance_uid").drop_nulls().n_unique().alias("instances_received"),
+            pl.col("series_uid").drop_nulls().n_unique().alias("series_received"),
+            pl.len().alias("records_received"),
+            pl.col("_order").min(),
+        )
+        .sort("_order")
+        .drop("_order")
+    )
+    return {"imaging_studies": studies}
 
 
 _BUILDERS = {

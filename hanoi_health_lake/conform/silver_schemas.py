@@ -118,6 +118,10 @@ SILVER_SCHEMAS: dict[str, pa.Schema] = {
         ("sop_class_uid", pa.string()),
         ("transfer_syntax", pa.string()),
         ("character_set", pa.string()),
+        # What was received of the study (instances roll up to one row: conform/silver.py).
+        ("instances_received", pa.int32()),
+        ("series_received", pa.int32()),
+        ("records_received", pa.int32()),
     ),
 }
 

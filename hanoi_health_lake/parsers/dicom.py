@@ -1,6 +1,7 @@
 """DICOM study metadata: Part 10 files (headers only, never pixels) and DICOM JSON (PS3.18 F.2).
 
-One Part 10 file or one object of a DICOM JSON array is one imaging_studies record. Text is
+One Part 10 file or one object of a DICOM JSON array is one imaging_studies record: one instance
+(its record id the SOPInstanceUID), rolled up to its study in silver. Text is
 decoded by pydicom according to SpecificCharacterSet (`ISO_IR 192` for Vietnamese).
 """
 
@@ -196,6 +197,8 @@ def _record(
         except ValueError as exc:
             errors.append(RecordError(r.DATE_FORMAT, "birth_date", f"PatientBirthDate: {exc}"))
     fields["study_uid"] = _text(ds, "StudyInstanceUID")
+    fields["series_uid"] = _text(ds, "SeriesInstanceUID")
+    fields["instance_uid"] = _text(ds, "SOPInstanceUID")
     fields["accession_number"] = _text(ds, "AccessionNumber")
     fields["modality"] = _text(ds, "Modality") or _text(ds, "ModalitiesInStudy")
     study_date = _text(ds, "StudyDate")
@@ -227,7 +230,9 @@ def _record(
         dataset=DATASET,
         record_no=record_no,
         locator=locator,
-        record_id=fields["study_uid"],
+        # One record per instance (a modality sends one file per instance); silver rolls the
+        # instances of a study up to one row. A study-level object has no instance UID.
+        record_id=fields["instance_uid"] or fields["study_uid"],
         fields=fields,
         payload=payload if payload is not None else _header_json(ds, fields),
         errors=errors,

@@ -25,6 +25,7 @@ BRONZE_FILES_SCHEMA = pa.schema(
         ("size_bytes", pa.int64()),
         ("sha256", pa.string()),
         ("export_ts", pa.timestamp("us")),
+        ("arrived_at", pa.timestamp("us")),  # local time; pipeline/versions.py
         ("status", pa.string()),
         ("error_rule", pa.string()),
         ("error_message", pa.string()),
@@ -67,6 +68,7 @@ def bronze_files(service_date: date, files: list[DeliveredFile], run_id: str) ->
         "size_bytes": [p.size for p in parsed],
         "sha256": [p.sha256 for p in parsed],
         "export_ts": [f.name.export_ts if f.name else None for f in files],
+        "arrived_at": [f.arrived_at for f in files],
         "status": [p.status for p in parsed],
         "error_rule": [p.error_rule for p in parsed],
         "error_message": [p.error_message for p in parsed],

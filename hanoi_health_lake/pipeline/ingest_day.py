@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from hanoi_health_lake.conform.pseudonym import Pseudonymizer
 from hanoi_health_lake.conform.silver import conform, encounter_lookup
@@ -79,11 +80,12 @@ def ingest_day(
     silver_parts: dict[str, list[pa.Table]] = {name: [] for name in SILVER_TABLES}
     outcomes: list[pl.DataFrame] = []
     lookup = None
+    arrivals = pl.from_arrow(parsed.bronze_files.select(["source_file", "arrived_at"]))
 
     for dataset in DATASETS:  # encounters first: the others borrow its patients
         staged = parsed.staged.pop(dataset)
         judge = partial(_judge, dataset, ctx=ctx, pseudonymizer=pseudonymizer, lookup=lookup,
-                        run_id=run_id)  # fmt: skip
+                        arrivals=arrivals, run_id=run_id)  # fmt: skip
         try:
             judged = judge(staged)
         except Exception as exc:  # a bug of ours on some input: set its files aside, not the day
@@ -138,9 +140,10 @@ def _judge(
     ctx: ValidationContext,
     pseudonymizer: Pseudonymizer,
     lookup: pl.DataFrame | None,
+    arrivals: pl.DataFrame,
     run_id: str,
 ) -> _Judged:
-    staged = mark_superseded(staged)
+    staged = mark_superseded(staged, arrivals)
     current = staged.filter(~pl.col("is_superseded"))
     judged = current.drop(BRONZE_ROW)
     outcome = validate(dataset, judged, ctx)
@@ -233,6 +236,14 @@ def _culprits(files: list[str], attempt: Callable[[list[str]], object]) -> dict[
     return found
 
 
+def accepted_in_silver(tables: dict[str, pa.Table], table: str) -> int:
+    """Accepted records a silver table holds: its rows, except imaging studies, whose row rolls
+    up every accepted instance of the study (`records_received`)."""
+    if table == "imaging_studies":
+        return int(pc.sum(tables[table]["records_received"]).as_py() or 0)
+    return tables[table].num_rows
+
+
 def _take(column: pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
     """`column.take(rows)` chunk by chunk: a take across chunks would first copy the whole
     column (the day's payloads) into one array."""
@@ -259,4 +270,4 @@ def _rejected_flags(staged: pl.DataFrame, rejected_current: pl.Series) -> pl.Ser
     return pl.Series("is_rejected", flags)
 
 
-__all__ = ["DayIngest", "DeliveredFile", "ingest_day"]
+__all__ = ["DayIngest", "DeliveredFile", "accepted_in_silver", "ingest_day"]

@@ -26,7 +26,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -41,7 +41,8 @@ from hanoi_health_lake.parsers.landing_paths import (
     discover,
     parse_landing_path,
 )
-from hanoi_health_lake.pipeline import bronze
+from hanoi_health_lake.pipeline import bronze, versions
+from hanoi_health_lake.pipeline.placement import placement_fault
 from hanoi_health_lake.records import DATASETS, ParsedFile, ParsedRecord
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class DeliveredFile:
     parsed: ParsedFile
     name: LandingName | None  # None when the landing name is unsafe
     facility_code: str  # from the name, or the folder for an unsafe name
+    arrived_at: datetime | None = None  # versions.arrived_at of the landed file
 
     @property
     def dataset(self) -> str | None:
@@ -93,6 +95,7 @@ class _Job:
     registry_codes: frozenset[str]
     run_id: str
     parse: Parser  # a module-level function: workers receive it by reference
+    future_tolerance: timedelta = versions.DEFAULT_TOLERANCE
 
 
 @dataclass
@@ -113,8 +116,11 @@ def deliver(
     relpath: str,
     registry_codes: frozenset[str] | None,
     parse: Parser = parse_file,
+    *,
+    future_tolerance: timedelta | None = None,
 ) -> DeliveredFile:
-    """One landed file, parsed; whatever goes wrong with it stays with it."""
+    """One landed file, parsed and judged on where it was filed; whatever goes wrong with it
+    stays with it. `future_tolerance` defaults to `versions.future_tolerance()`."""
     try:
         name: LandingName | None = parse_landing_path(relpath)
     except UnsafePathError:
@@ -124,7 +130,37 @@ def deliver(
     except Exception as exc:  # parse_file never raises on bad input: a parser bug, then
         parsed = _crashed(landing_root, relpath, name, exc)
     facility = name.facility_code if name else _folder_facility(relpath)
-    return DeliveredFile(parsed=parsed, name=name, facility_code=facility)
+    delivered = DeliveredFile(parsed=parsed, name=name, facility_code=facility)
+    if name is not None:
+        delivered.arrived_at = versions.arrived_at(Path(landing_root) / relpath)
+        tolerance = versions.future_tolerance() if future_tolerance is None else future_tolerance
+        _judge_placement(delivered, name, registry_codes, tolerance)
+    return delivered
+
+
+def _judge_placement(
+    delivered: DeliveredFile,
+    name: LandingName,
+    registry_codes: frozenset[str] | None,
+    tolerance: timedelta,
+) -> None:
+    """Reject a readable file stamped after it arrived, or filed under a facility or day its
+    records do not belong to (pipeline/versions.py, pipeline/placement.py)."""
+    parsed = delivered.parsed
+    if parsed.status != "ok":
+        return
+    fault = None
+    if delivered.arrived_at is not None:
+        message = versions.future_stamp_message(
+            parsed.path, name.export_ts, delivered.arrived_at, tolerance
+        )
+        fault = (versions.EXPORT_TS_FUTURE, message) if message else None
+    fault = fault or placement_fault(
+        parsed, name.dataset, name.facility_code, name.service_date, registry_codes
+    )
+    if fault:
+        parsed.status, (parsed.error_rule, parsed.error_message) = "error", fault
+        parsed.records, parsed.auxiliary = [], []
 
 
 def _crashed(
@@ -182,7 +218,14 @@ def parse_day(
         chunks = [relpaths[i : i + chunk_files] for i in range(0, len(relpaths), chunk_files)]
     else:
         chunks = _chunks(Path(landing_root), relpaths, 4 * workers)
-    job = _Job(Path(landing_root), service_date, frozenset(registry_codes), run_id, parse)
+    job = _Job(
+        Path(landing_root),
+        service_date,
+        frozenset(registry_codes),
+        run_id,
+        parse,
+        versions.future_tolerance(),
+    )
     pooled = (
         workers > 1
         and len(chunks) > 1
@@ -307,7 +350,16 @@ def _parse_chunk(job: _Job, relpaths: list[str]) -> _Chunk:
 
 def _parse_chunk_now(job: _Job, relpaths: list[str]) -> _Chunk:
     """Parse consecutive files; only Arrow leaves, the Python records die with the chunk."""
-    files = [deliver(job.landing_root, r, job.registry_codes, job.parse) for r in relpaths]
+    files = [
+        deliver(
+            job.landing_root,
+            r,
+            job.registry_codes,
+            job.parse,
+            future_tolerance=job.future_tolerance,
+        )
+        for r in relpaths
+    ]
     items: dict[str, list[tuple[ParsedFile, ParsedRecord]]] = {ds: [] for ds in DATASETS}
     rows: dict[str, list[int]] = {ds: [] for ds in DATASETS}
     offset = 0  # bronze_records rows of the files before: each file's records, then auxiliary

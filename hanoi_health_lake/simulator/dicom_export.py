@@ -1,6 +1,9 @@
 """DICOM metadata exports: Part 10 files with headers only (one per study, written with pydicom)
 or one DICOM JSON file (PS3.18 F.2) holding an array of study datasets.
 
+Each study is sent as one instance (its record id the SOPInstanceUID, as the ingest counts DICOM
+records); NumberOfStudyRelatedInstances declares how many the study has.
+
 Vietnamese names need SpecificCharacterSet ISO_IR 192 (UTF-8). A truncated Part 10 file is cut
 inside a value before the study's UIDs, so reading stops short of the StudyInstanceUID, as with a
 transfer broken off mid-file.
@@ -121,7 +124,7 @@ def export_dicom(
 ) -> list[OutFile]:
     if as_json:
         data = dumps([json_dataset(s, fac) for s in studies]).encode("utf-8")
-        slots = [RecordSlot(k, f"item {k}", s.uid) for k, s in enumerate(studies, 1)]
+        slots = [RecordSlot(k, f"item {k}", s.instance_uid) for k, s in enumerate(studies, 1)]
         f = OutFile(file_name("imaging_studies", export_ts, "json", "dicom"), data,
                     "dicom_json", slots)  # fmt: skip
         kind = plan.file_fault("dicom_json")
@@ -129,7 +132,9 @@ def export_dicom(
     files = []
     for k, s in enumerate(studies, 1):
         name = file_name("imaging_studies", export_ts, "dcm", f"{k:04d}")
-        f = OutFile(name, part10_bytes(s, fac, ctx.seed), "dicom", [RecordSlot(1, "file", s.uid)])
+        f = OutFile(
+            name, part10_bytes(s, fac, ctx.seed), "dicom", [RecordSlot(1, "file", s.instance_uid)]
+        )
         kind = plan.file_fault("dicom")
         if kind == "truncated_file":
             f = OutFile(f.name, truncate_part10(f.data, fac), "dicom", fault=kind)

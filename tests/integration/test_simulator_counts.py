@@ -30,10 +30,10 @@ def _record_ids(landing, rel, skip) -> list[tuple[int, str | None]]:
         f = read_csv(path.read_bytes())
         return list(enumerate((csv_record_id(f.table, row) for row in f.rows), 1))
     if m["ext"] == "dcm":
-        return [(1, pydicom.dcmread(path).StudyInstanceUID)]
+        return [(1, pydicom.dcmread(path).SOPInstanceUID)]  # a DICOM record is an instance
     if m["part"] == "dicom":
         items = json.loads(path.read_bytes())
-        return list(enumerate((item["0020000D"]["Value"][0] for item in items), 1))
+        return list(enumerate((item["00080018"]["Value"][0] for item in items), 1))
     if m["part"] in ("Patient", "Condition"):
         return []
     return [(r.record_no, r.record_id) for r in fhir_records(landing, rel, skip)]

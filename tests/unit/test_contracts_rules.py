@@ -374,11 +374,12 @@ def test_a_warning_is_recorded_and_the_record_kept(dataset, rule_id, change):
     assert _batch(dataset)[0].rules[rule_id].severity == "warn"
 
 
-def test_a_record_in_another_facility_folder_is_a_warning():
+def test_a_record_in_another_facility_folder_is_rejected():
+    # Kept, it would count for the facility it names, twice when that facility sent it too.
     fields = {**GOOD["encounters"], "facility_code": "01001"}
     outcome = _outcome("encounters", [_record("encounters", 1, fields)])
-    assert outcome.errors.to_list() == [[]]
-    assert outcome.warnings.to_list() == [["conformance.facility_matches_folder"]]
+    assert outcome.errors.to_list() == [["conformance.facility_matches_folder"]]
+    assert outcome.warnings.to_list() == [[]]
 
 
 def test_a_parser_rule_outside_the_contract_still_rejects():

@@ -28,6 +28,10 @@ def _land(root: Path, name: str, data: bytes) -> str:
     return relpath
 
 
+def _bytes_of(root, relpath) -> bytes:
+    return (root / relpath).read_bytes()
+
+
 def _study(with_meta: bool = True) -> bytes:
     ds = Dataset()
     ds.SpecificCharacterSet = "ISO_IR 192"
@@ -67,7 +71,13 @@ def test_part10_header_maps_to_an_imaging_study(tmp_path):
     assert (parsed.status, parsed.format) == ("ok", "dicom")
     (record,) = parsed.records
     f = record.fields
-    assert record.record_id == f["study_uid"] == "1.2.826.0.1.3680043.8.498.77"
+    # One record per instance: its id is the SOPInstanceUID; silver rolls it up to its study.
+    assert f["study_uid"] == "1.2.826.0.1.3680043.8.498.77"
+    assert (
+        record.record_id
+        == f["instance_uid"]
+        == pydicom.dcmread(io.BytesIO(_bytes_of(tmp_path, relpath))).SOPInstanceUID
+    )
     assert (f["full_name"], f["citizen_id"], f["patient_local_id"]) == (
         "Hoàng Thị Thu Thủy",
         "001190023456",
@@ -191,8 +201,11 @@ def test_every_pydicom_sample_gives_a_record_or_a_clear_file_error(tmp_path, pat
         return
     assert parsed.status == "ok", parsed.error_message
     assert len(parsed.records) == 1
-    if path.endswith(".dcm") and "StudyInstanceUID" in pydicom.dcmread(path, force=True):
-        assert parsed.records[0].record_id == pydicom.dcmread(path, force=True).StudyInstanceUID
+    header = pydicom.dcmread(path, force=True) if path.endswith(".dcm") else None
+    if header is not None and "SOPInstanceUID" in header:
+        assert parsed.records[0].record_id == header.SOPInstanceUID
+    elif header is not None and "StudyInstanceUID" in header:
+        assert parsed.records[0].record_id == header.StudyInstanceUID
 
 
 @pytest.mark.parametrize(
