@@ -21,6 +21,7 @@ from hanoi_health_lake.parsers import values
 from hanoi_health_lake.parsers.landing_paths import LandingName
 from hanoi_health_lake.records import (
     DATASET_FIELDS,
+    LANDING_FOLDER,
     PERSON_FIELDS,
     RECORD_ID_FIELD,
     ParsedRecord,
@@ -367,8 +368,9 @@ def parse_csv(data: bytes, name: LandingName) -> CsvContent:
             )
             continue
         fields, errors = _convert(plan, row)
+        source = "MA_CSKCB"
         if not plan.has_facility_column:  # XML2 has no MA_CSKCB: the sender is the facility
-            fields["facility_code"] = name.facility_code
+            fields["facility_code"], source = name.facility_code, LANDING_FOLDER
         records.append(
             ParsedRecord(
                 dataset=plan.dataset,
@@ -378,6 +380,7 @@ def parse_csv(data: bytes, name: LandingName) -> CsvContent:
                 fields=fields,
                 payload=_json_object(quoted_keys, row),
                 errors=errors,
+                facility_source=source,
             )
         )
     return CsvContent(encoding=encoding, delimiter=delimiter, table=table, records=records)

@@ -52,7 +52,7 @@ def parse_file(
     except Exception as exc:  # the contract is to never raise on bad input
         _fail(parsed, r.UNREADABLE, f"{relpath}: cannot be parsed ({type(exc).__name__}: {exc})")
     if registry_codes is not None:
-        _check_registry(parsed.records, registry_codes)
+        _check_registry(parsed.records, registry_codes, parsed.format)
     return parsed
 
 
@@ -171,13 +171,20 @@ def _sibling_resources(root: Path, name: LandingName) -> Iterator[Resource]:
             yield from fhir.resources_of_ndjson(data)
 
 
-def _check_registry(records: list[ParsedRecord], registry: frozenset[str]) -> None:
+# Where each format carries the referral destination (to_facility_code).
+_TARGET_SOURCE = {"csv": "MA_NOI_DEN", "fhir_json": "ServiceRequest.performer"}
+
+
+def _check_registry(records: list[ParsedRecord], registry: frozenset[str], fmt: str) -> None:
     for record in records:
         facility = record.fields.get("facility_code")
         if facility and facility not in registry:
+            source = record.facility_source or "facility_code"
             record.errors.append(
                 RecordError(
-                    r.FACILITY_KNOWN, "facility_code", f"facility {facility!r} is not registered"
+                    r.FACILITY_KNOWN,
+                    "facility_code",
+                    f"facility {facility!r} (from {source}) is not registered",
                 )
             )
         target = record.fields.get("to_facility_code")
@@ -186,6 +193,7 @@ def _check_registry(records: list[ParsedRecord], registry: frozenset[str]) -> No
                 RecordError(
                     r.REFERRAL_TARGET_KNOWN,
                     "to_facility_code",
-                    f"referral destination {target!r} is not registered",
+                    f"referral destination {target!r} (from "
+                    f"{_TARGET_SOURCE.get(fmt, 'ServiceRequest.performer')}) is not registered",
                 )
             )

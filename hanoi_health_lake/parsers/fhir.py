@@ -99,6 +99,7 @@ def _build(items: list[_Item], name: LandingName, index: ResourceIndex, counted_
                     payload=item.payload,
                     errors=ctx.errors,
                     resource_type=rtype,
+                    facility_source=ctx.facility_source,
                 )
             )
         else:
