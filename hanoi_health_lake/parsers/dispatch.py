@@ -17,10 +17,18 @@ from typing import Any
 from hanoi_health_lake.parsers import csv_qd130, dicom, fhir
 from hanoi_health_lake.parsers import rejection as r
 from hanoi_health_lake.parsers.fhir_refs import Resource
-from hanoi_health_lake.parsers.landing_paths import LandingName, UnsafePathError, parse_landing_path
+from hanoi_health_lake.parsers.landing_paths import (
+    LandingName,
+    UnsafePathError,
+    display_path,
+    parse_landing_path,
+    quoted_path,
+)
 from hanoi_health_lake.records import ParsedFile, ParsedRecord, RecordError
 
 _LITERALS = ("true", "false", "null")
+MAX_FILE_MB_ENV = "HHL_MAX_FILE_MB"
+DEFAULT_MAX_FILE_MB = 256  # far above one facility's daily export; far below the machine's RAM
 
 
 def parse_file(
@@ -32,12 +40,15 @@ def parse_file(
     registry also gets `conformance.facility_known` (`conformance.referral_target_known`).
     """
     try:
+        _refuse_links(Path(landing_root), relpath)
         name = parse_landing_path(relpath)
         path = _safe_path(Path(landing_root), relpath)
     except UnsafePathError as exc:
-        return _rejected(relpath, "unknown", 0, "", r.UNSAFE_PATH, str(exc))
+        return _rejected(display_path(relpath), "unknown", 0, "", r.UNSAFE_PATH, str(exc))
     try:
-        data = path.read_bytes()
+        data = read_capped(path, relpath)
+    except r.FileRejected as exc:
+        return _rejected(relpath, name.format, exc.size, "", exc.rule_id, f"{relpath}: {exc}")
     except OSError as exc:
         return _rejected(relpath, name.format, 0, "", r.UNREADABLE, f"{relpath}: {exc.strerror}")
     parsed = ParsedFile(
@@ -71,6 +82,55 @@ def _rejected(path: str, fmt: str, size: int, sha: str, rule: str, message: str)
 def _fail(parsed: ParsedFile, rule: str, message: str) -> None:
     parsed.status, parsed.error_rule, parsed.error_message = "error", rule, message
     parsed.records, parsed.auxiliary = [], []
+
+
+def max_file_bytes() -> int:
+    """The per-file size cap: HHL_MAX_FILE_MB (default 256), read when called."""
+    value = os.environ.get(MAX_FILE_MB_ENV, "").strip()
+    if not value:
+        return DEFAULT_MAX_FILE_MB * 2**20
+    try:
+        megabytes = float(value)
+    except ValueError:
+        raise ValueError(f"{MAX_FILE_MB_ENV} must be a number of MB, got {value!r}") from None
+    if megabytes <= 0:
+        raise ValueError(f"{MAX_FILE_MB_ENV} must be positive, got {value!r}")
+    return int(megabytes * 2**20)
+
+
+def read_capped(path: Path, relpath: str) -> bytes:
+    """The file's bytes, never through a symlink (O_NOFOLLOW), and only when it is within the
+    size cap: its size is checked on the open file before a byte is read, so an oversized
+    delivery costs no memory (`file.too_large`, its size kept)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as handle:
+        size, cap = os.fstat(fd).st_size, max_file_bytes()
+        if size > cap:
+            raise r.FileRejected(
+                r.TOO_LARGE,
+                f"{size / 2**20:.1f} MB is over the {cap / 2**20:.0f} MB per-file limit "
+                f"({MAX_FILE_MB_ENV}); split the export into smaller files",
+                size=size,
+            )
+        return handle.read()
+
+
+_LINK_PLACES = ("the facility folder", "the day folder", "the file")
+
+
+def _refuse_links(root: Path, relpath: str) -> None:
+    """Reject a path that passes through a symlink anywhere below the root: a link is never
+    followed, even one that stays inside the landing root (it would deliver another facility's
+    file under this facility's name). Paths the name check rejects anyway are left to it."""
+    parts = relpath.split("/")
+    if relpath.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        return
+    for i in range(len(parts)):
+        if os.path.islink(root.joinpath(*parts[: i + 1])):
+            place = _LINK_PLACES[i] if len(parts) == 3 else f"{'/'.join(parts[: i + 1])!r}"
+            raise UnsafePathError(
+                f"{quoted_path(relpath)}: {place} is a symlink; links are never followed"
+            )
 
 
 def _safe_path(root: Path, relpath: str) -> Path:
@@ -165,8 +225,8 @@ def _sibling_resources(root: Path, name: LandingName) -> Iterator[Resource]:
             and entry.is_file(follow_symlinks=False)
         ):
             try:
-                data = Path(entry.path).read_bytes()
-            except OSError:
+                data = read_capped(Path(entry.path), entry.name)
+            except (OSError, r.FileRejected):
                 continue  # that file's own parse reports it
             yield from fhir.resources_of_ndjson(data)
 

@@ -34,11 +34,12 @@ import pyarrow as pa
 
 from hanoi_health_lake.conform.staging import staged_frame
 from hanoi_health_lake.parsers import rejection as r
-from hanoi_health_lake.parsers.dispatch import _safe_path, parse_file
+from hanoi_health_lake.parsers.dispatch import _safe_path, parse_file, read_capped
 from hanoi_health_lake.parsers.landing_paths import (
     LandingName,
     UnsafePathError,
     discover,
+    display_path,
     parse_landing_path,
 )
 from hanoi_health_lake.pipeline import bronze
@@ -105,7 +106,7 @@ class _Chunk:
 
 
 def _folder_facility(relpath: str) -> str:
-    return relpath.split("/", 1)[0]
+    return display_path(relpath.split("/", 1)[0])
 
 
 def deliver(
@@ -133,18 +134,18 @@ def _crashed(
     size, sha = 0, ""
     if name is not None:  # still record what was delivered, if it may be read at all
         try:
-            data = _safe_path(Path(landing_root), relpath).read_bytes()
+            data = read_capped(_safe_path(Path(landing_root), relpath), relpath)
             size, sha = len(data), hashlib.sha256(data).hexdigest()
-        except (OSError, UnsafePathError):
+        except (OSError, UnsafePathError, r.FileRejected):
             pass
     return ParsedFile(
-        path=relpath,
+        path=display_path(relpath),
         format=name.format if name else "unknown",
         size=size,
         sha256=sha,
         status="error",
         error_rule=r.UNREADABLE,
-        error_message=f"{relpath}: cannot be parsed ({type(exc).__name__}: {exc})",
+        error_message=f"{display_path(relpath)}: cannot be parsed ({type(exc).__name__}: {exc})",
     )
 
 
