@@ -17,8 +17,8 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from hanoi_health_lake.formats import qd130
+from hanoi_health_lake.parsers import encodings, values
 from hanoi_health_lake.parsers import rejection as r
-from hanoi_health_lake.parsers import values
 from hanoi_health_lake.parsers.landing_paths import LandingName
 from hanoi_health_lake.records import (
     DATASET_FIELDS,
@@ -54,7 +54,7 @@ def decode(data: bytes) -> tuple[Iterator[str], str]:
     The lines are decoded as they are read: the file is never held as one text (a str of a
     Vietnamese file takes 2 bytes a character, and io.StringIO copies it at 4), which was a
     third of the memory a large CSV took."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
+    if encodings.looks_utf16(data) or b"\x00" in data:
         raise r.FileRejected(r.ENCODING, "UTF-16 or NUL bytes; expected UTF-8 or Windows-1258")
     if data.startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8-sig"
@@ -70,6 +70,9 @@ def decode(data: bytes) -> tuple[Iterator[str], str]:
         raise r.FileRejected(
             r.ENCODING, f"bytes are neither UTF-8 nor Windows-1258 ({exc.reason} at {exc.start})"
         ) from None
+    if encoding == "cp1258" and (guess := encodings.foreign_multibyte(data)):
+        # Windows-1258 decodes almost any bytes: these would be accepted as nonsense.
+        raise r.FileRejected(r.ENCODING, f"the bytes are {guess}, not UTF-8 or Windows-1258")
     # BytesIO shares `data`'s buffer; a line break never splits a character, so NFC per line is
     # NFC of the whole.
     lines = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")

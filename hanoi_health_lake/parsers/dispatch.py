@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from hanoi_health_lake.parsers import csv_qd130, dicom, fhir
+from hanoi_health_lake.parsers import csv_qd130, dicom, encodings, fhir
 from hanoi_health_lake.parsers import rejection as r
 from hanoi_health_lake.parsers.fhir_refs import Resource
 from hanoi_health_lake.parsers.landing_paths import (
@@ -27,6 +27,8 @@ from hanoi_health_lake.parsers.landing_paths import (
 from hanoi_health_lake.records import ParsedFile, ParsedRecord, RecordError
 
 _LITERALS = ("true", "false", "null")
+# Rejections where the sender needs to know what encoding their file is in.
+_ENCODING_HINTED = frozenset({r.ENCODING, r.UNKNOWN_LAYOUT, r.MISSING_COLUMN, r.MALFORMED_JSON})
 MAX_FILE_MB_ENV = "HHL_MAX_FILE_MB"
 DEFAULT_MAX_FILE_MB = 256  # far above one facility's daily export; far below the machine's RAM
 
@@ -59,7 +61,9 @@ def parse_file(
             raise r.FileRejected(r.EMPTY, "the file is empty" if not data else "only whitespace")
         _parse_into(parsed, data, name, Path(landing_root))
     except r.FileRejected as exc:
-        _fail(parsed, exc.rule_id, f"{relpath}: {exc.message}")
+        named = "the bytes are " in exc.message  # the parser named the encoding already
+        hint = encodings.hint(data) if exc.rule_id in _ENCODING_HINTED and not named else ""
+        _fail(parsed, exc.rule_id, f"{relpath}: {exc.message}{hint}")
     except Exception as exc:  # the contract is to never raise on bad input
         _fail(parsed, r.UNREADABLE, f"{relpath}: cannot be parsed ({type(exc).__name__}: {exc})")
     if registry_codes is not None:
@@ -152,6 +156,8 @@ def _parse_into(parsed: ParsedFile, data: bytes, name: LandingName, root: Path) 
         )
         parsed.records = content.records
     elif name.format == "fhir_ndjson":
+        if encodings.looks_utf16(data):  # else every line would be one malformed record
+            raise r.FileRejected(r.ENCODING, "UTF-16 or NUL bytes; NDJSON must be UTF-8")
         parsed.encoding = "utf-8"
         result = fhir.parse_ndjson(data, name, lambda: _sibling_resources(root, name))
         parsed.table, parsed.records, parsed.auxiliary = (
