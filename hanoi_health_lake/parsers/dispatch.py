@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from hanoi_health_lake.parsers import csv_qd130, dicom, encodings, fhir
 from hanoi_health_lake.parsers import rejection as r
+from hanoi_health_lake.parsers.fhir_mapping import COUNTED_TYPE
 from hanoi_health_lake.parsers.fhir_refs import Resource
 from hanoi_health_lake.parsers.landing_paths import (
     LandingName,
@@ -60,6 +62,7 @@ def parse_file(
         if not data.strip():
             raise r.FileRejected(r.EMPTY, "the file is empty" if not data else "only whitespace")
         _parse_into(parsed, data, name, Path(landing_root))
+        _check_holds_records(parsed, name)
     except r.FileRejected as exc:
         named = "the bytes are " in exc.message  # the parser named the encoding already
         hint = encodings.hint(data) if exc.rule_id in _ENCODING_HINTED and not named else ""
@@ -69,6 +72,25 @@ def parse_file(
     if registry_codes is not None:
         _check_registry(parsed.records, registry_codes, parsed.format)
     return parsed
+
+
+def _check_holds_records(parsed: ParsedFile, name: LandingName) -> None:
+    """A file meant to carry its dataset's records that holds other things only (a Patient-only
+    "encounters" Bundle, a bulk-export log named as NDJSON data) gets a file-level verdict, so
+    the facility hears of it; what it held stays in bronze. A file with nothing at all (a header
+    row, an empty Bundle) is a facility's way of saying "none today" and passes. An NDJSON file
+    of another resource type of an export set (`….Patient.ndjson`) is meant to hold no records."""
+    counted = COUNTED_TYPE[name.dataset]
+    if parsed.records or not parsed.auxiliary:
+        return
+    if name.format == "fhir_ndjson" and name.part not in (None, counted):
+        return
+    found = Counter(a.resource_type or "entry without a resource" for a in parsed.auxiliary)
+    listing = ", ".join(f"{n} {kind}" for kind, n in found.most_common())
+    parsed.status, parsed.error_rule = "error", r.NO_RECORDS
+    parsed.error_message = (
+        f"{parsed.path}: no {name.dataset} record ({counted}) in the file; found {listing}"
+    )
 
 
 def _rejected(path: str, fmt: str, size: int, sha: str, rule: str, message: str) -> ParsedFile:
