@@ -17,7 +17,7 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from hanoi_health_lake.formats import qd130
-from hanoi_health_lake.parsers import encodings, values
+from hanoi_health_lake.parsers import encodings, mojibake, values
 from hanoi_health_lake.parsers import rejection as r
 from hanoi_health_lake.parsers.landing_paths import LandingName
 from hanoi_health_lake.records import (
@@ -379,6 +379,7 @@ def parse_csv(data: bytes, name: LandingName) -> CsvContent:
             )
             continue
         fields, errors = _convert(plan, row)
+        mojibake.repair_fields(fields, errors)
         source = "MA_CSKCB"
         if not plan.has_facility_column:  # XML2 has no MA_CSKCB: the sender is the facility
             fields["facility_code"], source = name.facility_code, LANDING_FOLDER
