@@ -31,8 +31,13 @@ from hanoi_health_lake.records import ParsedFile, ParsedRecord, RecordError
 _LITERALS = ("true", "false", "null")
 # Rejections where the sender needs to know what encoding their file is in.
 _ENCODING_HINTED = frozenset({r.ENCODING, r.UNKNOWN_LAYOUT, r.MISSING_COLUMN, r.MALFORMED_JSON})
+# Size caps, checked before a byte is read. Text files (CSV, JSON, NDJSON) become Python
+# records that take ~35x the file's size at the peak of a day's parse (a 40 MB XML1 CSV: 1.5 GB),
+# so they have their own, lower cap; a DICOM file is mostly pixels, and only its header is parsed.
 MAX_FILE_MB_ENV = "HHL_MAX_FILE_MB"
-DEFAULT_MAX_FILE_MB = 256  # far above one facility's daily export; far below the machine's RAM
+DEFAULT_MAX_FILE_MB = 256
+MAX_TEXT_FILE_MB_ENV = "HHL_MAX_TEXT_FILE_MB"
+DEFAULT_MAX_TEXT_FILE_MB = 64  # ~2 GB of parsing; a busy hospital's day of XML2 is ~15 MB
 
 
 def parse_file(
@@ -50,7 +55,7 @@ def parse_file(
     except UnsafePathError as exc:
         return _rejected(display_path(relpath), "unknown", 0, "", r.UNSAFE_PATH, str(exc))
     try:
-        data = read_capped(path, relpath)
+        data = read_capped(path, relpath, name.format)
     except r.FileRejected as exc:
         return _rejected(relpath, name.format, exc.size, "", exc.rule_id, f"{relpath}: {exc}")
     except OSError as exc:
@@ -110,32 +115,42 @@ def _fail(parsed: ParsedFile, rule: str, message: str) -> None:
     parsed.records, parsed.auxiliary = [], []
 
 
-def max_file_bytes() -> int:
-    """The per-file size cap: HHL_MAX_FILE_MB (default 256), read when called."""
-    value = os.environ.get(MAX_FILE_MB_ENV, "").strip()
+def _megabytes(env: str, default: int) -> int:
+    value = os.environ.get(env, "").strip()
     if not value:
-        return DEFAULT_MAX_FILE_MB * 2**20
+        return default * 2**20
     try:
         megabytes = float(value)
     except ValueError:
-        raise ValueError(f"{MAX_FILE_MB_ENV} must be a number of MB, got {value!r}") from None
+        raise ValueError(f"{env} must be a number of MB, got {value!r}") from None
     if megabytes <= 0:
-        raise ValueError(f"{MAX_FILE_MB_ENV} must be positive, got {value!r}")
+        raise ValueError(f"{env} must be positive, got {value!r}")
     return int(megabytes * 2**20)
 
 
-def read_capped(path: Path, relpath: str) -> bytes:
+def max_file_bytes(fmt: str = "dicom") -> tuple[int, str]:
+    """(cap in bytes, the setting that set it) for a file of format `fmt` (a name's guess):
+    HHL_MAX_FILE_MB (default 256) for every file, HHL_MAX_TEXT_FILE_MB (default 64) too for
+    the text formats. Read when called."""
+    cap = (_megabytes(MAX_FILE_MB_ENV, DEFAULT_MAX_FILE_MB), MAX_FILE_MB_ENV)
+    if fmt == "dicom":
+        return cap
+    text = (_megabytes(MAX_TEXT_FILE_MB_ENV, DEFAULT_MAX_TEXT_FILE_MB), MAX_TEXT_FILE_MB_ENV)
+    return min(cap, text)
+
+
+def read_capped(path: Path, relpath: str, fmt: str = "dicom") -> bytes:
     """The file's bytes, never through a symlink (O_NOFOLLOW), and only when it is within the
     size cap: its size is checked on the open file before a byte is read, so an oversized
     delivery costs no memory (`file.too_large`, its size kept)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     with os.fdopen(fd, "rb") as handle:
-        size, cap = os.fstat(fd).st_size, max_file_bytes()
+        size, (cap, setting) = os.fstat(fd).st_size, max_file_bytes(fmt)
         if size > cap:
             raise r.FileRejected(
                 r.TOO_LARGE,
                 f"{size / 2**20:.1f} MB is over the {cap / 2**20:.0f} MB per-file limit "
-                f"({MAX_FILE_MB_ENV}); split the export into smaller files",
+                f"({setting}); split the export into smaller files",
                 size=size,
             )
         return handle.read()
@@ -253,7 +268,7 @@ def _sibling_resources(root: Path, name: LandingName) -> Iterator[Resource]:
             and entry.is_file(follow_symlinks=False)
         ):
             try:
-                data = read_capped(Path(entry.path), entry.name)
+                data = read_capped(Path(entry.path), entry.name, "fhir_ndjson")
             except (OSError, r.FileRejected):
                 continue  # that file's own parse reports it
             yield from fhir.resources_of_ndjson(data)

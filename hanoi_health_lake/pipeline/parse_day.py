@@ -134,7 +134,7 @@ def _crashed(
     size, sha = 0, ""
     if name is not None:  # still record what was delivered, if it may be read at all
         try:
-            data = read_capped(_safe_path(Path(landing_root), relpath), relpath)
+            data = read_capped(_safe_path(Path(landing_root), relpath), relpath, name.format)
             size, sha = len(data), hashlib.sha256(data).hexdigest()
         except (OSError, UnsafePathError, r.FileRejected):
             pass

@@ -138,7 +138,7 @@ def test_a_file_over_the_size_cap_is_rejected_before_it_is_read(tmp_path, monkey
     small, big = _csv_bytes(rows=2), _csv_bytes(rows=400)
     _put(tmp_path, "01012/2026-03-01/encounters__20260302T061500.csv", small)
     _put(tmp_path, "01012/2026-03-01/encounters__20260302T071500.csv", big)
-    monkeypatch.setenv("HHL_MAX_FILE_MB", str(len(big) / 2 / 2**20))
+    monkeypatch.setenv("HHL_MAX_TEXT_FILE_MB", str(len(big) / 2 / 2**20))
     rows = _files(tmp_path)
     ok = rows["01012/2026-03-01/encounters__20260302T061500.csv"]
     assert (ok["status"], ok["n_records"]) == ("ok", 2)
@@ -149,8 +149,12 @@ def test_a_file_over_the_size_cap_is_rejected_before_it_is_read(tmp_path, monkey
         len(big),
     )
     assert over["sha256"] == ""  # never read
-    assert "per-file limit (HHL_MAX_FILE_MB)" in over["error_message"]
+    assert "per-file limit (HHL_MAX_TEXT_FILE_MB)" in over["error_message"]
     assert over["error_message"].startswith("01012/2026-03-01/encounters__20260302T071500.csv: ")
+    monkeypatch.setenv("HHL_MAX_FILE_MB", "100")  # the lower of the two caps applies
+    assert parse_file(tmp_path, "01012/2026-03-01/encounters__20260302T071500.csv").error_rule == (
+        "file.too_large"
+    )
     monkeypatch.setenv("HHL_MAX_FILE_MB", "lots")
     with pytest.raises(ValueError, match="HHL_MAX_FILE_MB must be a number"):
         parse_file(tmp_path, "01012/2026-03-01/encounters__20260302T061500.csv")
