@@ -168,7 +168,12 @@ def _refuse_links(root: Path, relpath: str) -> None:
         return
     for i in range(len(parts)):
         if os.path.islink(root.joinpath(*parts[: i + 1])):
-            place = _LINK_PLACES[i] if len(parts) == 3 else f"{'/'.join(parts[: i + 1])!r}"
+            if i == len(parts) - 1 and len(parts) >= 3:
+                place = "the file"
+            elif i < 2:
+                place = _LINK_PLACES[i]
+            else:
+                place = f"folder {'/'.join(parts[: i + 1])!r}"
             raise UnsafePathError(
                 f"{quoted_path(relpath)}: {place} is a symlink; links are never followed"
             )

@@ -107,9 +107,9 @@ def test_symlinks_and_undated_folders_are_listed_as_rejected_never_followed(tmp_
             "links are never followed",
         ),
         "01999": ("error", "file.unsafe_path",
-                  "'01999': '01999' is a symlink; links are never followed"),
+                  "'01999': the facility folder is a symlink; links are never followed"),
         "01777/2026-03-01": ("error", "file.unsafe_path",
-                             "'01777/2026-03-01': '01777/2026-03-01' is a symlink; "
+                             "'01777/2026-03-01': the day folder is a symlink; "
                              "links are never followed"),
         "01012/march/encounters__20260302T061500.csv": (
             "error", "file.unsafe_path",
