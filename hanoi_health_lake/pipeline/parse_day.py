@@ -319,13 +319,19 @@ def _parse_chunk_now(job: _Job, relpaths: list[str]) -> _Chunk:
             rows[f.dataset].extend(range(offset, offset + len(p.records)))
         if f.name is not None:
             offset += len(p.records) + len(p.auxiliary)
+    records = bronze.bronze_records(job.service_date, files, job.run_id)
+    assert records.num_rows == offset
+    # The payloads now live in Arrow; their Python copies (2 bytes a character, plus the UTF-8
+    # copy CPython caches once a str is encoded) are the largest part of a chunk's records.
+    # Dropping them before staging lowers the peak (a 40 MB CSV: 1477 → 1371 MB).
+    for f in files:
+        for record in (*f.parsed.records, *f.parsed.auxiliary):
+            record.payload = ""
     staged = {}
     for dataset, pairs in items.items():
         if pairs:
             frame = staged_frame(dataset, pairs, service_date=job.service_date, payload=False)
             staged[dataset] = frame.with_columns(pl.Series(BRONZE_ROW, rows[dataset], pl.Int64))
-    records = bronze.bronze_records(job.service_date, files, job.run_id)
-    assert records.num_rows == offset
     return _Chunk(
         files=len(files),
         bronze_files=bronze.bronze_files(job.service_date, files, job.run_id),
