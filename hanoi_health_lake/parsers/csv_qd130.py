@@ -379,7 +379,8 @@ def parse_csv(data: bytes, name: LandingName) -> CsvContent:
             )
             continue
         fields, errors = _convert(plan, row)
-        mojibake.repair_fields(fields, errors)
+        payload = _json_object(quoted_keys, row)
+        mojibake.repair_fields(fields, errors, payload)
         source = "MA_CSKCB"
         if not plan.has_facility_column:  # XML2 has no MA_CSKCB: the sender is the facility
             fields["facility_code"], source = name.facility_code, LANDING_FOLDER
@@ -390,7 +391,7 @@ def parse_csv(data: bytes, name: LandingName) -> CsvContent:
                 locator=locator,
                 record_id=fields[id_field],
                 fields=fields,
-                payload=_json_object(quoted_keys, row),
+                payload=payload,
                 errors=errors,
                 facility_source=source,
             )

@@ -90,7 +90,7 @@ def _build(items: list[_Item], name: LandingName, index: ResourceIndex, counted_
         if _is_counted(res, name.dataset):
             ctx = Context(index=index, facility_code=name.facility_code)
             fields = map_resource(res, name.dataset, ctx, item.full_url)
-            mojibake.repair_fields(fields, ctx.errors)
+            mojibake.repair_fields(fields, ctx.errors)  # fields come from joined resources too
             content.records.append(
                 ParsedRecord(
                     dataset=name.dataset,

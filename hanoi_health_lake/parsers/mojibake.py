@@ -28,8 +28,14 @@ _SUSPECT = re.compile(
 )
 
 
-def repair_fields(fields: dict[str, Any], errors: list[RecordError]) -> None:
-    """Undo double encoding in every text field, flagging each field repaired."""
+def repair_fields(
+    fields: dict[str, Any], errors: list[RecordError], delivered: str | None = None
+) -> None:
+    """Undo double encoding in every text field, flagging each field repaired. `delivered`, when
+    it holds every field's text (a CSV row's payload, not a FHIR resource joined with others):
+    one search of it spares the field-by-field look at records with no suspect text."""
+    if delivered is not None and (delivered.isascii() or not _SUSPECT.search(delivered)):
+        return
     for key, value in fields.items():
         if type(value) is str and not value.isascii() and _SUSPECT.search(value):
             fixed = values.nfc(fix_encoding(value))
