@@ -80,6 +80,9 @@ class RecordError:
     message: str
 
 
+LANDING_FOLDER = "the landing folder"  # a facility_source: the sender's folder, lacking a field
+
+
 @dataclass
 class ParsedRecord:
     dataset: str
@@ -90,6 +93,9 @@ class ParsedRecord:
     payload: str  # the record exactly as delivered (CSV row as a JSON object, resource JSON)
     errors: list[RecordError] = field(default_factory=list)
     resource_type: str | None = None  # FHIR resourceType (bronze_records.resource_type)
+    # Where facility_code was read ("MA_CSKCB", "Encounter.serviceProvider", "the landing
+    # folder"): a verdict on the value names the field that held it.
+    facility_source: str | None = None
 
 
 @dataclass

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from hanoi_health_lake.parsers.landing_paths import arrival_day
+
 
 @dataclass
 class DayFiles:
@@ -24,7 +26,8 @@ class DayFiles:
     @property
     def fingerprint(self) -> str:
         text = "\n".join(f"{rel}\t{size}\t{mtime}" for rel, size, mtime in sorted(self.entries))
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+        # A name that is not UTF-8 keeps its bytes (the ingest rejects it, the sensor must not).
+        return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:24]
 
     @property
     def newest_mtime(self) -> float:
@@ -42,13 +45,22 @@ def _is_day(name: str) -> bool:
         return False
 
 
+def _entry(root: Path, path: str) -> tuple[str, int, int]:
+    st = os.lstat(path)
+    return Path(path).relative_to(root).as_posix(), st.st_size, st.st_mtime_ns
+
+
 def _walk(root: Path, directory: str, out: list[tuple[str, int, int]]) -> None:
     for entry in os.scandir(directory):
         if entry.is_dir(follow_symlinks=False):
             _walk(root, entry.path, out)
         else:  # files and symlinks alike: the ingest lists both (and rejects the links)
-            st = entry.stat(follow_symlinks=False)
-            out.append((Path(entry.path).relative_to(root).as_posix(), st.st_size, st.st_mtime_ns))
+            out.append(_entry(root, entry.path))
+
+
+def _add(days: dict[str, DayFiles], day: date, since: date | None, entry) -> None:
+    if since is None or day >= since:
+        days.setdefault(day.isoformat(), DayFiles(day.isoformat())).entries.append(entry)
 
 
 def scan_landing(landing: Path, since: date | None = None) -> dict[str, DayFiles]:
@@ -57,17 +69,34 @@ def scan_landing(landing: Path, since: date | None = None) -> dict[str, DayFiles
     landing is millions of files, too many to stat every minute."""
     days: dict[str, DayFiles] = {}
     try:
-        facilities = [e for e in os.scandir(landing) if e.is_dir(follow_symlinks=False)]
+        top = list(os.scandir(landing))
     except FileNotFoundError:
         return days
-    for facility in facilities:
+    # The same entries, on the same days, as `parsers.discover` lists for the ingest: what the
+    # folders cannot place (links, undated folders, stray files) goes on the day it arrived.
+    for facility in top:
+        if not facility.is_dir(follow_symlinks=False):
+            _add(days, arrival_day(facility.path), since, _entry(landing, facility.path))
+            continue
         for day_dir in os.scandir(facility.path):
-            if not (day_dir.is_dir(follow_symlinks=False) and _is_day(day_dir.name)):
-                continue
-            if since is not None and date.fromisoformat(day_dir.name) < since:
-                continue
-            day = days.setdefault(day_dir.name, DayFiles(day_dir.name))
-            _walk(landing, day_dir.path, day.entries)
+            if _is_day(day_dir.name):
+                day = date.fromisoformat(day_dir.name)
+                if since is not None and day < since:
+                    continue
+                if day_dir.is_dir(follow_symlinks=False):
+                    found: list[tuple[str, int, int]] = []
+                    _walk(landing, day_dir.path, found)
+                    for entry in found:
+                        _add(days, day, since, entry)
+                else:
+                    _add(days, day, since, _entry(landing, day_dir.path))
+            elif day_dir.is_dir(follow_symlinks=False):
+                found = []
+                _walk(landing, day_dir.path, found)
+                for entry in found:
+                    _add(days, arrival_day(landing / entry[0]), since, entry)
+            else:
+                _add(days, arrival_day(day_dir.path), since, _entry(landing, day_dir.path))
     return {d: files for d, files in sorted(days.items()) if files.entries}
 
 

@@ -7,7 +7,8 @@ are quarantined when the severity is `error`) or to the built silver table (`sil
 batch level). Every rule says how it is checked (`check.kind`):
 
 - `not_null`: the listed columns, or every `required: true` column, are present;
-- `pattern` / `enum` / `range`: the listed columns match their own pattern, enum or min/max;
+- `pattern` / `enum` / `range`: the listed columns match their own pattern, enum or min/max
+  (an `enum` is a list, or the name of a standard's code list in NAMED_ENUMS: `dicom_modality`);
 - `unique`: the listed columns together are unique (rows with a null among them are skipped);
 - `derived`: a named cross-field or lookup check (contracts/derived.py) with its parameters;
 - `parse_error`: the parser reported this rule id for the row (a value that did not parse).
@@ -31,6 +32,7 @@ from hanoi_health_lake.conform.silver_schemas import SILVER_SCHEMAS
 from hanoi_health_lake.conform.staging import PROVENANCE_SCHEMA, STAGED_SCHEMAS
 from hanoi_health_lake.contracts.derived import DERIVED
 from hanoi_health_lake.records import DATASETS
+from hanoi_health_lake.reference.dicom_modalities import modality_codes
 
 CATEGORIES = ("conformance", "completeness", "plausibility")
 SEVERITIES = ("error", "warn")
@@ -53,6 +55,10 @@ _COLUMN_KEYS = {
 }  # fmt: skip
 _RULE_KEYS = {"id", "category", "severity", "applies_to", "description", "check"}
 _CHECK_KEYS = {"kind", "columns", "name", "params"}
+
+
+# Code lists a column's `enum` may name instead of listing them: a standard's own list.
+NAMED_ENUMS: dict[str, Callable[[], tuple[str, ...]]] = {"dicom_modality": modality_codes}
 
 
 class ContractError(ValueError):
@@ -191,6 +197,9 @@ def _column(name: str, spec: Any, where: str) -> Column:
             re.compile(spec["pattern"])
         except re.error as exc:
             raise ContractError(f"{where}: pattern does not compile: {exc}") from None
+    if isinstance(spec.get("enum"), str):
+        _expect(spec["enum"] in NAMED_ENUMS, where, f"enum: one of {sorted(NAMED_ENUMS)}")
+        spec = {**spec, "enum": list(NAMED_ENUMS[spec["enum"]]())}
     if "enum" in spec:
         _expect(isinstance(spec["enum"], list) and spec["enum"], where, "enum: non-empty list")
     for bound in ("min", "max"):

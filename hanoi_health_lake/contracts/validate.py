@@ -9,7 +9,8 @@ recorded and the row is kept.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 import polars as pl
 import pyarrow as pa
@@ -51,6 +52,8 @@ class ValidationOutcome:
     rules: dict[str, RuleResult]
     categories: dict[str, str]  # rule id → Kahn category: every contract rule and other id seen
     descriptions: dict[str, str]  # rule id → English description (the id itself when unknown)
+    # not_null rule id → (column, what the sender calls it): the reason names those missing.
+    required: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     @property
     def rejected_mask(self) -> pl.Series:
@@ -70,6 +73,19 @@ class ValidationOutcome:
             )
 
         messages = pl.col("parse_errors").list.eval(pl.element().struct.field("message"))
+        described = mapped(self.descriptions).list.join("; ")
+        for rule_id, columns in self.required.items():
+            # The rule's description lists every required field; the sender needs the ones
+            # this record lacks.
+            missing = pl.concat_str(
+                [pl.when(pl.col(c).is_null()).then(pl.lit(label)) for c, label in columns],
+                separator=", ",
+                ignore_nulls=True,
+            )
+            text = self.descriptions[rule_id]
+            described = described.str.replace(
+                text, pl.lit(text.rstrip(".") + " — missing: ") + missing, literal=True
+            )
         return (
             frame.with_columns(rule_ids=self.errors)
             .filter(self.rejected_mask)
@@ -81,7 +97,7 @@ class ValidationOutcome:
                     pl.lit(" "),
                     pl.col("locator"),
                     pl.lit(": "),
-                    mapped(self.descriptions).list.join("; "),
+                    described,
                     pl.when(messages.list.len() > 0).then(
                         pl.lit(" (") + messages.list.join("; ") + pl.lit(")")
                     ),
@@ -168,7 +184,19 @@ def _validate(
         },
         descriptions={rule.id: rule.description_en for rule in contract.rules}
         | {rule_id: rule_id for rule_id in unlisted},
+        required={
+            rule.id: tuple((c, _sender_name(contract, c)) for c in contract.check_columns(rule))
+            for rule in contract.rules
+            if rule.check.kind == "not_null" and contract.check_columns(rule)
+        },
     )
+
+
+def _sender_name(contract: Contract, column: str) -> str:
+    """`birth_date (NGAY_SINH)`: the column and, when its description starts with one, the
+    QĐ 130 column it comes from (what the facility's own software calls it)."""
+    head = re.split(r"[ ;,]", contract.columns[column].description or "", maxsplit=1)[0]
+    return f"{column} ({head})" if re.fullmatch(r"[A-Z][A-Z0-9_]+", head) else column
 
 
 def _cross_check(contract: Contract, work: pl.DataFrame, suite: SuiteOutcome) -> None:

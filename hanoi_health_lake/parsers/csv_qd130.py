@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from hanoi_health_lake.formats import qd130
+from hanoi_health_lake.parsers import encodings, mojibake, values
 from hanoi_health_lake.parsers import rejection as r
-from hanoi_health_lake.parsers import values
 from hanoi_health_lake.parsers.landing_paths import LandingName
 from hanoi_health_lake.records import (
     DATASET_FIELDS,
+    LANDING_FOLDER,
     PERSON_FIELDS,
     RECORD_ID_FIELD,
     ParsedRecord,
@@ -46,9 +48,13 @@ class CsvContent:
     records: list[ParsedRecord]
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Bytes → (NFC text, encoding name); UTF-16 or NUL bytes are not an accepted encoding."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
+def decode(data: bytes) -> tuple[Iterator[str], str]:
+    """Bytes → (NFC lines, encoding name); UTF-16 or NUL bytes are not an accepted encoding.
+
+    The lines are decoded as they are read: the file is never held as one text (a str of a
+    Vietnamese file takes 2 bytes a character, and io.StringIO copies it at 4), which was a
+    third of the memory a large CSV took."""
+    if encodings.looks_utf16(data) or b"\x00" in data:
         raise r.FileRejected(r.ENCODING, "UTF-16 or NUL bytes; expected UTF-8 or Windows-1258")
     if data.startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8-sig"
@@ -59,12 +65,18 @@ def decode(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             encoding = "cp1258"
     try:
-        text = data.decode(encoding)
+        data.decode(encoding)  # every byte must decode before a row is read
     except UnicodeDecodeError as exc:
         raise r.FileRejected(
             r.ENCODING, f"bytes are neither UTF-8 nor Windows-1258 ({exc.reason} at {exc.start})"
         ) from None
-    return values.nfc(text), encoding
+    if encoding == "cp1258" and (guess := encodings.foreign_multibyte(data)):
+        # Windows-1258 decodes almost any bytes: these would be accepted as nonsense.
+        raise r.FileRejected(r.ENCODING, f"the bytes are {guess}, not UTF-8 or Windows-1258")
+    # BytesIO shares `data`'s buffer; a line break never splits a character, so NFC per line is
+    # NFC of the whole.
+    lines = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    return map(values.nfc, lines), encoding
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -329,10 +341,10 @@ def _json_object(quoted_keys: list[str], row: list[str]) -> str:
 
 
 def parse_csv(data: bytes, name: LandingName) -> CsvContent:
-    text, encoding = decode(data)
-    first_line = text.split("\n", 1)[0]
+    lines, encoding = decode(data)
+    first_line = next(lines, "")
     delimiter = sniff_delimiter(first_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(itertools.chain([first_line], lines), delimiter=delimiter)
     header_raw = next(reader, None)
     if not header_raw or not any(c.strip() for c in header_raw):
         raise r.FileRejected(r.EMPTY, "no header row")
@@ -371,8 +383,11 @@ def parse_csv(data: bytes, name: LandingName) -> CsvContent:
             )
             continue
         fields, errors = _convert(plan, row)
+        payload = _json_object(quoted_keys, row)
+        mojibake.repair_fields(fields, errors, payload)
+        source = "MA_CSKCB"
         if not plan.has_facility_column:  # XML2 has no MA_CSKCB: the sender is the facility
-            fields["facility_code"] = name.facility_code
+            fields["facility_code"], source = name.facility_code, LANDING_FOLDER
         records.append(
             ParsedRecord(
                 dataset=plan.dataset,
@@ -380,8 +395,9 @@ def parse_csv(data: bytes, name: LandingName) -> CsvContent:
                 locator=locator,
                 record_id=fields[id_field],
                 fields=fields,
-                payload=_json_object(quoted_keys, row),
+                payload=payload,
                 errors=errors,
+                facility_source=source,
             )
         )
     return CsvContent(encoding=encoding, delimiter=delimiter, table=table, records=records)

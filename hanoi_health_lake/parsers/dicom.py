@@ -24,7 +24,13 @@ from hanoi_health_lake.parsers import rejection as r
 from hanoi_health_lake.parsers import values
 from hanoi_health_lake.parsers.dicom_structure import is_truncated
 from hanoi_health_lake.parsers.landing_paths import LandingName
-from hanoi_health_lake.records import DATASET_FIELDS, PERSON_FIELDS, ParsedRecord, RecordError
+from hanoi_health_lake.records import (
+    DATASET_FIELDS,
+    LANDING_FOLDER,
+    PERSON_FIELDS,
+    ParsedRecord,
+    RecordError,
+)
 
 DATASET = "imaging_studies"
 _TAG_KEY = re.compile(r"^[0-9A-Fa-f]{8}$")
@@ -223,9 +229,9 @@ def _record(
         charset = "\\".join(str(c) for c in charset)
     fields["character_set"] = str(charset).strip() if charset else None
     codes = _get(ds, "InstitutionCodeSequence")
-    fields["facility_code"] = (
-        _text(codes[0], "CodeValue") if codes else None
-    ) or name.facility_code
+    institution = _text(codes[0], "CodeValue") if codes else None
+    fields["facility_code"] = institution or name.facility_code
+    source = "InstitutionCodeSequence[0].CodeValue" if institution else LANDING_FOLDER
     return ParsedRecord(
         dataset=DATASET,
         record_no=record_no,
@@ -236,6 +242,7 @@ def _record(
         fields=fields,
         payload=payload if payload is not None else _header_json(ds, fields),
         errors=errors,
+        facility_source=source,
     )
 
 

@@ -10,17 +10,34 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from hanoi_health_lake.parsers import csv_qd130, dicom, fhir
+from hanoi_health_lake.parsers import csv_qd130, dicom, encodings, fhir
 from hanoi_health_lake.parsers import rejection as r
+from hanoi_health_lake.parsers.fhir_mapping import COUNTED_TYPE
 from hanoi_health_lake.parsers.fhir_refs import Resource
-from hanoi_health_lake.parsers.landing_paths import LandingName, UnsafePathError, parse_landing_path
+from hanoi_health_lake.parsers.landing_paths import (
+    LandingName,
+    UnsafePathError,
+    display_path,
+    parse_landing_path,
+    quoted_path,
+)
 from hanoi_health_lake.records import ParsedFile, ParsedRecord, RecordError
 
 _LITERALS = ("true", "false", "null")
+# Rejections where the sender needs to know what encoding their file is in.
+_ENCODING_HINTED = frozenset({r.ENCODING, r.UNKNOWN_LAYOUT, r.MISSING_COLUMN, r.MALFORMED_JSON})
+# Size caps, checked before a byte is read. Text files (CSV, JSON, NDJSON) become Python
+# records that take ~35x the file's size at the peak of a day's parse (a 40 MB XML1 CSV: 1.5 GB),
+# so they have their own, lower cap; a DICOM file is mostly pixels, and only its header is parsed.
+MAX_FILE_MB_ENV = "HHL_MAX_FILE_MB"
+DEFAULT_MAX_FILE_MB = 256
+MAX_TEXT_FILE_MB_ENV = "HHL_MAX_TEXT_FILE_MB"
+DEFAULT_MAX_TEXT_FILE_MB = 64  # ~2 GB of parsing; a busy hospital's day of XML2 is ~15 MB
 
 
 def parse_file(
@@ -32,12 +49,15 @@ def parse_file(
     registry also gets `conformance.facility_known` (`conformance.referral_target_known`).
     """
     try:
+        _refuse_links(Path(landing_root), relpath)
         name = parse_landing_path(relpath)
         path = _safe_path(Path(landing_root), relpath)
     except UnsafePathError as exc:
-        return _rejected(relpath, "unknown", 0, "", r.UNSAFE_PATH, str(exc))
+        return _rejected(display_path(relpath), "unknown", 0, "", r.UNSAFE_PATH, str(exc))
     try:
-        data = path.read_bytes()
+        data = read_capped(path, relpath, name.format)
+    except r.FileRejected as exc:
+        return _rejected(relpath, name.format, exc.size, "", exc.rule_id, f"{relpath}: {exc}")
     except OSError as exc:
         return _rejected(relpath, name.format, 0, "", r.UNREADABLE, f"{relpath}: {exc.strerror}")
     parsed = ParsedFile(
@@ -47,13 +67,35 @@ def parse_file(
         if not data.strip():
             raise r.FileRejected(r.EMPTY, "the file is empty" if not data else "only whitespace")
         _parse_into(parsed, data, name, Path(landing_root))
+        _check_holds_records(parsed, name)
     except r.FileRejected as exc:
-        _fail(parsed, exc.rule_id, f"{relpath}: {exc.message}")
+        named = "the bytes are " in exc.message  # the parser named the encoding already
+        hint = encodings.hint(data) if exc.rule_id in _ENCODING_HINTED and not named else ""
+        _fail(parsed, exc.rule_id, f"{relpath}: {exc.message}{hint}")
     except Exception as exc:  # the contract is to never raise on bad input
         _fail(parsed, r.UNREADABLE, f"{relpath}: cannot be parsed ({type(exc).__name__}: {exc})")
     if registry_codes is not None:
-        _check_registry(parsed.records, registry_codes)
+        _check_registry(parsed.records, registry_codes, parsed.format)
     return parsed
+
+
+def _check_holds_records(parsed: ParsedFile, name: LandingName) -> None:
+    """A file meant to carry its dataset's records that holds other things only (a Patient-only
+    "encounters" Bundle, a bulk-export log named as NDJSON data) gets a file-level verdict, so
+    the facility hears of it; what it held stays in bronze. A file with nothing at all (a header
+    row, an empty Bundle) is a facility's way of saying "none today" and passes. An NDJSON file
+    of another resource type of an export set (`….Patient.ndjson`) is meant to hold no records."""
+    counted = COUNTED_TYPE[name.dataset]
+    if parsed.records or not parsed.auxiliary:
+        return
+    if name.format == "fhir_ndjson" and name.part not in (None, counted):
+        return
+    found = Counter(a.resource_type or "entry without a resource" for a in parsed.auxiliary)
+    listing = ", ".join(f"{n} {kind}" for kind, n in found.most_common())
+    parsed.status, parsed.error_rule = "error", r.NO_RECORDS
+    parsed.error_message = (
+        f"{parsed.path}: no {name.dataset} record ({counted}) in the file; found {listing}"
+    )
 
 
 def _rejected(path: str, fmt: str, size: int, sha: str, rule: str, message: str) -> ParsedFile:
@@ -71,6 +113,70 @@ def _rejected(path: str, fmt: str, size: int, sha: str, rule: str, message: str)
 def _fail(parsed: ParsedFile, rule: str, message: str) -> None:
     parsed.status, parsed.error_rule, parsed.error_message = "error", rule, message
     parsed.records, parsed.auxiliary = [], []
+
+
+def _megabytes(env: str, default: int) -> int:
+    value = os.environ.get(env, "").strip()
+    if not value:
+        return default * 2**20
+    try:
+        megabytes = float(value)
+    except ValueError:
+        raise ValueError(f"{env} must be a number of MB, got {value!r}") from None
+    if megabytes <= 0:
+        raise ValueError(f"{env} must be positive, got {value!r}")
+    return int(megabytes * 2**20)
+
+
+def max_file_bytes(fmt: str = "dicom") -> tuple[int, str]:
+    """(cap in bytes, the setting that set it) for a file of format `fmt` (a name's guess):
+    HHL_MAX_FILE_MB (default 256) for every file, HHL_MAX_TEXT_FILE_MB (default 64) too for
+    the text formats. Read when called."""
+    cap = (_megabytes(MAX_FILE_MB_ENV, DEFAULT_MAX_FILE_MB), MAX_FILE_MB_ENV)
+    if fmt == "dicom":
+        return cap
+    text = (_megabytes(MAX_TEXT_FILE_MB_ENV, DEFAULT_MAX_TEXT_FILE_MB), MAX_TEXT_FILE_MB_ENV)
+    return min(cap, text)
+
+
+def read_capped(path: Path, relpath: str, fmt: str = "dicom") -> bytes:
+    """The file's bytes, never through a symlink (O_NOFOLLOW), and only when it is within the
+    size cap: its size is checked on the open file before a byte is read, so an oversized
+    delivery costs no memory (`file.too_large`, its size kept)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as handle:
+        size, (cap, setting) = os.fstat(fd).st_size, max_file_bytes(fmt)
+        if size > cap:
+            raise r.FileRejected(
+                r.TOO_LARGE,
+                f"{size / 2**20:.1f} MB is over the {cap / 2**20:.0f} MB per-file limit "
+                f"({setting}); split the export into smaller files",
+                size=size,
+            )
+        return handle.read()
+
+
+_LINK_PLACES = ("the facility folder", "the day folder", "the file")
+
+
+def _refuse_links(root: Path, relpath: str) -> None:
+    """Reject a path that passes through a symlink anywhere below the root: a link is never
+    followed, even one that stays inside the landing root (it would deliver another facility's
+    file under this facility's name). Paths the name check rejects anyway are left to it."""
+    parts = relpath.split("/")
+    if relpath.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        return
+    for i in range(len(parts)):
+        if os.path.islink(root.joinpath(*parts[: i + 1])):
+            if i == len(parts) - 1 and len(parts) >= 3:
+                place = "the file"
+            elif i < 2:
+                place = _LINK_PLACES[i]
+            else:
+                place = f"folder {'/'.join(parts[: i + 1])!r}"
+            raise UnsafePathError(
+                f"{quoted_path(relpath)}: {place} is a symlink; links are never followed"
+            )
 
 
 def _safe_path(root: Path, relpath: str) -> Path:
@@ -92,6 +198,8 @@ def _parse_into(parsed: ParsedFile, data: bytes, name: LandingName, root: Path) 
         )
         parsed.records = content.records
     elif name.format == "fhir_ndjson":
+        if encodings.looks_utf16(data):  # else every line would be one malformed record
+            raise r.FileRejected(r.ENCODING, "UTF-16 or NUL bytes; NDJSON must be UTF-8")
         parsed.encoding = "utf-8"
         result = fhir.parse_ndjson(data, name, lambda: _sibling_resources(root, name))
         parsed.table, parsed.records, parsed.auxiliary = (
@@ -165,19 +273,26 @@ def _sibling_resources(root: Path, name: LandingName) -> Iterator[Resource]:
             and entry.is_file(follow_symlinks=False)
         ):
             try:
-                data = Path(entry.path).read_bytes()
-            except OSError:
+                data = read_capped(Path(entry.path), entry.name, "fhir_ndjson")
+            except (OSError, r.FileRejected):
                 continue  # that file's own parse reports it
             yield from fhir.resources_of_ndjson(data)
 
 
-def _check_registry(records: list[ParsedRecord], registry: frozenset[str]) -> None:
+# Where each format carries the referral destination (to_facility_code).
+_TARGET_SOURCE = {"csv": "MA_NOI_DEN", "fhir_json": "ServiceRequest.performer"}
+
+
+def _check_registry(records: list[ParsedRecord], registry: frozenset[str], fmt: str) -> None:
     for record in records:
         facility = record.fields.get("facility_code")
         if facility and facility not in registry:
+            source = record.facility_source or "facility_code"
             record.errors.append(
                 RecordError(
-                    r.FACILITY_KNOWN, "facility_code", f"facility {facility!r} is not registered"
+                    r.FACILITY_KNOWN,
+                    "facility_code",
+                    f"facility {facility!r} (from {source}) is not registered",
                 )
             )
         target = record.fields.get("to_facility_code")
@@ -186,6 +301,7 @@ def _check_registry(records: list[ParsedRecord], registry: frozenset[str]) -> No
                 RecordError(
                     r.REFERRAL_TARGET_KNOWN,
                     "to_facility_code",
-                    f"referral destination {target!r} is not registered",
+                    f"referral destination {target!r} (from "
+                    f"{_TARGET_SOURCE.get(fmt, 'ServiceRequest.performer')}) is not registered",
                 )
             )

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hanoi_health_lake.parsers import mojibake
 from hanoi_health_lake.parsers import rejection as r
 from hanoi_health_lake.parsers.fhir_mapping import COUNTED_TYPE, Context, is_referral, map_resource
 from hanoi_health_lake.parsers.fhir_refs import Resource, ResourceIndex, text
@@ -89,6 +90,7 @@ def _build(items: list[_Item], name: LandingName, index: ResourceIndex, counted_
         if _is_counted(res, name.dataset):
             ctx = Context(index=index, facility_code=name.facility_code)
             fields = map_resource(res, name.dataset, ctx, item.full_url)
+            mojibake.repair_fields(fields, ctx.errors)  # fields come from joined resources too
             content.records.append(
                 ParsedRecord(
                     dataset=name.dataset,
@@ -99,6 +101,7 @@ def _build(items: list[_Item], name: LandingName, index: ResourceIndex, counted_
                     payload=item.payload,
                     errors=ctx.errors,
                     resource_type=rtype,
+                    facility_source=ctx.facility_source,
                 )
             )
         else:

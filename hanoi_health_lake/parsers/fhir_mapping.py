@@ -29,7 +29,13 @@ from hanoi_health_lake.parsers.fhir_refs import (
     reference_id,
     text,
 )
-from hanoi_health_lake.records import DATASET_FIELDS, PERSON_FIELDS, RECORD_ID_FIELD, RecordError
+from hanoi_health_lake.records import (
+    DATASET_FIELDS,
+    LANDING_FOLDER,
+    PERSON_FIELDS,
+    RECORD_ID_FIELD,
+    RecordError,
+)
 from hanoi_health_lake.reference.icd10 import normalise
 
 # The resource type that is one counted record of each dataset (docs/landing-formats.md §2).
@@ -42,6 +48,14 @@ COUNTED_TYPE = {
 }
 # SNOMED "patient referral" and "patient referral to specialist".
 REFERRAL_CATEGORIES = frozenset({fc.SNOMED_PATIENT_REFERRAL, "103696004"})
+# The element a mapper reads facility_code from (when it is there): verdicts name it.
+_FACILITY_ELEMENT = {
+    "encounters": "Encounter.serviceProvider",
+    "prescriptions": "MedicationRequest.encounter → Encounter.serviceProvider",
+    "referrals": "ServiceRequest.requester",
+    "appointments": "Appointment.participant.actor (Organization)",
+    "imaging_studies": "ImagingStudy.encounter → Encounter.serviceProvider",
+}
 _GENDERS = frozenset({"male", "female", "other", "unknown"})
 TRANSPORT_LABELS = frozenset({"phương tiện vận chuyển", "transport"})
 
@@ -53,6 +67,7 @@ class Context:
     index: ResourceIndex
     facility_code: str  # from the landing path: who delivered the file
     errors: list[RecordError] = field(default_factory=list)
+    facility_source: str | None = None  # the element facility_code was read from
 
     def _parsed(self, parse: Any, value: Any, fld: str, element: str) -> Any:
         if value is None:
@@ -105,8 +120,10 @@ def map_resource(resource: Resource, dataset: str, ctx: Context, full_url: str |
     id_field = RECORD_ID_FIELD[dataset]
     if fields[id_field] is None and full_url:
         fields[id_field] = full_url  # a Bundle entry with neither identifier nor id
-    if not fields.get("facility_code"):
-        fields["facility_code"] = ctx.facility_code
+    if fields.get("facility_code"):
+        ctx.facility_source = _FACILITY_ELEMENT[dataset]
+    else:
+        fields["facility_code"], ctx.facility_source = ctx.facility_code, LANDING_FOLDER
     return fields
 
 
@@ -363,8 +380,9 @@ def _map_service_request(req: Resource, ctx: Context, fields: dict, _: str | Non
     fields["encounter_id"], enc = _encounter(req.get("encounter"), ctx, req)
     _period_fields(enc, ctx, fields)
     _person(req.get("subject"), ctx, req, fields)
-    fields["from_facility_code"] = _facility(req.get("requester"), ctx, req) or ctx.facility_code
-    fields["facility_code"] = fields["from_facility_code"]
+    # Lacking a requester, facility_code stays empty here and map_resource takes the folder's.
+    fields["facility_code"] = _facility(req.get("requester"), ctx, req)
+    fields["from_facility_code"] = fields["facility_code"] or ctx.facility_code
     performers = dicts(req.get("performer"))
     fields["to_facility_code"] = _facility(performers[0], ctx, req) if performers else None
     authored = ctx.when(req.get("authoredOn"), "discharged_at", "authoredOn")

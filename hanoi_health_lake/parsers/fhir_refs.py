@@ -122,6 +122,8 @@ class ResourceIndex:
         self._by_ref: dict[str, Resource] = {}
         self._by_identifier: dict[tuple[str, str], Resource] = {}
         self._by_encounter: dict[str, list[Resource]] = {}
+        # An identifier without a system belongs to the first encounter that asks for it.
+        self._unsystemed_owner: dict[str, Resource] = {}
         # Patients already mapped, by id() of their resource (fhir_mapping._person).
         self.people: dict[int, Any] = {}
 
@@ -174,18 +176,34 @@ class ResourceIndex:
         return None
 
     def conditions_of(self, encounter: Resource, full_url: str | None) -> list[Resource]:
-        """Conditions that point at this encounter through Condition.encounter."""
+        """Conditions that point at this encounter through Condition.encounter.
+
+        A key links only the encounter a reference by that key resolves to (the first resource
+        holding it, as in `resolve`): a Bundle that repeats one fullUrl, id or identifier on
+        many encounters (invalid, but delivered) must not give every one of them every
+        condition — that made the parse quadratic in output and cubic in time. Each condition
+        is then linked to at most one encounter per key, so the work stays linear.
+        """
         keys: list[str] = []
-        if full_url:
+        if full_url and self._by_ref.get(full_url) is encounter:
             keys.append(full_url)
-        if text(encounter.get("id")):
-            keys.append(f"Encounter/{text(encounter.get('id'))}")
+        rid = text(encounter.get("id"))
+        if rid and self._by_ref.get(f"Encounter/{rid}") is encounter:
+            keys.append(f"Encounter/{rid}")
         for ident in dicts(encounter.get("identifier")):
-            if text(ident.get("value")):
-                keys.append(f"{ident.get('system')}|{text(ident.get('value'))}")
-        seen: list[Resource] = []
+            system, value = ident.get("system"), text(ident.get("value"))
+            if not value:
+                continue
+            key = f"{system}|{value}"
+            owner = (
+                self._by_identifier.get((system, value))
+                if isinstance(system, str)
+                else self._unsystemed_owner.setdefault(key, encounter)
+            )
+            if owner is encounter:
+                keys.append(key)
+        seen: dict[int, Resource] = {}
         for key in keys:
-            for cond in self._by_encounter.get(key, []):
-                if not any(cond is s for s in seen):
-                    seen.append(cond)
-        return seen
+            for cond in self._by_encounter.get(key, ()):
+                seen.setdefault(id(cond), cond)
+        return list(seen.values())

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from hanoi_health_lake.parsers.values import LOCAL_ZONE
 from hanoi_health_lake.records import DATASETS
 
 _SAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]")
@@ -39,8 +40,24 @@ class LandingName:
     format: str  # a guess from the name; JSON content may turn out to be the other JSON format
 
 
+def display_path(relpath: str) -> str:
+    """A landing path as text that can be stored and printed: bytes of a name that are not
+    UTF-8 (os.scandir hands them over as lone surrogates) become backslash escapes (`\\xed`)."""
+    try:
+        relpath.encode("utf-8")
+        return relpath
+    except UnicodeEncodeError:
+        return relpath.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def quoted_path(relpath: str) -> str:
+    """The path quoted for a message; escapes of non-UTF-8 bytes are shown once, not doubled."""
+    shown = display_path(relpath)
+    return repr(relpath) if shown == relpath else f"'{shown}'"
+
+
 def _reject(relpath: str, problem: str) -> UnsafePathError:
-    return UnsafePathError(f"{relpath!r}: {problem}")
+    return UnsafePathError(f"{quoted_path(relpath)}: {problem}")
 
 
 def _format_guess(ext: str, part: str | None) -> str:
@@ -54,6 +71,8 @@ def _check_components(relpath: str) -> list[str]:
         raise _reject(relpath, "empty path")
     if relpath.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", relpath):
         raise _reject(relpath, "absolute path")
+    if display_path(relpath) != relpath:
+        raise _reject(relpath, "the name is not valid UTF-8 (bytes shown as \\x escapes)")
     parts = relpath.split("/")
     for part in parts:
         if part in ("..", "."):
@@ -117,12 +136,22 @@ def parse_landing_path(relpath: str) -> LandingName:
     )
 
 
-def discover(landing_root: Path, service_date: date) -> list[str]:
-    """Every file under `<landing_root>/*/<service_date>/`, as sorted relative paths.
+def arrival_day(path: str | os.PathLike[str]) -> date:
+    """The day an entry arrived: its own modification time (links not followed), in Hanoi."""
+    return datetime.fromtimestamp(os.lstat(path).st_mtime, LOCAL_ZONE).date()
 
-    Symlinks are listed but never followed (so a link pointing out of the root is rejected by
-    `parse_file`, not read); names are not validated here so that unsafe ones can be rejected
-    with a reason rather than silently skipped.
+
+def discover(landing_root: Path, service_date: date) -> list[str]:
+    """Every entry delivered for `service_date`, as sorted relative paths.
+
+    That is every file under `<landing_root>/*/<service_date>/`, and what the folders cannot
+    place, listed on the day it arrived (`arrival_day`) so that it is rejected with a reason
+    rather than silently skipped: a facility or day folder that is a symlink (listed itself,
+    never entered; a linked folder named for a date is listed on that date), every file under
+    a day folder whose name is not a date, a file lying in a facility folder or at the root.
+
+    Symlinks are listed but never followed (`parse_file` rejects them); names are not
+    validated here so that unsafe ones can be rejected with a reason.
     """
     root = Path(landing_root)
     day = service_date.isoformat()
@@ -133,12 +162,37 @@ def discover(landing_root: Path, service_date: date) -> list[str]:
         return []
     for facility in facilities:
         if not facility.is_dir(follow_symlinks=False):
+            if arrival_day(facility.path) == service_date:
+                found.append(facility.name)  # a link in place of a folder, or a stray file
             continue
-        day_dir = os.path.join(facility.path, day)
-        if os.path.islink(day_dir) or not os.path.isdir(day_dir):
-            continue
-        found.extend(_walk(root, Path(day_dir)))
+        for entry in os.scandir(facility.path):
+            relpath = f"{facility.name}/{entry.name}"
+            if entry.name == day:
+                if entry.is_dir(follow_symlinks=False):
+                    found.extend(_walk(root, Path(entry.path)))
+                else:
+                    found.append(relpath)  # a link (or a file) where the day folder belongs
+            elif _is_day_name(entry.name):
+                continue  # another day's folder
+            elif entry.is_dir(follow_symlinks=False):
+                found.extend(
+                    p
+                    for p in _walk(root, Path(entry.path))
+                    if arrival_day(root / p) == service_date
+                )
+            elif arrival_day(entry.path) == service_date:
+                found.append(relpath)
     return sorted(found)
+
+
+def _is_day_name(name: str) -> bool:
+    if not _SERVICE_DATE.match(name):
+        return False
+    try:
+        date.fromisoformat(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _walk(root: Path, directory: Path) -> list[str]:

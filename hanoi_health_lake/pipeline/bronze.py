@@ -86,7 +86,9 @@ def bronze_records(service_date: date, files: list[DeliveredFile], run_id: str) 
     records = [rec for f in named for rec in (*f.parsed.records, *f.parsed.auxiliary)]
     n = len(records)
     # File facts once per file, repeated for each of its records by index.
-    of_file = pa.array(np.repeat(np.arange(len(named)), np.add(counted, auxiliary, dtype=np.int64)))
+    # int64 even when no file has a name (empty lists would make float64 and fail the chunk).
+    per_file_rows = np.add(np.asarray(counted, np.int64), np.asarray(auxiliary, np.int64))
+    of_file = pa.array(np.repeat(np.arange(len(named)), per_file_rows))
 
     def per_file(values: list, type: pa.DataType) -> pa.Array:
         return pa.array(values, type).take(of_file)

@@ -34,11 +34,12 @@ import pyarrow as pa
 
 from hanoi_health_lake.conform.staging import staged_frame
 from hanoi_health_lake.parsers import rejection as r
-from hanoi_health_lake.parsers.dispatch import _safe_path, parse_file
+from hanoi_health_lake.parsers.dispatch import _safe_path, parse_file, read_capped
 from hanoi_health_lake.parsers.landing_paths import (
     LandingName,
     UnsafePathError,
     discover,
+    display_path,
     parse_landing_path,
 )
 from hanoi_health_lake.pipeline import bronze, versions
@@ -108,7 +109,7 @@ class _Chunk:
 
 
 def _folder_facility(relpath: str) -> str:
-    return relpath.split("/", 1)[0]
+    return display_path(relpath.split("/", 1)[0])
 
 
 def deliver(
@@ -169,18 +170,18 @@ def _crashed(
     size, sha = 0, ""
     if name is not None:  # still record what was delivered, if it may be read at all
         try:
-            data = _safe_path(Path(landing_root), relpath).read_bytes()
+            data = read_capped(_safe_path(Path(landing_root), relpath), relpath, name.format)
             size, sha = len(data), hashlib.sha256(data).hexdigest()
-        except (OSError, UnsafePathError):
+        except (OSError, UnsafePathError, r.FileRejected):
             pass
     return ParsedFile(
-        path=relpath,
+        path=display_path(relpath),
         format=name.format if name else "unknown",
         size=size,
         sha256=sha,
         status="error",
         error_rule=r.UNREADABLE,
-        error_message=f"{relpath}: cannot be parsed ({type(exc).__name__}: {exc})",
+        error_message=f"{display_path(relpath)}: cannot be parsed ({type(exc).__name__}: {exc})",
     )
 
 
@@ -370,13 +371,19 @@ def _parse_chunk_now(job: _Job, relpaths: list[str]) -> _Chunk:
             rows[f.dataset].extend(range(offset, offset + len(p.records)))
         if f.name is not None:
             offset += len(p.records) + len(p.auxiliary)
+    records = bronze.bronze_records(job.service_date, files, job.run_id)
+    assert records.num_rows == offset
+    # The payloads now live in Arrow; their Python copies (2 bytes a character, plus the UTF-8
+    # copy CPython caches once a str is encoded) are the largest part of a chunk's records.
+    # Dropping them before staging lowers the peak (a 40 MB CSV: 1477 → 1371 MB).
+    for f in files:
+        for record in (*f.parsed.records, *f.parsed.auxiliary):
+            record.payload = ""
     staged = {}
     for dataset, pairs in items.items():
         if pairs:
             frame = staged_frame(dataset, pairs, service_date=job.service_date, payload=False)
             staged[dataset] = frame.with_columns(pl.Series(BRONZE_ROW, rows[dataset], pl.Int64))
-    records = bronze.bronze_records(job.service_date, files, job.run_id)
-    assert records.num_rows == offset
     return _Chunk(
         files=len(files),
         bronze_files=bronze.bronze_files(job.service_date, files, job.run_id),

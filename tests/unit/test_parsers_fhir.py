@@ -245,7 +245,8 @@ def test_odd_bundle_entries_are_kept_as_auxiliary(tmp_path):
     }
     relpath = _land(tmp_path, "encounters__20260302T080000.json", json.dumps(bundle).encode())
     parsed = parse_file(tmp_path, relpath)
-    assert parsed.status == "ok"
+    # No Encounter at all: a file-level verdict for the sender, the entries kept in bronze.
+    assert (parsed.status, parsed.error_rule) == ("error", "file.no_records")
     assert parsed.records == []
     aux = parsed.auxiliary
     assert [(a.record_no, a.resource_type) for a in aux] == [
