@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 
 from hanoi_health_lake.lake.locks import table_writer_lock
+from hanoi_health_lake.lake.restricted import restricted_writes
 
 PARTITION_COLUMN = "service_date"
 
@@ -49,7 +50,7 @@ def write_partition(
         raise ValueError(f"{path}: {outside} rows are not in partition {service_date}")
     metadata = {"run_id": run_id, "partition": service_date.isoformat(), **(extra_metadata or {})}
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with table_writer_lock(path):
+    with table_writer_lock(path), restricted_writes(path):
         if not table_exists(path):
             write_deltalake(
                 path,
@@ -76,7 +77,7 @@ def overwrite_table(
     """Replace a whole (reference) table in one commit."""
     path = str(table_path)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with table_writer_lock(path):
+    with table_writer_lock(path), restricted_writes(path):
         write_deltalake(
             path,
             data,
