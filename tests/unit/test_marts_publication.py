@@ -11,6 +11,10 @@ import pytest
 from test_marts_lake import SQL_DIR, build_project, facility, make_lake, query
 
 from hanoi_health_lake.config import analysts_warehouse_path, warehouse_path
+from hanoi_health_lake.reports.dashboard import referrals_section
+from hanoi_health_lake.reports.model import Table, same
+from hanoi_health_lake.reports.period import Period
+from hanoi_health_lake.reports.source import open_source
 from hanoi_health_lake.sqlmodels import load_models
 from hanoi_health_lake.sqlmodels.publish import analysts_path
 
@@ -25,8 +29,8 @@ REGISTRY = [
     facility(C, "city_hospital", "public_city", WARD[C]),
     facility(D, "central_hospital", "public_central", WARD[D]),
 ]
-# city_hospital → central_hospital: 7 from A, 6 from B, 2 from C (15 in all).
-REFERRALS = [(A, D)] * 7 + [(B, D)] * 6 + [(C, D)] * 2
+# city_hospital → central_hospital: 7 from A, 6 from B, 2 from C (15 in all); 2 back from D.
+REFERRALS = [(A, D)] * 7 + [(B, D)] * 6 + [(C, D)] * 2 + [(D, A)] * 2
 
 
 def _person(n: int, **values) -> dict:
@@ -83,14 +87,29 @@ def test_referral_flows_withhold_small_type_totals_and_what_gives_a_small_ward_c
     warehouse,
 ):
     rows = query(warehouse, "select * from mart_referral_flows_daily where service_date = ?", [T])
-    by_type = [r for r in rows if r["level"] == "facility_type"]
-    assert [(r["referrals"], r["suppressed"]) for r in by_type] == [(15, False)]
+    by_type = {
+        r["from_facility_type"]: (r["referrals"], r["suppressed"])
+        for r in rows
+        if r["level"] == "facility_type"
+    }
+    assert by_type == {"city_hospital": (15, False), "central_hospital": (None, True)}
     by_ward = {r["from_ward_code"]: (r["referrals"], r["suppressed"]) for r in rows
-               if r["level"] == "ward"}  # fmt: skip
+               if r["level"] == "ward" and r["from_facility_type"] == "city_hospital"}  # fmt: skip
     # C's 2 is withheld; so is B's 6, the smallest other cell, else 15 - 7 - 6 = 2.
     assert by_ward == {WARD[A]: (7, False), WARD[B]: (None, True), WARD[C]: (None, True)}
     published = sum(r for r, _ in by_ward.values() if r is not None)
-    assert by_type[0]["referrals"] - published > 4
+    assert by_type["city_hospital"][0] - published > 4
+
+
+def test_the_dashboards_referral_table_withholds_small_flows(warehouse):
+    with open_source(warehouse.path) as src:
+        section = referrals_section(src, Period("daily", T, T))
+    table = next(b for b in section.blocks if isinstance(b, Table))
+    cells = dict(zip(table.row_ids, (row[2] for row in table.rows), strict=True))
+    assert cells == {
+        "city_hospital:central_hospital": 15,
+        "central_hospital:city_hospital": same("<5"),
+    }
 
 
 def _tables(path) -> dict[str, list[str]]:
