@@ -33,7 +33,13 @@ def lake_dir(home: Path) -> Path:
 
 
 def warehouse_path(home: Path) -> Path:
+    """The engineers' warehouse: where models are built, row-level tables included (restricted)."""
     return home / "warehouse" / "hanoi_health.duckdb"
+
+
+def analysts_warehouse_path(home: Path) -> Path:
+    """The analysts' warehouse: the marts only (sqlmodels/publish.py keeps it in step)."""
+    return home / "warehouse" / "hanoi_health_marts.duckdb"
 
 
 def reports_dir(home: Path) -> Path:

@@ -20,6 +20,20 @@ def default_key_file() -> Path:
     return Path(base) / "hanoi-health-lake" / "pseudonym.key"
 
 
+def warn_if_readable(path: Path) -> bool:
+    """Warn (stderr) when a key file can be read by its group or others; True if it can."""
+    mode = path.stat().st_mode & 0o777
+    if not mode & 0o077:
+        return False
+    print(
+        f"warning: the pseudonymisation key file {path} is readable by others (mode "
+        f"{mode:04o}); anyone who can read it can link patient keys to citizen ids: "
+        f"chmod 600 {path}",
+        file=sys.stderr,
+    )
+    return True
+
+
 def ensure_pseudonym_key(*, create: bool) -> str:
     """Put the key into the environment (where Dagster's EnvVar reads it) and return it."""
     if os.environ.get(ENV_KEY):
@@ -35,6 +49,7 @@ def ensure_pseudonym_key(*, create: bool) -> str:
         path.write_text(secrets.token_hex(32) + "\n")
         path.chmod(0o600)
         print(f"created a local pseudonymisation key at {path} (outside the repo)", file=sys.stderr)
+    warn_if_readable(path)
     key = path.read_text().strip()
     os.environ[ENV_KEY] = key
     return key

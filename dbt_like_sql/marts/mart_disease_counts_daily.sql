@@ -4,7 +4,8 @@
 -- unique_key: service_date
 -- columns:
 --   service_date: Day the care happened (Asia/Ho_Chi_Minh).
---   ward_code: Patient's ward or commune of residence; NULL when unknown.
+--   ward_code: Patient's ward or commune of residence; NULL when unknown, including a delivered
+--     code that is not one of Hanoi's wards (it is never published as a ward of its own).
 --   classification: icd10_chapter or disease_group.
 --   category: The chapter (roman numeral) or the disease group id.
 --   category_name_vi: Disease group name in Vietnamese; NULL for chapters.
@@ -28,6 +29,14 @@ diagnosis_groups as (
 
 ),
 
+-- A delivered ward code is only a warning when unknown (conformance.ward_known): published
+-- counts are by the wards of the reference list, everything else counts as "unknown" (NULL).
+wards as (
+
+    select ward_code from lake.wards
+
+),
+
 disease_groups as (
 
     select * from lake.disease_groups
@@ -43,27 +52,30 @@ settings as (
 chapters as (
 
     select
-        service_date,
-        ward_code,
+        diagnoses.service_date,
+        wards.ward_code,
         'icd10_chapter' as classification,
-        icd10_chapter as category,
-        count(distinct (facility_code, encounter_id)) as encounters
+        diagnoses.icd10_chapter as category,
+        count(distinct (diagnoses.facility_code, diagnoses.encounter_id)) as encounters
     from diagnoses
-    where icd10_chapter is not null
-    group by service_date, ward_code, icd10_chapter
+    left join wards on diagnoses.ward_code = wards.ward_code
+    where diagnoses.icd10_chapter is not null
+    group by diagnoses.service_date, wards.ward_code, diagnoses.icd10_chapter
 
 ),
 
 groups as (
 
     select
-        service_date,
-        ward_code,
+        diagnosis_groups.service_date,
+        wards.ward_code,
         'disease_group' as classification,
-        group_id as category,
-        count(distinct (facility_code, encounter_id)) as encounters
+        diagnosis_groups.group_id as category,
+        count(distinct (diagnosis_groups.facility_code, diagnosis_groups.encounter_id))
+            as encounters
     from diagnosis_groups
-    group by service_date, ward_code, group_id
+    left join wards on diagnosis_groups.ward_code = wards.ward_code
+    group by diagnosis_groups.service_date, wards.ward_code, diagnosis_groups.group_id
 
 ),
 

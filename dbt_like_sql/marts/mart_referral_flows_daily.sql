@@ -1,6 +1,6 @@
 -- description: Referral letters per service day from one facility type to another, overall and
---   between the wards where the facilities are; ward-level counts below suppress_below are
---   published as NULL.
+--   between the wards where the facilities are; counts below suppress_below are published as
+--   NULL, and so is the smallest other ward cell of a type pair with one such cell.
 -- materialized: incremental
 -- unique_key: service_date
 -- columns:
@@ -11,7 +11,8 @@
 --   to_facility_type: Type of the facility referred to; unknown when not in the registry.
 --   to_ward_code: Ward of the facility referred to; NULL on the facility_type level.
 --   referrals: Referral letters; NULL when suppressed.
---   suppressed: A ward-level count below suppress_below (sla_settings), withheld.
+--   suppressed: Withheld: a count below suppress_below (sla_settings), or the smallest other ward
+--     cell of a type pair with one withheld cell (so the type total cannot give it back).
 
 with referrals as (
 
@@ -78,6 +79,31 @@ by_ward as (
 
 ),
 
+-- A pair of facility types is the sum of its ward cells: with one ward cell withheld, the
+-- published total minus the other cells would give it back, so the smallest other cell of the
+-- pair is withheld too (secondary suppression).
+ward_cells as (
+
+    select
+        by_ward.*,
+        by_ward.n < settings.suppress_below as small,
+        count(*) filter (where by_ward.n < settings.suppress_below) over pair as small_in_pair,
+        row_number() over (
+            partition by
+                by_ward.service_date,
+                by_ward.from_facility_type,
+                by_ward.to_facility_type,
+                by_ward.n < settings.suppress_below
+            order by by_ward.n, by_ward.from_ward_code nulls first, by_ward.to_ward_code nulls first
+        ) as rank_in_kind
+    from by_ward
+    cross join settings
+    window pair as (
+        partition by by_ward.service_date, by_ward.from_facility_type, by_ward.to_facility_type
+    )
+
+),
+
 final as (
 
     select
@@ -87,23 +113,23 @@ final as (
         by_type.from_ward_code,
         by_type.to_facility_type,
         by_type.to_ward_code,
-        by_type.n as referrals,
-        false as suppressed
+        case when by_type.n >= settings.suppress_below then by_type.n end as referrals,
+        by_type.n < settings.suppress_below as suppressed
     from by_type
+    cross join settings
 
     union all
 
     select
-        by_ward.service_date,
-        by_ward.level,
-        by_ward.from_facility_type,
-        by_ward.from_ward_code,
-        by_ward.to_facility_type,
-        by_ward.to_ward_code,
-        case when by_ward.n >= settings.suppress_below then by_ward.n end as referrals,
-        by_ward.n < settings.suppress_below as suppressed
-    from by_ward
-    cross join settings
+        service_date,
+        level,
+        from_facility_type,
+        from_ward_code,
+        to_facility_type,
+        to_ward_code,
+        case when not (small or (small_in_pair = 1 and rank_in_kind = 1)) then n end as referrals,
+        small or (small_in_pair = 1 and rank_in_kind = 1) as suppressed
+    from ward_cells
 
 )
 

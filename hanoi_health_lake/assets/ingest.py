@@ -9,6 +9,7 @@ import polars as pl
 
 from hanoi_health_lake.checks import ingest_checks, silver_keys
 from hanoi_health_lake.lake.delta_io import read_table, table_exists
+from hanoi_health_lake.lake.key_fingerprint import check_key
 from hanoi_health_lake.partitions import service_day
 from hanoi_health_lake.pipeline.ingest_day import accepted_in_silver, ingest_day
 from hanoi_health_lake.pipeline.volume import history_window, volume_outliers
@@ -82,6 +83,8 @@ def ingest_service_day(
 ):
     """Parse, validate and land every file delivered for one service day."""
     service_date = context.partition_time_window.start.date()
+    # A different key would give every returning patient a new patient_key: refuse it.
+    check_key(lake.lake, pseudonymizer.key_bytes())
     registry = load_registry(lake.registry)
     day = ingest_day(
         lake.landing,

@@ -18,8 +18,9 @@ from pathlib import Path
 import dagster as dg
 
 from hanoi_health_lake.automation.stopping import RunStopped, StopSignals
-from hanoi_health_lake.config import registry_path
+from hanoi_health_lake.config import lake_dir, registry_path
 from hanoi_health_lake.instance import open_instance
+from hanoi_health_lake.lake.key_fingerprint import check_key
 from hanoi_health_lake.partitions import SERVICE_DAY_START, service_day
 from hanoi_health_lake.secrets import ensure_pseudonym_key
 
@@ -75,7 +76,8 @@ def run_days(home: Path, first: date, last: date, *, create_key: bool = False) -
             "the Department's registry there"
         )
     os.environ["HHL_HOME"] = str(home)
-    ensure_pseudonym_key(create=create_key)
+    # Refuse a key the lake was not written with before any day starts (one clear line).
+    check_key(lake_dir(home), ensure_pseudonym_key(create=create_key).encode("utf-8"))
     from hanoi_health_lake.definitions import defs  # after the environment is set
 
     instance = open_instance(home)

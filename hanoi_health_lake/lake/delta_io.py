@@ -20,6 +20,7 @@ from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import DeltaError
 
 from hanoi_health_lake.lake.locks import table_writer_lock
+from hanoi_health_lake.lake.restricted import restricted_writes
 
 PARTITION_COLUMN = "service_date"
 
@@ -71,7 +72,11 @@ def write_partition(
         raise ValueError(f"{path}: {outside} rows are not in partition {service_date}")
     metadata = {"run_id": run_id, "partition": service_date.isoformat(), **(extra_metadata or {})}
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with table_writer_lock(path), naming_table(path, f"write partition {service_date}"):
+    with (
+        table_writer_lock(path),
+        restricted_writes(path),
+        naming_table(path, f"write partition {service_date}"),
+    ):
         if not table_exists(path):
             write_deltalake(
                 path,
@@ -98,7 +103,7 @@ def overwrite_table(
     """Replace a whole (reference) table in one commit."""
     path = str(table_path)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with table_writer_lock(path), naming_table(path, "replace it"):
+    with table_writer_lock(path), restricted_writes(path), naming_table(path, "replace it"):
         write_deltalake(
             path,
             data,

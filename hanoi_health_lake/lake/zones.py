@@ -13,3 +13,6 @@ TABLE_ZONES = {
     "imaging_studies": "silver",
     "reconciliation": "audit",
 }
+
+# Zones that still hold identifiers as delivered: owner-only on disk (lake/restricted.py).
+RESTRICTED_ZONES = frozenset({"bronze", "quarantine"})

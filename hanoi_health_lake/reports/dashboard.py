@@ -300,12 +300,21 @@ def referrals_section(src: ReportSource, period: Period) -> Section:
         return Section(
             "referrals", label("section.referrals"), blocks=[Note(label("note.no_data"))]
         )
+    threshold = _suppress_below(src)
+
+    def cell(f: dict) -> object:
+        # Small daily counts are withheld in the mart: none published, or a lower bound.
+        if f["referrals"] is None:
+            return _withheld(threshold)
+        return same(f"≥ {f['referrals']}") if f["suppressed_days"] else f["referrals"]
+
+    published = [f for f in flows if f["referrals"] is not None]
     chart = Chart(
         "referrals",
         label("chart.referrals"),
         charts.in_both(
             charts.sankey,
-            [(f["from_facility_type"], f["to_facility_type"], f["referrals"]) for f in flows],
+            [(f["from_facility_type"], f["to_facility_type"], f["referrals"]) for f in published],
         ),
         basis(src, period.start, period.end, "referrals"),
         height=420,
@@ -322,12 +331,13 @@ def referrals_section(src: ReportSource, period: Period) -> Section:
             [
                 code_label("facility_type", f["from_facility_type"]),
                 code_label("facility_type", f["to_facility_type"]),
-                f["referrals"],
+                cell(f),
             ]
             for f in flows
         ],
         row_ids=[f"{f['from_facility_type']}:{f['to_facility_type']}" for f in flows],
         sheet=label("sheet.referral_flows"),
+        note=label("note.suppression_referrals", n=str(threshold)),
     )
     return Section(
         "referrals", label("section.referrals"), label("intro.referrals"), [chart, table]

@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from hanoi_health_lake.reports.cell_safety import safe_cell
 from hanoi_health_lake.reports.labels import label
 from hanoi_health_lake.reports.model import Cell, Lang, Page, Table, Text
 
@@ -44,21 +45,24 @@ def _sheet_name(text: str, taken: set[str]) -> str:
 
 
 def _value(value: Cell, lang: Lang) -> object:
+    # Table cells carry delivered values (ward codes, names): never let one become a formula.
     if isinstance(value, Text):
-        return value[lang]
-    return value
+        return safe_cell(value[lang])
+    return safe_cell(value)
 
 
 def _write_table(sheet: Worksheet, table: Table, page: Page, lang: Lang) -> None:
     has_ids = table.row_ids is not None
     first = 2 if has_ids else 1
-    sheet.cell(1, first, table.title[lang]).font = TITLE_FONT
-    sheet.cell(2, first, f"{page.title[lang]} — {page.subtitle[lang]}").font = Font(italic=True)
+    sheet.cell(1, first, safe_cell(table.title[lang])).font = TITLE_FONT
+    sheet.cell(2, first, safe_cell(f"{page.title[lang]} — {page.subtitle[lang]}")).font = Font(
+        italic=True
+    )
     if has_ids:
         sheet.cell(HEADER_ROW, 1, "id")
         sheet.column_dimensions["A"].hidden = True
     for j, column in enumerate(table.columns, start=first):
-        cell = sheet.cell(HEADER_ROW, j, column.title[lang])
+        cell = sheet.cell(HEADER_ROW, j, safe_cell(column.title[lang]))
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
         cell.alignment = Alignment(wrap_text=True, vertical="bottom")
         width = max(len(column.title[lang]) * 0.9, 10)
@@ -70,7 +74,7 @@ def _write_table(sheet: Worksheet, table: Table, page: Page, lang: Lang) -> None
         sheet.column_dimensions[get_column_letter(j)].width = min(width, 60)
     for i, row in enumerate(table.rows, start=HEADER_ROW + 1):
         if has_ids:
-            sheet.cell(i, 1, table.row_ids[i - HEADER_ROW - 1])
+            sheet.cell(i, 1, safe_cell(table.row_ids[i - HEADER_ROW - 1]))
         for j, (column, value) in enumerate(zip(table.columns, row, strict=True), start=first):
             cell = sheet.cell(i, j, _value(value, lang))
             if not isinstance(value, Text) and column.kind in NUMBER_FORMATS:
@@ -82,21 +86,21 @@ def _write_table(sheet: Worksheet, table: Table, page: Page, lang: Lang) -> None
         f"{get_column_letter(first)}{HEADER_ROW}:{last}{HEADER_ROW + len(table.rows)}"
     )
     if table.note is not None:
-        sheet.cell(HEADER_ROW + len(table.rows) + 2, first, table.note[lang]).font = Font(
-            italic=True, color="5F6B7A"
-        )
+        sheet.cell(
+            HEADER_ROW + len(table.rows) + 2, first, safe_cell(table.note[lang])
+        ).font = Font(italic=True, color="5F6B7A")
 
 
 def _about(sheet: Worksheet, page: Page, lang: Lang, names: list[tuple[str, str]]) -> None:
-    sheet.cell(1, 1, page.title[lang]).font = TITLE_FONT
-    sheet.cell(2, 1, page.subtitle[lang])
-    sheet.cell(3, 1, page.generated[lang]).font = Font(italic=True, color="5F6B7A")
+    sheet.cell(1, 1, safe_cell(page.title[lang])).font = TITLE_FONT
+    sheet.cell(2, 1, safe_cell(page.subtitle[lang]))
+    sheet.cell(3, 1, safe_cell(page.generated[lang])).font = Font(italic=True, color="5F6B7A")
     sheet.cell(5, 1, label("sheet.contents")[lang]).font = Font(bold=True)
     for i, (name, title) in enumerate(names, start=6):
-        link = sheet.cell(i, 1, name)
+        link = sheet.cell(i, 1, safe_cell(name))
         link.hyperlink = f"#'{name}'!A1"
         link.font = Font(color="155A9C", underline="single")
-        sheet.cell(i, 2, title)
+        sheet.cell(i, 2, safe_cell(title))
     sheet.column_dimensions["A"].width = 34
     sheet.column_dimensions["B"].width = 80
 

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from hanoi_health_lake.sqlmodels.model import SqlModel
+from hanoi_health_lake.sqlmodels.publish import publish_marts
 from hanoi_health_lake.sqlmodels.sources import is_partitioned, open_sources
 from hanoi_health_lake.sqlmodels.warehouse import Warehouse
 
@@ -77,4 +78,8 @@ def build(
     with warehouse.session():
         warehouse.load_seeds({name: seeds[name] for name in sorted(wanted)})
         refresh_inputs(warehouse, lake_root, models, start, end)
-        return warehouse.run_all(models, start, end)
+        results = warehouse.run_all(models, start, end)
+        # Analysts read a file of marts only; the row-level build file stays with engineers.
+        with warehouse.connect() as con:
+            publish_marts(con, warehouse.path, results)
+        return results

@@ -34,6 +34,7 @@ import pyarrow.dataset as ds
 
 from hanoi_health_lake.lake.locks import table_writer_lock
 from hanoi_health_lake.sqlmodels.dependencies import MODEL_SCHEMA, SOURCE_SCHEMA
+from hanoi_health_lake.sqlmodels.file_names import select_list
 from hanoi_health_lake.sqlmodels.model import IDENTIFIER, SqlModel, SqlModelError
 from hanoi_health_lake.sqlmodels.ordering import order_models
 from hanoi_health_lake.sqlmodels.sources import without_excluded
@@ -225,7 +226,9 @@ def _refresh_source(
                 f"delete from {target} where list_contains(?, {PARTITION_COLUMN})",
                 [days.to_pylist()],
             )
-            con.execute(f"insert into {target} select * from {_SOURCE_VIEW}")
+            con.execute(
+                f"insert into {target} select {select_list(data.schema.names)} from {_SOURCE_VIEW}"
+            )
             con.commit()
         except BaseException:
             con.rollback()
@@ -235,7 +238,11 @@ def _refresh_source(
         return rows.num_rows
     con.register(_SOURCE_VIEW, data)
     try:
-        con.execute(f"create or replace table {target} as select * from {_SOURCE_VIEW}")
+        # Landing file names may name a patient: only their expected shape is copied.
+        con.execute(
+            f"create or replace table {target} as "
+            f"select {select_list(data.schema.names)} from {_SOURCE_VIEW}"
+        )
     finally:
         con.unregister(_SOURCE_VIEW)
     return con.execute(f"select count(*) from {target}").fetchone()[0]

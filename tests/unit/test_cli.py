@@ -6,7 +6,7 @@ import pytest
 
 from hanoi_health_lake.cli import build_parser, main
 
-COMMANDS = ("simulate", "run", "demo", "bench", "detect", "docs")
+COMMANDS = ("simulate", "run", "demo", "bench", "detect", "docs", "rekey")
 
 
 def test_every_command_is_registered_with_help():
