@@ -11,5 +11,7 @@ TABLE_ZONES = {
     "referrals": "silver",
     "appointments": "silver",
     "imaging_studies": "silver",
+    "services": "silver",
+    "lab_results": "silver",
     "reconciliation": "audit",
 }

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from hanoi_health_lake.parsers import csv_qd130, dicom, fhir
+from hanoi_health_lake.parsers import csv_qd130, dicom, fhir, xml_qd130
 from hanoi_health_lake.parsers import rejection as r
 from hanoi_health_lake.parsers.fhir_refs import Resource
 from hanoi_health_lake.parsers.landing_paths import LandingName, UnsafePathError, parse_landing_path
@@ -101,6 +101,10 @@ def _parse_into(parsed: ParsedFile, data: bytes, name: LandingName, root: Path) 
         )
     elif name.format == "dicom":
         parsed.records = dicom.parse_part10(data, name).records
+    elif name.format == "qd130_xml":
+        dossier = xml_qd130.parse_dossier(data, name)
+        parsed.encoding, parsed.table = "utf-8", xml_qd130.ENVELOPE_ROOT
+        parsed.records, parsed.auxiliary = dossier.records, dossier.auxiliary
     else:
         _parse_json_file(parsed, data, name)
 

@@ -32,7 +32,7 @@ from hanoi_health_lake.records import DATASETS
 
 SILVER_TABLES = tuple(SILVER_SCHEMAS)
 # Datasets whose CSV layout names the encounter but not the patient.
-BORROWS_PATIENT = ("prescriptions", "referrals", "appointments")
+BORROWS_PATIENT = ("prescriptions", "referrals", "appointments", "services", "lab_results")
 OUTCOME_SCHEMA = {"facility_code": pl.Utf8, "dataset": pl.Utf8, "outcome": pl.Utf8}
 
 
