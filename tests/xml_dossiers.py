@@ -94,17 +94,19 @@ def xml8(ma_lk: str) -> dict[str, str]:
     return {"MA_LK": ma_lk, "CHAN_DOAN_VAO": "Sốt cao", "QT_BENHLY": "Sốt 3 ngày, ho có đờm"}
 
 
-def episode(ma_lk: str, person: dict) -> Episode:
-    """A full episode: every mapped table, plus XML8 (kept in bronze only)."""
+def episode(ma_lk: str, person: dict, facility: str = FACILITY, target: str = "01001") -> Episode:
+    """A full episode: every mapped table, plus XML8 (kept in bronze only); `facility` sends it,
+    `target` is where the patient is referred."""
     no_id = {k: v for k, v in person.items() if k not in ("SO_CCCD", "DIEN_THOAI")}
+    here = {"MA_CSKCB": facility}
     return [
-        ("XML1", [xml1(ma_lk, person)]),
+        ("XML1", [xml1(ma_lk, person, **here, MA_DKBD=facility, MA_NOI_DEN=target)]),
         ("XML2", [xml2(ma_lk, 1), xml2(ma_lk, 2)]),
         ("XML3", [xml3(ma_lk)]),
         ("XML4", [xml4(ma_lk)]),
         ("XML8", [xml8(ma_lk)]),
-        ("XML13", [xml13(ma_lk, no_id)]),
-        ("XML14", [xml14(ma_lk, no_id)]),
+        ("XML13", [xml13(ma_lk, no_id) | here | {"MA_NOI_DI": facility, "MA_NOI_DEN": target}]),
+        ("XML14", [xml14(ma_lk, no_id) | here]),
     ]
 
 
