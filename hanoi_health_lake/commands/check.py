@@ -29,11 +29,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--registry", type=Path, help="facility registry CSV (facility_code column)"
     )
-    parser.add_argument("--home", help="HHL_HOME whose registry to use")
+    parser.add_argument(
+        "--home", help="HHL_HOME whose registry (facility codes, signing certificates) to use"
+    )
     parser.set_defaults(func=_check)
 
 
 def _check(args: argparse.Namespace) -> int:
+    from hanoi_health_lake.config import hhl_home, registry_path
     from hanoi_health_lake.pipeline.check_file import check_file
 
     if not args.file.is_file():
@@ -45,6 +48,7 @@ def _check(args: argparse.Namespace) -> int:
         service_date=args.date,
         name=args.name,
         registry_codes=_registry(args),
+        registry_dir=registry_path(hhl_home(args.home)).parent if args.home else None,
     )
     for line in report_lines(verdict):
         print(line)
@@ -70,6 +74,8 @@ def report_lines(verdict) -> list[str]:
     if p.status != "ok":
         lines.append(f"REJECTED whole file [{p.error_rule}]: {p.error_message}")
         return lines
+    if p.error_rule:  # a verdict reported, not enforced (the signature policy `report`)
+        lines.append(f"reported [{p.error_rule}]: {p.error_message}")
     if not p.records:
         lines.append("no records")
     for dataset, n in verdict.delivered.items():

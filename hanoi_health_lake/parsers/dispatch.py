@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from hanoi_health_lake.parsers import csv_qd130, dicom, fhir, xml_qd130
+from hanoi_health_lake.parsers import csv_qd130, dicom, fhir, xml_qd130, xml_signature
 from hanoi_health_lake.parsers import rejection as r
 from hanoi_health_lake.parsers.fhir_refs import Resource
 from hanoi_health_lake.parsers.landing_paths import LandingName, UnsafePathError, parse_landing_path
@@ -24,12 +24,18 @@ _LITERALS = ("true", "false", "null")
 
 
 def parse_file(
-    landing_root: Path, relpath: str, *, registry_codes: frozenset[str] | None = None
+    landing_root: Path,
+    relpath: str,
+    *,
+    registry_codes: frozenset[str] | None = None,
+    signature_trust: xml_signature.SignatureTrust | None = None,
 ) -> ParsedFile:
     """Parse `landing_root/relpath`; never raises on bad input (see module docstring).
 
     With `registry_codes`, a record whose facility (or referral destination) is not in the
     registry also gets `conformance.facility_known` (`conformance.referral_target_known`).
+    XML dossier signatures are checked against `signature_trust`, by default the certificates
+    beside the registry (`<landing_root>/../registry/`, parsers/xml_signature.py).
     """
     try:
         name = parse_landing_path(relpath)
@@ -46,7 +52,7 @@ def parse_file(
     try:
         if not data.strip():
             raise r.FileRejected(r.EMPTY, "the file is empty" if not data else "only whitespace")
-        _parse_into(parsed, data, name, Path(landing_root))
+        _parse_into(parsed, data, name, Path(landing_root), signature_trust)
     except r.FileRejected as exc:
         _fail(parsed, exc.rule_id, f"{relpath}: {exc.message}")
     except Exception as exc:  # the contract is to never raise on bad input
@@ -82,7 +88,13 @@ def _safe_path(root: Path, relpath: str) -> Path:
     return path
 
 
-def _parse_into(parsed: ParsedFile, data: bytes, name: LandingName, root: Path) -> None:
+def _parse_into(
+    parsed: ParsedFile,
+    data: bytes,
+    name: LandingName,
+    root: Path,
+    trust: xml_signature.SignatureTrust | None = None,
+) -> None:
     if name.format == "csv":
         content = csv_qd130.parse_csv(data, name)
         parsed.encoding, parsed.delimiter, parsed.table = (
@@ -104,6 +116,15 @@ def _parse_into(parsed: ParsedFile, data: bytes, name: LandingName, root: Path) 
     elif name.format == "qd130_xml":
         dossier = xml_qd130.parse_dossier(data, name)
         parsed.encoding, parsed.table = "utf-8", xml_qd130.ENVELOPE_ROOT
+        trust = trust or xml_signature.load_trust(root.parent / "registry")
+        verdict = xml_signature.check_signature(dossier.root, dossier.facility_code, trust)
+        if verdict is not None:
+            policy = trust.policy(dossier.facility_code)
+            if policy == "quarantine":
+                raise r.FileRejected(verdict.rule_id, verdict.message)
+            # Reported only: the verdict stays on the file, its records go on.
+            parsed.error_rule = verdict.rule_id
+            parsed.error_message = f"{name.relpath}: {verdict.message} (signature policy: report)"
         parsed.records, parsed.auxiliary = dossier.records, dossier.auxiliary
     else:
         _parse_json_file(parsed, data, name)

@@ -77,8 +77,7 @@ def parse_untrusted(
         dtd_validation=False,
         no_network=True,
         huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
+        # Comments and processing instructions stay: the signature's digest may cover them.
     )
     depth = elements = 0
     try:

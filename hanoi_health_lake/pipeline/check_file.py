@@ -22,6 +22,7 @@ from hanoi_health_lake.contracts.context import ValidationContext
 from hanoi_health_lake.parsers.dispatch import parse_file
 from hanoi_health_lake.parsers.landing_paths import DOSSIER, UnsafePathError, parse_landing_path
 from hanoi_health_lake.parsers.xml_safety import XmlLimits, parse_untrusted
+from hanoi_health_lake.parsers.xml_signature import load_trust
 from hanoi_health_lake.records import DATASETS, ParsedFile
 
 DEFAULT_FACILITY = "01000"  # Hanoi's temporary code (STANDARDS.md §2)
@@ -95,8 +96,11 @@ def check_file(
     service_date: date | None = None,
     name: str | None = None,
     registry_codes: frozenset[str] | None = None,
+    registry_dir: Path | None = None,
 ) -> FileVerdict:
-    """Parse and validate one file; `registry_codes` None leaves the registry rules unchecked."""
+    """Parse and validate one file; `registry_codes` None leaves the registry rules unchecked.
+    Dossier signatures are checked against the certificates under `registry_dir` (none: every
+    signature is `signature.unknown_signer`, reported)."""
     relpath = landing_name_for(path, facility, service_date, name)
     with tempfile.TemporaryDirectory(prefix="hhl-check-") as tmp:
         try:
@@ -106,7 +110,10 @@ def check_file(
             shutil.copyfile(path, target)
         except UnsafePathError:
             pass  # parse_file says why, unread
-        parsed = parse_file(Path(tmp), relpath, registry_codes=registry_codes)
+        trust = load_trust(registry_dir or Path(tmp) / "no-registry")
+        parsed = parse_file(
+            Path(tmp), relpath, registry_codes=registry_codes, signature_trust=trust
+        )
     verdict = FileVerdict(
         path=str(path), landing_name=relpath, parsed=parsed, registry_checked=bool(registry_codes)
     )

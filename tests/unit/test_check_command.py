@@ -87,3 +87,23 @@ def _registry(tmp_path: Path, *codes: str) -> Path:
     path = tmp_path / "facilities.csv"
     path.write_text("facility_code,name\n" + "".join(f"{c},x\n" for c in codes))
     return path
+
+
+def test_signatures_are_judged_against_the_homes_certificates(tmp_path, capsys):
+    from hanoi_health_lake.simulator.xml_signing import sign_dossier
+    from tests.test_pki import facility_identity
+
+    me = facility_identity(FACILITY)
+    signed = sign_dossier(
+        xml_export.dossier(FACILITY, DAY, two_episodes()), me.key_pem, me.cert_pem
+    )
+    sample = tmp_path / "signed.xml"
+    sample.write_bytes(xml_export.to_bytes(signed))
+    code, out = _check(capsys, sample)
+    assert code == 0 and "reported [signature.unknown_signer]" in out
+    home = tmp_path / "home"
+    (home / "registry" / "certificates").mkdir(parents=True)
+    (home / "registry" / "certificates" / f"{FACILITY}.pem").write_bytes(me.cert_pem)
+    _registry(home / "registry", FACILITY, "01001")
+    code, out = _check(capsys, sample, "--home", home)
+    assert code == 0 and "reported" not in out and "registry rules not judged" not in out
