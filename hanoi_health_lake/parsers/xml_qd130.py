@@ -24,7 +24,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -34,7 +33,12 @@ from hanoi_health_lake.formats import qd130
 from hanoi_health_lake.parsers import csv_qd130, values
 from hanoi_health_lake.parsers import rejection as r
 from hanoi_health_lake.parsers.landing_paths import LandingName
-from hanoi_health_lake.parsers.xml_safety import XmlLimits, check_size, parse_untrusted
+from hanoi_health_lake.parsers.xml_safety import (
+    XmlLimits,
+    check_size,
+    parse_small,
+    parse_untrusted,
+)
 from hanoi_health_lake.records import RECORD_ID_FIELD, ParsedRecord
 
 MALFORMED_ENVELOPE = "xml.malformed_envelope"
@@ -47,7 +51,6 @@ FACILITY_MISMATCH = "xml.facility_mismatch"
 
 ENVELOPE_ROOT = "GIAMDINHHS"
 KNOWN_TABLES = tuple(f"XML{n}" for n in range(1, 16))
-_WHITESPACE = re.compile(rb"\s+")
 
 
 @dataclass
@@ -61,7 +64,10 @@ class DossierContent:
 
 
 def _local(tag: object) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    """`{ns}NAME` or `NAME` → `NAME`; comments and processing instructions → ``."""
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[1] if tag[:1] == "{" else tag
 
 
 def _child(parent: etree._Element, name: str) -> etree._Element | None:
@@ -145,7 +151,7 @@ def _read_episode(
             )
         what = f"{table} of {where}"
         inner = _decode(_child(file_element, "NOIDUNGFILE"), what, limits)
-        table_root = parse_untrusted(inner, limits, what, MALFORMED_TABLE)
+        table_root = parse_small(inner, limits, what, MALFORMED_TABLE)
         for value in _episode_ids(table_root):
             if ma_lk is None:
                 ma_lk = (value, table)
@@ -173,7 +179,7 @@ def _read_episode(
 def _decode(element: etree._Element | None, what: str, limits: XmlLimits) -> bytes:
     if element is None or not (element.text or "").strip():
         raise r.FileRejected(BAD_BASE64, f"{what}: NOIDUNGFILE is missing or empty")
-    raw = _WHITESPACE.sub(b"", element.text.encode("ascii", errors="replace"))
+    raw = element.text.encode("ascii", errors="replace").translate(None, b" \t\r\n")
     # Checked before decoding, so an oversized table is never held decoded.
     check_size(len(raw) // 4 * 3, limits.max_table_bytes, f"{what} (decoded)")
     try:

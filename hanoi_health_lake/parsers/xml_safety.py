@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import etree
 
@@ -108,6 +110,52 @@ def parse_untrusted(
             FORBIDDEN_DTD,
             f"{what} declares a DTD (DOCTYPE); entities and DTDs are refused, unread",
         )
+    return root
+
+
+_LOCAL = threading.local()  # lxml parsers must not be shared between threads
+_COUNT = etree.XPath("count(//*)")
+
+
+@lru_cache(maxsize=4)
+def _deeper_than(depth: int) -> etree.XPath:
+    return etree.XPath("boolean(/" + "*/" * depth + "*)")
+
+
+def _small_parser() -> etree.XMLParser:
+    parser = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        parser = _LOCAL.parser = etree.XMLParser(
+            resolve_entities=False,
+            load_dtd=False,
+            dtd_validation=False,
+            no_network=True,
+            huge_tree=False,
+        )
+    return parser
+
+
+def parse_small(data: bytes, limits: XmlLimits, what: str, malformed_rule: str) -> etree._Element:
+    """`parse_untrusted` for a document already known to be small (an inner table, checked
+    against `max_table_bytes` before decoding): parsed whole with one reusable hardened parser,
+    about five times faster than an iterparse per table, then held to the same depth and count
+    limits (counted in libxml2's XPath, not in Python)."""
+    try:
+        root = etree.fromstring(data, _small_parser())
+    except etree.XMLSyntaxError as exc:
+        if _declares_dtd(data):
+            raise r.FileRejected(FORBIDDEN_DTD, f"{what} declares a DTD (DOCTYPE)") from None
+        raise r.FileRejected(malformed_rule, f"{what} is not well-formed XML ({exc.msg})") from None
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise r.FileRejected(
+            FORBIDDEN_DTD,
+            f"{what} declares a DTD (DOCTYPE); entities and DTDs are refused, unread",
+        )
+    if _deeper_than(limits.max_depth)(root):
+        raise r.FileRejected(TOO_COMPLEX, f"{what} nests deeper than {limits.max_depth} elements")
+    if _COUNT(root) > limits.max_elements:
+        raise r.FileRejected(TOO_COMPLEX, f"{what} has more than {limits.max_elements} elements")
     return root
 
 
