@@ -238,3 +238,10 @@ def test_one_episode_with_only_some_tables_is_fine(tmp_path):
 def test_only_hoso_files_are_xml_and_xml_files_hoso(tmp_path, rel):
     result = parsed(tmp_path, dossier_bytes(), rel)
     assert result.error_rule == "file.unsafe_path"
+
+
+def test_an_inner_table_is_held_to_the_same_limits(tmp_path):
+    deep = b"<TONG_HOP>" + b"<a>" * 40 + b"x" + b"</a>" * 40 + b"</TONG_HOP>"
+    result = parsed(tmp_path, _replace_first_content(dossier_bytes(), "XML1", deep))
+    assert result.error_rule == "xml.too_complex"
+    assert "XML1 of episode 1 nests deeper than 32" in result.error_message
