@@ -13,8 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-DATASETS = ("encounters", "prescriptions", "referrals", "appointments", "imaging_studies")
-FORMATS = ("fhir_json", "fhir_ndjson", "csv", "dicom", "dicom_json")
+DATASETS = (
+    "encounters", "prescriptions", "referrals", "appointments", "imaging_studies",
+    "services", "lab_results",
+)  # fmt: skip
+FORMATS = ("fhir_json", "fhir_ndjson", "csv", "dicom", "dicom_json", "qd130_xml")
 
 # Person fields any dataset may carry, depending on the format.
 PERSON_FIELDS = (
@@ -61,6 +64,17 @@ DATASET_FIELDS: dict[str, tuple[str, ...]] = {
         "description", "number_of_instances", "sop_class_uid", "transfer_syntax",
         "character_set", "series_uid", "instance_uid",
     ),
+    # QĐ 130 XML3 (dossier only): one service or supply line of an episode.
+    "services": (
+        "line_id", "facility_code", "encounter_id", "line_no", "service_code", "service_name",
+        "supply_code", "supply_name", "unit", "quantity", "unit_price_vnd", "amount_vnd",
+        "department_code", "doctor_id", "ordered_at", "result_at",
+    ),
+    # QĐ 130 XML4 (dossier only): one lab or imaging result item of an episode.
+    "lab_results": (
+        "line_id", "facility_code", "encounter_id", "line_no", "service_code", "test_code",
+        "test_name", "value", "unit", "description", "conclusion", "result_at", "doctor_id",
+    ),
 }  # fmt: skip
 
 # The natural key of each dataset within one facility (the record_id of a ParsedRecord).
@@ -70,6 +84,8 @@ RECORD_ID_FIELD = {
     "referrals": "referral_id",
     "appointments": "appointment_id",
     "imaging_studies": "study_uid",  # a DICOM record is one instance: SOPInstanceUID
+    "services": "line_id",
+    "lab_results": "line_id",
 }
 
 
@@ -136,4 +152,6 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
         "appointment_id", "facility_code", "encounter_id", "appointment_at", "issued_date",
     ),
     "imaging_studies": ("study_uid", "facility_code", "modality", "study_at"),
+    "services": ("line_id", "facility_code", "encounter_id", "ordered_at"),
+    "lab_results": ("line_id", "facility_code", "encounter_id", "service_code"),
 }  # fmt: skip

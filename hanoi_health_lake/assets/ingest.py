@@ -29,6 +29,8 @@ TABLES = {
     "referrals": ("silver", "One row per accepted referral letter."),
     "appointments": ("silver", "One row per accepted re-examination appointment."),
     "imaging_studies": ("silver", "One row per accepted imaging study."),
+    "services": ("silver", "One row per accepted service or supply line (XML3 of a dossier)."),
+    "lab_results": ("silver", "One row per accepted lab or imaging result (XML4 of a dossier)."),
     "reconciliation": ("silver", "Per facility and dataset: delivered = kept + rejected."),
 }
 # The silver table that holds each staged dataset's accepted records.
@@ -38,6 +40,8 @@ DATASET_TABLE = {
     "referrals": "referrals",
     "appointments": "appointments",
     "imaging_studies": "imaging_studies",
+    "services": "services",
+    "lab_results": "lab_results",
 }
 
 _REFERENCE_DEPS = ["facilities", "wards", "icd10", "drugs"]

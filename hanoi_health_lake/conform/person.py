@@ -11,6 +11,8 @@ VISIT_FIELDS: dict[str, tuple[str, ...]] = {
     "referrals": ("admitted_at", "discharged_at"),
     "appointments": ("admitted_at", "issued_date"),
     "imaging_studies": ("study_at",),
+    "services": ("ordered_at", "result_at"),
+    "lab_results": ("result_at",),
 }
 
 

@@ -21,9 +21,17 @@ EPISODE_COLUMN = {
     "referrals": "encounter_id",
     "appointments": "encounter_id",
     "imaging_studies": "study_uid",
+    "services": "encounter_id",
+    "lab_results": "encounter_id",
 }
 LOOKUP_KEY = ("facility_folder", "encounter_id")
-BORROWS_PATIENT = ("prescriptions", "referrals", "appointments")  # records that name an encounter
+BORROWS_PATIENT = (
+    "prescriptions",
+    "referrals",
+    "appointments",
+    "services",
+    "lab_results",
+)  # records that name an encounter
 _LOOKUP_FACTS = ("patient_key", "patient_key_type", "sex", "birth_year", "birth_date", "ward_code")
 
 
@@ -206,6 +214,8 @@ _BUILDERS = {
     "referrals": _referrals,
     "appointments": _appointments,
     "imaging_studies": _imaging_studies,
+    "services": lambda frame: {"services": frame},
+    "lab_results": lambda frame: {"lab_results": frame},
 }
 
 

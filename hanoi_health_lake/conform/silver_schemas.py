@@ -123,6 +123,38 @@ SILVER_SCHEMAS: dict[str, pa.Schema] = {
         ("series_received", pa.int32()),
         ("records_received", pa.int32()),
     ),
+    # QĐ 130 XML3 and XML4, delivered only in the XML dossier; the health book needs them.
+    "services": _schema(
+        ("line_id", pa.string()),
+        ("encounter_id", pa.string()),
+        ("line_no", pa.int32()),
+        ("service_code", pa.string()),
+        ("service_name", pa.string()),
+        ("supply_code", pa.string()),
+        ("supply_name", pa.string()),
+        ("unit", pa.string()),
+        ("quantity", pa.float64()),
+        ("unit_price_vnd", pa.float64()),
+        ("amount_vnd", pa.float64()),
+        ("department_code", pa.string()),
+        ("doctor_id", pa.string()),
+        ("ordered_at", AT),
+        ("result_at", AT),
+    ),
+    "lab_results": _schema(
+        ("line_id", pa.string()),
+        ("encounter_id", pa.string()),
+        ("line_no", pa.int32()),
+        ("service_code", pa.string()),
+        ("test_code", pa.string()),
+        ("test_name", pa.string()),
+        ("value", pa.string()),
+        ("unit", pa.string()),
+        ("description", pa.string()),
+        ("conclusion", pa.string()),
+        ("result_at", AT),
+        ("doctor_id", pa.string()),
+    ),
 }
 
 # The silver tables each staged dataset conforms into.
@@ -132,4 +164,6 @@ SILVER_TABLES: dict[str, tuple[str, ...]] = {
     "referrals": ("referrals",),
     "appointments": ("appointments",),
     "imaging_studies": ("imaging_studies",),
+    "services": ("services",),
+    "lab_results": ("lab_results",),
 }

@@ -38,6 +38,7 @@ from hanoi_health_lake.records import (
 
 _DATETIME_FIELDS = (
     "admitted_at", "inpatient_at", "discharged_at", "ordered_at", "appointment_at", "study_at",
+    "result_at",
 )  # fmt: skip
 _FIELD_TYPES: dict[str, pl.DataType] = {
     "birth_date": pl.Date(),

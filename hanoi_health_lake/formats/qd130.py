@@ -78,3 +78,35 @@ MA_LOAI_KCB_TYPE = {
     "08": "outpatient", "03": "inpatient", "04": "day_inpatient", "09": "inpatient",
 }  # fmt: skip
 EMERGENCY_DOITUONG = "2"
+
+# --- The XML dossier (hồ sơ XML, GIAMDINHHS envelope; STANDARDS.md §1) ---
+# Tables the dossier carries beyond the CSV ones: services and supplies, lab and imaging results.
+XML3_COLUMNS = (
+    "MA_LK", "STT", "MA_DICH_VU", "TEN_DICH_VU", "MA_VAT_TU", "TEN_VAT_TU", "DON_VI_TINH",
+    "SO_LUONG", "DON_GIA", "THANH_TIEN_BV", "MA_KHOA", "MA_BAC_SI", "NGAY_YL", "NGAY_KQ",
+)  # fmt: skip
+XML4_COLUMNS = (
+    "MA_LK", "STT", "MA_DICH_VU", "MA_CHI_SO", "TEN_CHI_SO", "GIA_TRI", "DON_VI_DO", "MO_TA",
+    "KET_LUAN", "NGAY_KQ", "MA_BS_DOC_KQ",
+)  # fmt: skip
+# Every table of the dossier we map, and the dataset each feeds.
+DOSSIER_TABLE_DATASET = {**TABLE_DATASET, "XML3": "services", "XML4": "lab_results"}
+# Tables received and kept in bronze (counted there), not yet mapped to silver: clinical progress,
+# HIV care, discharge paper, record summary, birth certificate, maternity and sick-leave
+# certificates, medical assessment, tuberculosis treatment.
+DOSSIER_KEPT_TABLES = ("XML5", "XML6", "XML7", "XML8", "XML9", "XML10", "XML11", "XML12", "XML15")
+# The element of an inner table that holds one row; tables whose root is the row (XML1 TONG_HOP,
+# XML13, XML14) are absent. Vendors differ on the wrapper elements, so only the row tag counts.
+DOSSIER_ROW_TAG = {
+    "XML2": "CHI_TIET_THUOC",
+    "XML3": "CHI_TIET_DVKT",
+    "XML4": "CHI_TIET_CLS",
+}
+DOSSIER_ROOT_TAG = {
+    "XML1": "TONG_HOP",
+    "XML2": "CHITIEU_CHITIET_THUOC",
+    "XML3": "CHITIEU_CHITIET_DVKT_VTYT",
+    "XML4": "CHITIEU_CHITIET_DICHVUCANLAMSANG",
+    "XML13": "CHI_TIEU_GIAYCHUYENTUYEN",
+    "XML14": "CHI_TIEU_GIAYHEN_KHAMLAI",
+}

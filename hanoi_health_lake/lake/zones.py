@@ -11,6 +11,8 @@ TABLE_ZONES = {
     "referrals": "silver",
     "appointments": "silver",
     "imaging_studies": "silver",
+    "services": "silver",
+    "lab_results": "silver",
     "reconciliation": "audit",
 }
 

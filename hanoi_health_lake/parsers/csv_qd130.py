@@ -240,7 +240,39 @@ TABLE_MAPPING: dict[str, dict[str, tuple[str, Any]]] = {
         "NGAY_HEN_KL": ("appointment_at", _TIME),
         "NGAY_CT": ("issued_date", _DATE),
     },
+    # XML3 and XML4 arrive only inside the XML dossier (parsers/xml_qd130.py).
+    "XML3": {
+        "MA_LK": ("encounter_id", _TEXT),
+        "STT": ("line_no", _INT),
+        "MA_DICH_VU": ("service_code", _TEXT),
+        "TEN_DICH_VU": ("service_name", _TEXT),
+        "MA_VAT_TU": ("supply_code", _TEXT),
+        "TEN_VAT_TU": ("supply_name", _TEXT),
+        "DON_VI_TINH": ("unit", _TEXT),
+        "SO_LUONG": ("quantity", _REAL),
+        "DON_GIA": ("unit_price_vnd", _REAL),
+        "THANH_TIEN_BV": ("amount_vnd", _REAL),
+        "MA_KHOA": ("department_code", _TEXT),
+        "MA_BAC_SI": ("doctor_id", _TEXT),
+        "NGAY_YL": ("ordered_at", _TIME),
+        "NGAY_KQ": ("result_at", _TIME),
+    },
+    "XML4": {
+        "MA_LK": ("encounter_id", _TEXT),
+        "STT": ("line_no", _INT),
+        "MA_DICH_VU": ("service_code", _TEXT),
+        "MA_CHI_SO": ("test_code", _TEXT),
+        "TEN_CHI_SO": ("test_name", _TEXT),
+        "GIA_TRI": ("value", _TEXT),
+        "DON_VI_DO": ("unit", _TEXT),
+        "MO_TA": ("description", _TEXT),
+        "KET_LUAN": ("conclusion", _TEXT),
+        "NGAY_KQ": ("result_at", _TIME),
+        "MA_BS_DOC_KQ": ("doctor_id", _TEXT),
+    },
 }
+# Tables whose rows name the episode (MA_LK) and line (STT) but not the patient.
+_LINE_TABLES = ("XML2", "XML3", "XML4")
 
 
 @dataclass(frozen=True)
@@ -259,7 +291,7 @@ class _Plan:
 
 
 def _compile(table: str, columns: list[str]) -> _Plan:
-    dataset = qd130.TABLE_DATASET[table]
+    dataset = qd130.DOSSIER_TABLE_DATASET[table]
     mapping = TABLE_MAPPING[table]
     text, typed = [], []
     for i, col in enumerate(columns):
@@ -270,7 +302,11 @@ def _compile(table: str, columns: list[str]) -> _Plan:
             text.append((i, field))
         else:
             typed.append((i, col, field, conv[0], conv[1]))
-    fields = PERSON_FIELDS + DATASET_FIELDS[dataset] if table != "XML2" else DATASET_FIELDS[dataset]
+    fields = (
+        DATASET_FIELDS[dataset]
+        if table in _LINE_TABLES
+        else PERSON_FIELDS + DATASET_FIELDS[dataset]
+    )
     template: dict[str, Any] = dict.fromkeys(fields)
     for list_field in ("secondary_icd10", "followup_dates"):
         if list_field in template:
@@ -284,7 +320,7 @@ def _compile(table: str, columns: list[str]) -> _Plan:
         birth=pos.get("NGAY_SINH"),
         kcb=pos.get("MA_LOAI_KCB") if table == "XML1" else None,
         doituong=pos.get("MA_DOITUONG_KCB") if table == "XML1" else None,
-        stt=pos.get("STT") if table == "XML2" else None,
+        stt=pos.get("STT") if table in _LINE_TABLES else None,
         has_facility_column="MA_CSKCB" in pos,
     )
 
@@ -401,3 +437,10 @@ def parse_csv(data: bytes, name: LandingName) -> CsvContent:
             )
         )
     return CsvContent(encoding=encoding, delimiter=delimiter, table=table, records=records)
+
+
+# The XML dossier parser (xml_qd130.py) reads the same tables row by row with these.
+Plan = _Plan
+compile_plan = _compile
+convert_row = _convert
+LINE_TABLES = _LINE_TABLES

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from hanoi_health_lake.parsers import csv_qd130, dicom, encodings, fhir
+from hanoi_health_lake.parsers import csv_qd130, dicom, encodings, fhir, xml_qd130, xml_signature
 from hanoi_health_lake.parsers import rejection as r
 from hanoi_health_lake.parsers.fhir_mapping import COUNTED_TYPE
 from hanoi_health_lake.parsers.fhir_refs import Resource
@@ -41,12 +41,18 @@ DEFAULT_MAX_TEXT_FILE_MB = 64  # ~2 GB of parsing; a busy hospital's day of XML2
 
 
 def parse_file(
-    landing_root: Path, relpath: str, *, registry_codes: frozenset[str] | None = None
+    landing_root: Path,
+    relpath: str,
+    *,
+    registry_codes: frozenset[str] | None = None,
+    signature_trust: xml_signature.SignatureTrust | None = None,
 ) -> ParsedFile:
     """Parse `landing_root/relpath`; never raises on bad input (see module docstring).
 
     With `registry_codes`, a record whose facility (or referral destination) is not in the
     registry also gets `conformance.facility_known` (`conformance.referral_target_known`).
+    XML dossier signatures are checked against `signature_trust`, by default the certificates
+    beside the registry (`<landing_root>/../registry/`, parsers/xml_signature.py).
     """
     try:
         _refuse_links(Path(landing_root), relpath)
@@ -66,7 +72,7 @@ def parse_file(
     try:
         if not data.strip():
             raise r.FileRejected(r.EMPTY, "the file is empty" if not data else "only whitespace")
-        _parse_into(parsed, data, name, Path(landing_root))
+        _parse_into(parsed, data, name, Path(landing_root), signature_trust)
         _check_holds_records(parsed, name)
     except r.FileRejected as exc:
         named = "the bytes are " in exc.message  # the parser named the encoding already
@@ -85,9 +91,9 @@ def _check_holds_records(parsed: ParsedFile, name: LandingName) -> None:
     the facility hears of it; what it held stays in bronze. A file with nothing at all (a header
     row, an empty Bundle) is a facility's way of saying "none today" and passes. An NDJSON file
     of another resource type of an export set (`….Patient.ndjson`) is meant to hold no records."""
+    if parsed.records or not parsed.auxiliary or name.dataset not in COUNTED_TYPE:
+        return  # (a QĐ 130 dossier judges its own contents: parsers/xml_qd130.py)
     counted = COUNTED_TYPE[name.dataset]
-    if parsed.records or not parsed.auxiliary:
-        return
     if name.format == "fhir_ndjson" and name.part not in (None, counted):
         return
     found = Counter(a.resource_type or "entry without a resource" for a in parsed.auxiliary)
@@ -188,7 +194,13 @@ def _safe_path(root: Path, relpath: str) -> Path:
     return path
 
 
-def _parse_into(parsed: ParsedFile, data: bytes, name: LandingName, root: Path) -> None:
+def _parse_into(
+    parsed: ParsedFile,
+    data: bytes,
+    name: LandingName,
+    root: Path,
+    trust: xml_signature.SignatureTrust | None = None,
+) -> None:
     if name.format == "csv":
         content = csv_qd130.parse_csv(data, name)
         parsed.encoding, parsed.delimiter, parsed.table = (
@@ -209,6 +221,19 @@ def _parse_into(parsed: ParsedFile, data: bytes, name: LandingName, root: Path) 
         )
     elif name.format == "dicom":
         parsed.records = dicom.parse_part10(data, name).records
+    elif name.format == "qd130_xml":
+        dossier = xml_qd130.parse_dossier(data, name)
+        parsed.encoding, parsed.table = "utf-8", xml_qd130.ENVELOPE_ROOT
+        trust = trust or xml_signature.load_trust(root.parent / "registry")
+        verdict = xml_signature.check_signature(dossier.root, dossier.facility_code, trust)
+        if verdict is not None:
+            policy = trust.policy(dossier.facility_code)
+            if policy == "quarantine":
+                raise r.FileRejected(verdict.rule_id, verdict.message)
+            # Reported only: the verdict stays on the file, its records go on.
+            parsed.error_rule = verdict.rule_id
+            parsed.error_message = f"{name.relpath}: {verdict.message} (signature policy: report)"
+        parsed.records, parsed.auxiliary = dossier.records, dossier.auxiliary
     else:
         _parse_json_file(parsed, data, name)
 

@@ -20,7 +20,10 @@ _FACILITY = re.compile(r"^01[0-9A-Z]{3}$")
 _SERVICE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _EXPORT_TS = re.compile(r"^\d{8}T\d{6}$")
 _PART = re.compile(r"^[A-Za-z0-9]+$")
-EXTENSIONS = ("json", "ndjson", "csv", "dcm")
+EXTENSIONS = ("json", "ndjson", "csv", "dcm", "xml")
+# A QĐ 130 XML dossier (`hoso__<export_ts>.xml`) holds several datasets: its records each name
+# their own dataset (parsers/xml_qd130.py).
+DOSSIER = "hoso"
 
 
 class UnsafePathError(ValueError):
@@ -63,7 +66,7 @@ def _reject(relpath: str, problem: str) -> UnsafePathError:
 def _format_guess(ext: str, part: str | None) -> str:
     if ext == "json":
         return "dicom_json" if part == "dicom" else "fhir_json"
-    return {"ndjson": "fhir_ndjson", "csv": "csv", "dcm": "dicom"}[ext]
+    return {"ndjson": "fhir_ndjson", "csv": "csv", "dcm": "dicom", "xml": "qd130_xml"}[ext]
 
 
 def _check_components(relpath: str) -> list[str]:
@@ -105,7 +108,7 @@ def parse_landing_path(relpath: str) -> LandingName:
     dataset, sep, rest = filename.partition("__")
     if not sep:
         raise _reject(relpath, "file name lacks '__' between dataset and export time")
-    if dataset not in DATASETS:
+    if dataset not in DATASETS and dataset != DOSSIER:
         raise _reject(relpath, f"unknown dataset {dataset!r} (expected one of {DATASETS})")
     pieces = rest.split(".")
     if len(pieces) not in (2, 3):
@@ -123,6 +126,11 @@ def parse_landing_path(relpath: str) -> LandingName:
         raise _reject(relpath, f"part {part!r} is not [A-Za-z0-9]+")
     if ext not in EXTENSIONS:
         raise _reject(relpath, f"unknown extension {ext!r} (expected one of {EXTENSIONS})")
+    if (dataset == DOSSIER) != (ext == "xml"):
+        raise _reject(
+            relpath,
+            f"unknown extension {ext!r} for {dataset} (hoso__<export_ts>.xml is the XML dossier)",
+        )
     return LandingName(
         relpath=relpath,
         facility_code=facility,

@@ -9,6 +9,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hanoi_health_lake.parsers.landing_paths import DOSSIER
+
 if TYPE_CHECKING:
     from hanoi_health_lake.pipeline.parse_day import DeliveredFile
 
@@ -104,7 +106,9 @@ def bronze_records(service_date: date, files: list[DeliveredFile], run_id: str) 
     columns = {
         "service_date": pa.repeat(pa.scalar(service_date, pa.date32()), n),
         "facility_code": per_file([f.facility_code for f in named], pa.string()),
-        "dataset": per_file([f.dataset for f in named], pa.string()),
+        "dataset": _record_datasets(
+            named, records, per_file([f.dataset for f in named], pa.string())
+        ),
         "source_file": per_file([f.parsed.path for f in named], pa.string()),
         "sha256": per_file([f.parsed.sha256 for f in named], pa.string()),
         "export_ts": per_file([f.name.export_ts for f in named], pa.timestamp("us")),
@@ -120,3 +124,17 @@ def bronze_records(service_date: date, files: list[DeliveredFile], run_id: str) 
         "run_id": pa.repeat(pa.scalar(run_id, pa.string()), n),
     }
     return pa.table(columns, schema=BRONZE_RECORDS_SCHEMA)
+
+
+def _record_datasets(named: list[DeliveredFile], records: list, of_file: pa.Array) -> pa.Array:
+    """The file's dataset for each record, except in an XML dossier (`hoso`), whose counted
+    records each name their own dataset (its kept tables XML5–15 stay `hoso`)."""
+    if not any(f.dataset == DOSSIER for f in named):
+        return of_file
+    return pa.array(
+        [
+            rec.dataset if own == DOSSIER else own
+            for rec, own in zip(records, of_file.to_pylist(), strict=True)
+        ],
+        pa.string(),
+    )

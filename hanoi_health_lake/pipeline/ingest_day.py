@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 SILVER_TABLES = tuple(SILVER_SCHEMAS)
 INTERNAL_ERROR = "file.internal_error"  # a file our own code failed on: set aside, day goes on
 # Datasets whose CSV layout names the encounter but not the patient.
-BORROWS_PATIENT = ("prescriptions", "referrals", "appointments")
+BORROWS_PATIENT = ("prescriptions", "referrals", "appointments", "services", "lab_results")
 OUTCOME_SCHEMA = {"facility_code": pl.Utf8, "dataset": pl.Utf8, "outcome": pl.Utf8}
 
 

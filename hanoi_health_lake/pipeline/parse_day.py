@@ -36,6 +36,7 @@ from hanoi_health_lake.conform.staging import staged_frame
 from hanoi_health_lake.parsers import rejection as r
 from hanoi_health_lake.parsers.dispatch import _safe_path, parse_file, read_capped
 from hanoi_health_lake.parsers.landing_paths import (
+    DOSSIER,
     LandingName,
     UnsafePathError,
     discover,
@@ -369,6 +370,10 @@ def _parse_chunk_now(job: _Job, relpaths: list[str]) -> _Chunk:
         if p.status == "ok" and f.dataset in items:
             items[f.dataset].extend((p, record) for record in p.records)
             rows[f.dataset].extend(range(offset, offset + len(p.records)))
+        elif p.status == "ok" and f.dataset == DOSSIER:  # one file, several datasets
+            for row, record in enumerate(p.records, start=offset):
+                items[record.dataset].append((p, record))
+                rows[record.dataset].append(row)
         if f.name is not None:
             offset += len(p.records) + len(p.auxiliary)
     records = bronze.bronze_records(job.service_date, files, job.run_id)

@@ -95,7 +95,7 @@ def synthetic_day(day: date, facilities: pa.Table, encounters: int, seed: int = 
 
 _TABLES = (
     "encounters", "diagnoses", "prescriptions", "prescription_items", "referrals",
-    "appointments", "imaging_studies",
+    "appointments", "imaging_studies", "services", "lab_results",
 )  # fmt: skip
 
 
@@ -165,6 +165,14 @@ def _episode(rows, rng, day, fac, i, sending, hospitals) -> None:
                 "appointment_date": due,
                 "issued_date": day,
             }
+        )
+    if i % 5 == 0:  # XML dossier lines (XML3, XML4); no draw, so the other tables stay as they were
+        line = {"line_id": f"{episode}-1", "encounter_id": episode, "line_no": 1}
+        rows["services"].append(
+            person | line | {"service_code": "18.0001.0001", "quantity": 1.0, "ordered_at": start}
+        )
+        rows["lab_results"].append(
+            person | line | {"service_code": "22.0121.1369", "test_code": "WBC", "value": "7.5"}
         )
     if (code, "imaging_studies") in sending and rng.random() < 0.1:
         rows["imaging_studies"].append(

@@ -170,7 +170,33 @@ def _all_datasets() -> dict[str, pl.DataFrame]:
         "description": "CT ngực",
         "number_of_instances": 3,
     }
+    service = {
+        "line_id": "LK2-1",
+        "facility_code": "01012",
+        "encounter_id": "LK2",
+        "line_no": 1,
+        "service_code": "18.0001.0001",
+        "service_name": "Chụp X-quang ngực thẳng",
+        "quantity": 1.0,
+        "amount_vnd": 65400.0,
+        "ordered_at": datetime(2026, 3, 1, 9, 0),
+        "result_at": datetime(2026, 3, 1, 9, 40),
+    }
+    lab = {
+        "line_id": "LK2-1",
+        "facility_code": "01012",
+        "encounter_id": "LK2",
+        "line_no": 1,
+        "service_code": "22.0121.1369",
+        "test_code": "WBC",
+        "test_name": "Số lượng bạch cầu",
+        "value": "11.2",
+        "unit": "G/L",
+        "result_at": datetime(2026, 3, 1, 10, 5),
+    }
     return {
+        "services": _staged("services", [service], "line_id"),
+        "lab_results": _staged("lab_results", [lab], "line_id"),
         "encounters": _encounters(),
         "prescriptions": _csv_lines(),
         "referrals": _staged("referrals", [referral], "referral_id"),

@@ -121,6 +121,29 @@ GOOD: dict[str, dict] = {
         "transfer_syntax": "1.2.840.10008.1.2.1",
         "character_set": "ISO_IR 192",
     },
+    "services": {
+        "line_id": "LK0001-1",
+        "facility_code": "01012",
+        "encounter_id": "LK0001",
+        "line_no": 1,
+        "service_code": "18.0001.0001",
+        "service_name": "Chụp X-quang ngực thẳng",
+        "quantity": 1.0,
+        "amount_vnd": 65400.0,
+        "ordered_at": ADMITTED + timedelta(minutes=15),
+        "result_at": ADMITTED + timedelta(minutes=55),
+    },
+    "lab_results": {
+        "line_id": "LK0001-1",
+        "facility_code": "01012",
+        "encounter_id": "LK0001",
+        "line_no": 1,
+        "service_code": "22.0121.1369",
+        "test_code": "WBC",
+        "value": "11.2",
+        "unit": "G/L",
+        "result_at": ADMITTED + timedelta(hours=1),
+    },
 }
 ID_FIELD = {
     "encounters": "encounter_id",
@@ -128,6 +151,8 @@ ID_FIELD = {
     "referrals": "referral_id",
     "appointments": "appointment_id",
     "imaging_studies": "study_uid",
+    "services": "line_id",
+    "lab_results": "line_id",
 }
 
 

@@ -1,0 +1,247 @@
+"""The QĐ 130 XML dossier parser: mapping into the CSV parser's shapes, and every rule that
+rejects a dossier, through `parse_file` as the pipeline calls it."""
+
+from __future__ import annotations
+
+import base64
+import resource
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from hanoi_health_lake.parsers import parse_file, parse_landing_path
+from hanoi_health_lake.parsers.xml_qd130 import parse_dossier
+from hanoi_health_lake.parsers.xml_safety import XmlLimits
+from hanoi_health_lake.simulator import xml_export
+from tests.xml_dossiers import DAY, FACILITY, PEOPLE, SECONDARY, episode, two_episodes, xml1
+
+REL = f"{FACILITY}/2026-03-01/hoso__20260302T061500.xml"
+
+
+def land(root: Path, data: bytes, rel: str = REL) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def dossier_bytes(episodes=None, **kw) -> bytes:
+    tree = xml_export.dossier(FACILITY, DAY, two_episodes() if episodes is None else episodes, **kw)
+    return xml_export.to_bytes(tree)
+
+
+def parsed(tmp_path: Path, data: bytes, rel: str = REL):
+    land(tmp_path, data, rel)
+    return parse_file(tmp_path, rel)
+
+
+def by_dataset(result) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for record in result.records:
+        out.setdefault(record.dataset, []).append(record)
+    return out
+
+
+def test_a_dossier_feeds_every_dataset_in_the_csv_shapes(tmp_path):
+    result = parsed(tmp_path, dossier_bytes())
+    assert result.status == "ok", result.error_message
+    assert (result.format, result.table) == ("qd130_xml", "GIAMDINHHS")
+    records = by_dataset(result)
+    assert {k: len(v) for k, v in records.items()} == {
+        "encounters": 2, "prescriptions": 4, "services": 2, "lab_results": 2,
+        "referrals": 2, "appointments": 2,
+    }  # fmt: skip
+    enc = records["encounters"][0].fields
+    assert enc["encounter_id"] == "LK001" and records["encounters"][0].record_id == "LK001"
+    assert enc["sex"] == "female" and enc["citizen_id"] == PEOPLE[0]["SO_CCCD"]
+    assert enc["admitted_at"] == datetime(2026, 3, 1, 8, 15)
+    assert enc["birth_date"] == date(1985, 7, 14)
+    assert enc["secondary_icd10"] == SECONDARY.split(";") and len(enc["secondary_icd10"]) == 12
+    assert enc["total_cost_vnd"] == 1250000 and enc["weight_kg"] == 52.5
+    assert enc["encounter_type"] == "outpatient" and enc["followup_dates"] == [date(2026, 3, 8)]
+    second = records["encounters"][1].fields
+    assert second["sex"] == "male" and second["birth_year"] == 1962  # unknown day and month
+    line = records["prescriptions"][1].fields
+    assert (line["line_id"], line["quantity"], line["facility_code"]) == ("LK001-2", 14.0, FACILITY)
+    assert line["dosage"] == "Ngày uống 2 lần, mỗi lần 1 viên"
+    service = records["services"][0].fields
+    assert service["service_name"] == "Chụp X-quang ngực thẳng"
+    assert service["result_at"] == datetime(2026, 3, 1, 9, 10)
+    lab = records["lab_results"][0].fields
+    assert (lab["line_id"], lab["test_code"], lab["value"]) == ("LK001-1", "WBC", "11.2")
+    assert records["referrals"][0].fields["to_facility_code"] == "01001"
+    assert records["appointments"][0].fields["appointment_at"] == datetime(2026, 3, 8, 8, 0)
+    assert all(not r.errors for r in result.records)
+    assert records["prescriptions"][1].locator == "episode 1 XML2 row 2"
+
+
+def test_tables_not_yet_used_are_kept_whole_in_bronze(tmp_path):
+    result = parsed(tmp_path, dossier_bytes())
+    assert [(a.resource_type, a.record_id) for a in result.auxiliary] == [
+        ("XML8", "LK001"),
+        ("XML8", "LK002"),
+    ]
+    assert "Sốt 3 ngày, ho có đờm" in result.auxiliary[0].payload
+
+
+def test_bad_values_are_record_errors_not_file_errors(tmp_path):
+    bad = [("XML1", [xml1("LK009", PEOPLE[0], NGAY_VAO="2026-03-01", GIOI_TINH="9")])]
+    result = parsed(tmp_path, dossier_bytes([bad]))
+    assert result.status == "ok"
+    rules = sorted(e.rule_id for e in result.records[0].errors)
+    assert rules == ["conformance.code_value", "conformance.date_format"]
+
+
+def _replace_first_content(data: bytes, table: str, content: bytes) -> bytes:
+    root = etree.fromstring(data)
+    for element in root.iter("FILEHOSO"):
+        if element.findtext("LOAIHOSO") == table:
+            element.find("NOIDUNGFILE").text = base64.b64encode(content).decode()
+            break
+    return xml_export.to_bytes(root)
+
+
+def _set(data: bytes, path: str, text: str) -> bytes:
+    root = etree.fromstring(data)
+    root.find(path).text = text
+    return xml_export.to_bytes(root)
+
+
+FAULTS = {
+    "not xml": (lambda d: d[: len(d) // 2], "xml.malformed_envelope", "not well-formed"),
+    "wrong root": (lambda d: d.replace(b"GIAMDINHHS", b"HOSO_KCB"), "xml.malformed_envelope",
+                   "root element"),
+    "no MACSKCB": (lambda d: d.replace(b"<MACSKCB>01012</MACSKCB>", b""),
+                   "xml.malformed_envelope", "THONGTINDONVI/MACSKCB"),
+    "broken inner table": (lambda d: _replace_first_content(d, "XML2", b"<CHITIEU_CHITIET_THUOC><"),
+                           "xml.malformed_table", "XML2 of episode 1"),
+    "inner table of another layout": (
+        lambda d: _replace_first_content(d, "XML3", b"<TONG_HOP><MA_LK>LK001</MA_LK></TONG_HOP>"),
+        "xml.malformed_table", "expected CHITIEU_CHITIET_DVKT_VTYT"),
+    "bad base64": (lambda d: _set(d, ".//FILEHOSO/NOIDUNGFILE", "PFRPTkdfSE9Q*!"),
+                   "xml.bad_base64", "XML1 of episode 1"),
+    "unknown LOAIHOSO": (lambda d: _set(d, ".//FILEHOSO/LOAIHOSO", "XML99"),
+                         "xml.unknown_loaihoso", "'XML99'"),
+    "SOLUONGHOSO mismatch": (lambda d: _set(d, ".//SOLUONGHOSO", "3"), "xml.count_mismatch",
+                             "says 3 episode(s) but the file holds 2"),
+    "MA_LK mismatch": (lambda d: _replace_first_content(
+        d, "XML4", xml_export.inner_table("XML4", [{"MA_LK": "LK777", "STT": "1"}])),
+        "xml.episode_mismatch", "episode 1: XML4 has MA_LK 'LK777' where XML1 has 'LK001'"),
+    "MACSKCB is another facility": (lambda d: _set(d, ".//MACSKCB", "01001"),
+                                    "xml.facility_mismatch", "'01001' differs from the landing"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_each_fault_rejects_the_file_with_its_rule_and_a_reason_naming_it(tmp_path, fault):
+    breaks, rule, words = FAULTS[fault]
+    result = parsed(tmp_path, breaks(dossier_bytes()))
+    assert (result.status, result.error_rule) == ("error", rule), result.error_message
+    assert result.error_message.startswith(REL) and words in result.error_message
+    assert result.records == [] and result.auxiliary == []
+
+
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE GIAMDINHHS [
+ <!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
+ <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+ <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+ <!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">
+ <!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;">
+ <!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;">
+ <!ENTITY g "&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;">
+ <!ENTITY h "&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;">
+]>
+<GIAMDINHHS><THONGTINDONVI><MACSKCB>&h;</MACSKCB></THONGTINDONVI></GIAMDINHHS>
+"""  # 20^7 * 80 bytes ≈ 100 GB if expanded
+
+
+def _external_entity(secret: Path) -> bytes:
+    return (
+        b'<?xml version="1.0"?>\n<!DOCTYPE GIAMDINHHS [<!ENTITY x SYSTEM "file://'
+        + str(secret).encode()
+        + b'">]>\n<GIAMDINHHS><THONGTINDONVI><MACSKCB>&x;</MACSKCB></THONGTINDONVI></GIAMDINHHS>'
+    )
+
+
+def _bounded(tmp_path: Path, data: bytes):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    result = parsed(tmp_path, data)
+    assert time.perf_counter() - start < 2.0
+    grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown_kb < 50 * 1024  # under 50 MB more at peak
+    return result
+
+
+def test_an_entity_bomb_is_refused_in_bounded_time_and_memory(tmp_path):
+    result = _bounded(tmp_path, BOMB)
+    assert (result.status, result.error_rule) == ("error", "xml.forbidden_dtd")
+    assert "DTD" in result.error_message and result.error_message.startswith(REL)
+
+
+def test_an_external_entity_is_refused_and_the_file_it_names_is_never_read(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-01012-PASSWORD")
+    result = _bounded(tmp_path, _external_entity(secret))
+    assert (result.status, result.error_rule) == ("error", "xml.forbidden_dtd")
+    assert "TOP-SECRET" not in repr(result)
+
+
+def test_a_bomb_inside_an_inner_table_is_refused_too(tmp_path):
+    inner_bomb = BOMB.replace(b"GIAMDINHHS", b"TONG_HOP")
+    data = _replace_first_content(dossier_bytes(), "XML1", inner_bomb)
+    result = _bounded(tmp_path, data)
+    assert result.error_rule == "xml.forbidden_dtd"
+    assert "XML1 of episode 1" in result.error_message
+
+
+@pytest.mark.parametrize(
+    ("limits", "rule", "words"),
+    [
+        (XmlLimits(max_file_bytes=1000), "xml.too_large", "the file is"),
+        (XmlLimits(max_table_bytes=200), "xml.too_large", "XML1 of episode 1 (decoded)"),
+        (XmlLimits(max_depth=4), "xml.too_complex", "nests deeper than 4"),
+        (XmlLimits(max_elements=50), "xml.too_complex", "more than 50 elements"),
+    ],
+)
+def test_size_depth_and_count_limits_are_named_settings(limits, rule, words):
+    from hanoi_health_lake.parsers.rejection import FileRejected
+
+    with pytest.raises(FileRejected) as caught:
+        parse_dossier(dossier_bytes(), parse_landing_path(REL), limits)
+    assert caught.value.rule_id == rule and words in caught.value.message
+
+
+def test_limits_are_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("HHL_XML_MAX_DEPTH", "7")
+    assert XmlLimits.from_env().max_depth == 7
+
+
+def test_one_episode_with_only_some_tables_is_fine(tmp_path):
+    only_summary = [("XML1", [xml1("LK100", PEOPLE[1])])]
+    result = parsed(tmp_path, dossier_bytes([only_summary, episode("LK101", PEOPLE[0])]))
+    assert result.status == "ok"
+    assert [r.record_id for r in result.records if r.dataset == "encounters"] == ["LK100", "LK101"]
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [
+        f"{FACILITY}/2026-03-01/hoso__20260302T061500.csv",
+        f"{FACILITY}/2026-03-01/encounters__20260302T061500.xml",
+    ],
+)
+def test_only_hoso_files_are_xml_and_xml_files_hoso(tmp_path, rel):
+    result = parsed(tmp_path, dossier_bytes(), rel)
+    assert result.error_rule == "file.unsafe_path"
+
+
+def test_an_inner_table_is_held_to_the_same_limits(tmp_path):
+    deep = b"<TONG_HOP>" + b"<a>" * 40 + b"x" + b"</a>" * 40 + b"</TONG_HOP>"
+    result = parsed(tmp_path, _replace_first_content(dossier_bytes(), "XML1", deep))
+    assert result.error_rule == "xml.too_complex"
+    assert "XML1 of episode 1 nests deeper than 32" in result.error_message
