@@ -3,6 +3,7 @@ week, as HTML and Excel under HHL_HOME/reports/ (read from the DuckDB warehouse'
 
 import warnings
 from datetime import date, timedelta
+from pathlib import Path
 
 import dagster as dg
 
@@ -54,6 +55,15 @@ def report_materialization(period: Period, files: ReportFiles) -> dg.AssetMateri
         description="written by `hhl report`",
         metadata={**report_metadata(files), "written_by": "hhl report"},
     )
+
+
+def record_report(home: Path, period: Period, files: ReportFiles) -> None:
+    """Record a report written outside Dagster (`hhl report`, `hhl demo`) as a materialisation
+    of its asset on the instance under `home`, so the UI shows it as if the asset had run."""
+    from hanoi_health_lake.instance import open_instance
+
+    with open_instance(home) as instance:
+        instance.report_runless_asset_event(report_materialization(period, files))
 
 
 def _service_days(context: dg.AssetExecutionContext) -> list[date]:
