@@ -67,8 +67,15 @@ def _day_counts(result) -> dict[str, int]:
 
 
 def _chunks(days: list[date], size: int) -> Iterator[list[date]]:
-    for start in range(0, len(days), size):
-        yield days[start : start + size]
+    """Runs of consecutive days, at most `size` long: a day whose ingest failed is not built."""
+    run: list[date] = []
+    for day in days:
+        if run and (len(run) == size or day - run[-1] != timedelta(days=1)):
+            yield run
+            run = []
+        run.append(day)
+    if run:
+        yield run
 
 
 def run_days(
