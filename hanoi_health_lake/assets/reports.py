@@ -45,25 +45,27 @@ def report_metadata(files: ReportFiles) -> dict[str, object]:
     return metadata | {k: v for k, v in files.headline.items() if v is not None}
 
 
-def report_materialization(period: Period, files: ReportFiles) -> dg.AssetMaterialization:
+def report_materialization(
+    period: Period, files: ReportFiles, by: str = "hhl report"
+) -> dg.AssetMaterialization:
     """The materialisation of the report asset and partition that `period` is, for a report
     written outside a Dagster run (`hhl report`)."""
     weekly = period.start != period.end
     return dg.AssetMaterialization(
         asset_key=coverage_report_weekly.key if weekly else coverage_report.key,
         partition=period.start.isoformat(),
-        description="written by `hhl report`",
-        metadata={**report_metadata(files), "written_by": "hhl report"},
+        description=f"written by `{by}`",
+        metadata={**report_metadata(files), "written_by": by},
     )
 
 
-def record_report(home: Path, period: Period, files: ReportFiles) -> None:
+def record_report(home: Path, period: Period, files: ReportFiles, by: str = "hhl report") -> None:
     """Record a report written outside Dagster (`hhl report`, `hhl demo`) as a materialisation
     of its asset on the instance under `home`, so the UI shows it as if the asset had run."""
     from hanoi_health_lake.instance import open_instance
 
     with open_instance(home) as instance:
-        instance.report_runless_asset_event(report_materialization(period, files))
+        instance.report_runless_asset_event(report_materialization(period, files, by))
 
 
 def _service_days(context: dg.AssetExecutionContext) -> list[date]:

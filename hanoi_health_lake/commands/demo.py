@@ -46,7 +46,7 @@ def _demo(args: argparse.Namespace) -> int:
         from hanoi_health_lake.reports import day_period, write_reports
 
         files = write_reports(home, day_period(last))
-        record_report(home, day_period(last), files)
+        record_report(home, day_period(last), files, by="hhl demo")
         print()
         print("Reports for managers (open in a browser; Excel beside them):")
         print(f"  coverage:  {files.coverage_html}")
