@@ -1,6 +1,7 @@
 """The reports group: the coverage report and city dashboard of each service day, and of each
 week, as HTML and Excel under HHL_HOME/reports/ (read from the DuckDB warehouse's marts)."""
 
+import os
 import warnings
 from datetime import date, timedelta
 from pathlib import Path
@@ -64,8 +65,15 @@ def record_report(home: Path, period: Period, files: ReportFiles, by: str = "hhl
     of its asset on the instance under `home`, so the UI shows it as if the asset had run."""
     from hanoi_health_lake.instance import open_instance
 
-    with open_instance(home) as instance:
-        instance.report_runless_asset_event(report_materialization(period, files, by))
+    before = os.environ.get("DAGSTER_HOME")  # open_instance sets it; a caller keeps its own
+    try:
+        with open_instance(home) as instance:
+            instance.report_runless_asset_event(report_materialization(period, files, by))
+    finally:
+        if before is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = before
 
 
 def _service_days(context: dg.AssetExecutionContext) -> list[date]:

@@ -38,7 +38,8 @@ def test_each_check_is_evaluated_once_per_service_day_and_none_is_left_skipped(
             )
             statuses = {record.status.value for record in history}
             assert statuses <= {"SUCCEEDED", "FAILED"}, (spec.name, statuses)
-            assert sorted(r.partition for r in history) == sorted(DAYS), spec.name
+            found = sorted(r.partition for r in history)
+            assert found == sorted(DAYS), (spec.name, found, [r.run_id for r in history])
 
 
 def test_runs_carry_the_names_of_the_jobs_they_ran(ingested_home: Path):

@@ -20,7 +20,11 @@ from hanoi_health_lake.simulator.run import simulate
 DAY = date(2026, 3, 2)
 
 
-def test_hhl_run_on_a_fresh_home_prints_counts_and_next_step_and_no_warning(tmp_path: Path):
+def test_hhl_run_on_a_fresh_home_prints_counts_and_next_step_and_no_warning(
+    tmp_path: Path, monkeypatch
+):
+    # open_instance below sets DAGSTER_HOME; an empty value now makes monkeypatch undo it after.
+    monkeypatch.setenv("DAGSTER_HOME", "")
     home = tmp_path / "home"
     simulate(DAY, 1, "tiny", seed=5, out=home)
     key_file = tmp_path / "elsewhere" / "pseudonym.key"
