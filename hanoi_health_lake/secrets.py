@@ -53,3 +53,16 @@ def ensure_pseudonym_key(*, create: bool) -> str:
     key = path.read_text().strip()
     os.environ[ENV_KEY] = key
     return key
+
+
+def key_source() -> str:
+    """Where `ensure_pseudonym_key` takes the key from, in words: every command that reads or
+    creates the key says so, since a key from another place gives other patient_keys."""
+    if os.environ.get(ENV_KEY):
+        return f"from {ENV_KEY} (environment)"
+    if os.environ.get(ENV_KEY_FILE):
+        return f"key file {os.environ[ENV_KEY_FILE]} (from {ENV_KEY_FILE})"
+    return (
+        f"key file {default_key_file()} (the default; set {ENV_KEY} or {ENV_KEY_FILE} to use "
+        "another, e.g. one per HHL_HOME)"
+    )

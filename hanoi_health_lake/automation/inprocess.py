@@ -1,17 +1,20 @@
-"""`hhl run`: materialise service-day partitions in this process, on the instance under HHL_HOME.
+"""`hhl run`: materialise service days in this process, on the instance under HHL_HOME.
 
-Each day is its own Dagster run, so the UI shows them exactly as a backfill would, and a failure
-on one day is reported and the next day still runs; the whole-table marts run after the days
-only when every day succeeded, never on top of a day that just failed. Ctrl-C or SIGTERM stops:
-the current run fails, nothing further runs, and `RunStopped` says so (automation.stopping).
+The same two jobs the daily schedule runs (automation/jobs.py), so the UI shows the runs under
+names an engineer knows: `ingest_job` once per service day (a failure on one day is reported and
+the next day still runs), then `marts_job` over the days in runs of up to 31 days, as a backfill
+would (reference data, the DuckDB marts and the surveillance signals; the reports are left to
+`hhl report`, which runs once the marts are complete). The marts run only when every day
+succeeded, never on top of a day that just failed. Ctrl-C or SIGTERM stops: the current run
+fails, nothing further runs, and `RunStopped` says so (automation.stopping).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -22,7 +25,13 @@ from hanoi_health_lake.config import lake_dir, registry_path
 from hanoi_health_lake.instance import open_instance
 from hanoi_health_lake.lake.key_fingerprint import check_key
 from hanoi_health_lake.partitions import SERVICE_DAY_START, service_day
-from hanoi_health_lake.secrets import ensure_pseudonym_key
+from hanoi_health_lake.secrets import ensure_pseudonym_key, key_source
+
+INGEST_JOB, MARTS_JOB = "ingest_job", "marts_job"
+RUN_TAGS = {"hhl/source": "hhl run"}
+# Dagster's console logger prints every engine event; a terminal user wants one line a day.
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+COUNTS = ("delivered", "accepted", "quarantined", "superseded")
 
 
 def days_between(first: date, last: date) -> Iterator[date]:
@@ -34,35 +43,55 @@ def days_between(first: date, last: date) -> Iterator[date]:
         day += timedelta(days=1)
 
 
-# Dagster's console logger prints every engine event; a terminal user wants one line a day.
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-
-
 @dataclass
 class DayRun:
     service_date: date
     run_id: str
     success: bool
-    scope: str = "day"  # "day", or "whole tables" for the unpartitioned marts after the days
+    scope: str = "day"  # "day", or "marts" for a marts_job run over days up to service_date
+    first_date: date | None = None  # a marts run's first day
+    counts: dict[str, int] = field(default_factory=dict)  # a day's delivered/accepted/…
+
+    @property
+    def job(self) -> str:
+        return INGEST_JOB if self.scope == "day" else MARTS_JOB
 
 
-def _reads_partitions(graph) -> dict[dg.AssetKey, bool]:
-    """Whether each asset has a partitioned asset upstream of it."""
-    memo: dict[dg.AssetKey, bool] = {}
-
-    def visit(key: dg.AssetKey) -> bool:
-        if key not in memo:
-            parents = [p for p in graph.get(key).parent_keys if graph.has(p)]
-            memo[key] = any(graph.get(p).is_partitioned or visit(p) for p in parents)
-        return memo[key]
-
-    for key in graph.get_all_asset_keys():
-        visit(key)
-    return memo
+def _say(line: str) -> None:
+    print(f"[hhl run] {line}", file=sys.stderr, flush=True)
 
 
-def run_days(home: Path, first: date, last: date, *, create_key: bool = False) -> list[DayRun]:
-    """Materialise reference data once, then each day's partition of the partitioned assets."""
+def _day_counts(result) -> dict[str, int]:
+    """The day's totals from the reconciliation table's materialisation."""
+    for event in result.get_asset_materialization_events():
+        materialization = event.step_materialization_data.materialization
+        if materialization.asset_key == dg.AssetKey("reconciliation"):
+            meta = materialization.metadata
+            return {k: int(meta[k].value) for k in COUNTS if k in meta}
+    return {}
+
+
+def _chunks(days: list[date], size: int) -> Iterator[list[date]]:
+    """Runs of consecutive days, at most `size` long: a day whose ingest failed is not built."""
+    run: list[date] = []
+    for day in days:
+        if run and (len(run) == size or day - run[-1] != timedelta(days=1)):
+            yield run
+            run = []
+        run.append(day)
+    if run:
+        yield run
+
+
+def run_days(
+    home: Path,
+    first: date,
+    last: date,
+    *,
+    create_key: bool = False,
+    say: Callable[[str], None] = _say,
+) -> list[DayRun]:
+    """Ingest each day with `ingest_job`, then build the marts over the days with `marts_job`."""
     service_days = list(days_between(first, last))
     outside = [d for d in service_days if not service_day.has_partition_key(d.isoformat())]
     if outside:
@@ -76,41 +105,21 @@ def run_days(home: Path, first: date, last: date, *, create_key: bool = False) -
             "the Department's registry there"
         )
     os.environ["HHL_HOME"] = str(home)
+    source = key_source()  # before the key is read: reading it sets the environment variable
     # Refuse a key the lake was not written with before any day starts (one clear line).
     check_key(lake_dir(home), ensure_pseudonym_key(create=create_key).encode("utf-8"))
+    say(f"pseudonymisation key: {source}")
+    from hanoi_health_lake.assets.marts import BACKFILL_DAYS_PER_RUN
     from hanoi_health_lake.definitions import defs  # after the environment is set
 
     instance = open_instance(home)
+    ingest = defs.resolve_job_def(INGEST_JOB)
+    marts = defs.resolve_job_def(MARTS_JOB)
     graph = defs.resolve_asset_graph()
-    all_assets = list(defs.assets or [])
-    resources = defs.resources or {}
-    keys = graph.get_all_asset_keys()
-    # Daily assets run per day; others partitioned differently (the weekly report) are left to
-    # the UI and the schedule. Reports read whole-table marts built after the days, so `hhl run`
-    # leaves them to `hhl report` (and the demo), which run once the marts are complete.
-    partitioned = [
-        k
-        for k in keys
-        if graph.get(k).partitions_def == service_day and graph.get(k).group_name != "reports"
+    # Reports read the whole-table marts of the last day, so `hhl report` writes them after.
+    warehouse_keys = [
+        k for k in marts.asset_layer.selected_asset_keys if graph.get(k).group_name != "reports"
     ]
-    # Whole tables that read no daily partition (reference data, settings) come before the days;
-    # whole-table marts and reports that read what the days produce come after them.
-    reads_days = _reads_partitions(graph)
-    whole = [k for k in keys if not graph.get(k).is_partitioned]
-    reference = [k for k in whole if not reads_days[k]]
-    after_days = [k for k in whole if reads_days[k]]
-
-    def materialize(keys: list[dg.AssetKey], partition_key: str | None = None):
-        return dg.materialize(
-            all_assets,
-            instance=instance,
-            resources=resources,
-            partition_key=partition_key,
-            selection=dg.AssetSelection.assets(*keys),
-            raise_on_error=False,
-            run_config=QUIET,
-            tags={"hhl/source": "hhl run"},
-        )
 
     runs: list[DayRun] = []
     with StopSignals() as stop:
@@ -119,34 +128,48 @@ def run_days(home: Path, first: date, last: date, *, create_key: bool = False) -
             if stop.received is not None:
                 raise RunStopped(stop.received, where, runs)
 
-        if reference:
-            result = materialize(reference)
-            check("reference data")
-            if not result.success:
-                raise RuntimeError(
-                    f"reference data failed in run {result.run_id}; see the Dagster UI"
-                )
         for day in service_days:
             check(f"{day} (before it started)")
-            print(f"[hhl run] {day}: ingesting", file=sys.stderr, flush=True)
-            result = materialize(partitioned, day.isoformat())
-            runs.append(DayRun(day, result.run_id, result.success))
-            check(f"{day} (run {result.run_id}, failed)")
-            status = "ok" if result.success else "FAILED"
-            print(f"[hhl run] {day}: {status} (run {result.run_id})", file=sys.stderr, flush=True)
-        failed = [r.service_date.isoformat() for r in runs if not r.success]
-        if after_days and failed:
-            print(
-                f"[hhl run] whole-table marts: skipped, {', '.join(failed)} failed "
-                "(rerun the day, then the marts)",
-                file=sys.stderr,
-                flush=True,
+            result = ingest.execute_in_process(
+                run_config=QUIET,
+                instance=instance,
+                partition_key=day.isoformat(),
+                raise_on_error=False,
+                tags=RUN_TAGS,
             )
-        elif after_days:
-            print("[hhl run] whole-table marts", file=sys.stderr, flush=True)
-            result = materialize(after_days)
-            runs.append(DayRun(service_days[-1], result.run_id, result.success, "whole tables"))
-            check(f"the whole-table marts (run {result.run_id}, failed)")
+            run = DayRun(day, result.run_id, result.success, counts=_day_counts(result))
+            runs.append(run)
+            check(f"{day} (run {result.run_id}, failed)")
+            if result.success:
+                c = run.counts
+                say(
+                    f"{day}: delivered {c.get('delivered', 0):,}, "
+                    f"accepted {c.get('accepted', 0):,}, "
+                    f"quarantined {c.get('quarantined', 0):,}, "
+                    f"superseded {c.get('superseded', 0):,} ({INGEST_JOB} run {result.run_id[:8]})"
+                )
+            else:
+                say(f"{day}: FAILED ({INGEST_JOB} run {result.run_id})")
+        failed = [r.service_date.isoformat() for r in runs if not r.success]
+        if failed:
+            say(f"marts: skipped, {', '.join(failed)} failed (rerun the day, then the marts)")
+            return runs
+        for days in _chunks([r.service_date for r in runs], BACKFILL_DAYS_PER_RUN):
+            span = f"{days[0]} … {days[-1]}" if len(days) > 1 else str(days[0])
+            say(f"{span}: building the marts and surveillance signals")
+            result = marts.execute_in_process(
+                run_config=QUIET,
+                instance=instance,
+                asset_selection=warehouse_keys,
+                raise_on_error=False,
+                tags={
+                    **RUN_TAGS,
+                    "dagster/asset_partition_range_start": days[0].isoformat(),
+                    "dagster/asset_partition_range_end": days[-1].isoformat(),
+                },
+            )
+            runs.append(DayRun(days[-1], result.run_id, result.success, "marts", days[0]))
+            check(f"the marts (run {result.run_id}, failed)")
             status = "ok" if result.success else "FAILED"
-            print(f"[hhl run] whole-table marts: {status}", file=sys.stderr, flush=True)
+            say(f"{span}: marts {status} ({MARTS_JOB} run {result.run_id[:8]})")
     return runs

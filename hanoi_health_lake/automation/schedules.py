@@ -1,22 +1,55 @@
 """The daily schedule: yesterday's service day and everything built on it, after the SLA.
 
 Facilities must deliver a day by 08:00 the next morning (Asia/Ho_Chi_Minh); at 09:00 the
-schedule runs the previous day's partition of `daily_job`, so the marts see on-time files.
+schedule runs the previous day's partition of `ingest_job`; when that run succeeds,
+`marts_after_ingest_sensor` runs the same day's partition of `marts_job` (marts, signals,
+report), so the marts see on-time files. Two jobs because each holds one backfill policy
+(automation/jobs.py).
 """
 
 import dagster as dg
 
-from hanoi_health_lake.automation.jobs import daily_job
+from hanoi_health_lake.automation.jobs import ingest_job, marts_job
 
 SCHEDULE_HOUR = 9
+SCHEDULE_NAME = "daily_schedule"
 
 daily_schedule = dg.build_schedule_from_partitioned_job(
-    daily_job,
-    name="daily_schedule",
-    description="09:00 Hanoi time: ingest yesterday, rebuild the marts, signals and reports.",
+    ingest_job,
+    name=SCHEDULE_NAME,
+    description=(
+        "09:00 Hanoi time: ingest yesterday; marts_after_ingest_sensor then rebuilds the marts, "
+        "signals and report of that day."
+    ),
     hour_of_day=SCHEDULE_HOUR,
     minute_of_hour=0,
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 
+
+@dg.run_status_sensor(
+    name="marts_after_ingest_sensor",
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[ingest_job],
+    request_job=marts_job,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description=(
+        "When the daily schedule's ingest of a day succeeds, runs marts_job for the same day "
+        "(once per ingest run)."
+    ),
+)
+def marts_after_ingest_sensor(context: dg.RunStatusSensorContext):
+    run = context.dagster_run
+    partition = run.tags.get("dagster/partition")
+    if run.tags.get("dagster/schedule_name") != SCHEDULE_NAME or not partition:
+        return dg.SkipReason(f"run {run.run_id} was not the daily schedule's ingest")
+    return dg.RunRequest(
+        run_key=f"marts-after-{run.run_id}",
+        partition_key=partition,
+        tags={"hhl/trigger": "daily_schedule", "hhl/after_ingest_run": run.run_id},
+    )
+
+
 SCHEDULES = [daily_schedule]
+CHAIN_SENSORS = [marts_after_ingest_sensor]

@@ -1,4 +1,5 @@
-"""Sensors the daemon evaluates: landing arrivals → ingest runs, run failures → alert lines."""
+"""Sensors the daemon evaluates: landing arrivals → ingest runs, run failures → alert lines, the
+daily schedule's ingest → the same day's marts (automation/schedules.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from hanoi_health_lake.automation.landing_scan import (
     encode_cursor,
     scan_landing,
 )
+from hanoi_health_lake.automation.schedules import CHAIN_SENSORS
 from hanoi_health_lake.config import TIMEZONE
 from hanoi_health_lake.partitions import service_day
 from hanoi_health_lake.resources import LakeResource
@@ -183,4 +185,4 @@ def run_failure_alert_sensor(context: dg.RunFailureSensorContext, lake: LakeReso
 
 landing_sensor = build_landing_sensor()
 
-SENSORS = [landing_sensor, run_failure_alert_sensor]
+SENSORS = [landing_sensor, run_failure_alert_sensor, *CHAIN_SENSORS]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from hanoi_health_lake.config import PROJECT_ROOT
 from hanoi_health_lake.instance import InstanceSettings, ensure_instance_dir
-from hanoi_health_lake.secrets import ensure_pseudonym_key
+from hanoi_health_lake.secrets import ensure_pseudonym_key, key_source
 
 DEFAULT_TARGET = ["-m", "hanoi_health_lake.definitions", "-a", "defs"]
 _LOCATIONS_QUERY = (
@@ -57,7 +57,9 @@ def prepare_instance(home: Path, profile: str, settings: InstanceSettings | None
     from dagster import DagsterInstance
 
     os.environ["HHL_HOME"] = str(home)
+    source = key_source()  # before the key is read: reading it sets the environment variable
     ensure_pseudonym_key(create=profile == "embedded")
+    print(f"pseudonymisation key: {source}", file=sys.stderr, flush=True)
     directory = ensure_instance_dir(home, profile, settings)
     os.environ["DAGSTER_HOME"] = str(directory)
     DagsterInstance.from_config(str(directory)).dispose()

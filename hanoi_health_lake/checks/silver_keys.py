@@ -28,6 +28,8 @@ SILVER_KEYS: dict[str, tuple[str, ...]] = {
     "referrals": ("referral_id",),
     "appointments": ("appointment_id",),
     "imaging_studies": ("study_uid",),
+    "services": ("line_id",),
+    "lab_results": ("line_id",),
 }
 _SHOWN = 20
 

@@ -42,9 +42,11 @@ def _demo(args: argparse.Namespace) -> int:
     print(ingest_summary(home, [r.service_date for r in runs if r.scope == "day"]))
     failed = [r for r in runs if not r.success]
     if not failed:
+        from hanoi_health_lake.assets.reports import record_report
         from hanoi_health_lake.reports import day_period, write_reports
 
         files = write_reports(home, day_period(last))
+        record_report(home, day_period(last), files, by="hhl demo")
         print()
         print("Reports for managers (open in a browser; Excel beside them):")
         print(f"  coverage:  {files.coverage_html}")

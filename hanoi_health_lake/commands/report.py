@@ -18,7 +18,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "diagnoses, notifiable diseases by ward, prescribing, referrals, appointments). Each "
             "is a self-contained HTML file that works offline (Vietnamese, with an English "
             "toggle) and an Excel workbook with the same figures, under "
-            "HHL_HOME/reports/daily/<date>/ (or weekly/<monday>/ with --week)."
+            "HHL_HOME/reports/daily/<date>/ (or weekly/<monday>/ with --week). The files are "
+            "recorded as a materialisation of the asset coverage_report (or "
+            "coverage_report_weekly) on the Dagster instance under HHL_HOME/dagster, as if the "
+            "asset had run in the UI. If the marts lack the days, `hhl run --from D --to D` "
+            "builds them."
         ),
     )
     parser.add_argument("--date", type=date.fromisoformat, required=True, help="service day")
@@ -38,15 +42,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from hanoi_health_lake.assets.reports import record_report
     from hanoi_health_lake.config import hhl_home
     from hanoi_health_lake.reports import NoCoverageData, day_period, week_period, write_reports
 
+    home = hhl_home(args.home)
     period = week_period(args.date) if args.week else day_period(args.date)
     try:
-        files = write_reports(hhl_home(args.home), period, args.lang)
+        files = write_reports(home, period, args.lang)
     except (NoCoverageData, FileNotFoundError) as err:
         print(f"hhl report: {err}")
         return 1
+    record_report(home, period, files)  # the report asset's materialisation, as from the UI
     for path in files.all():
         print(path)
     figures = files.headline

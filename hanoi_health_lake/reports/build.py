@@ -53,8 +53,8 @@ def _check_period(src: ReportSource, period: Period) -> None:
     )
     if not days:
         raise NoCoverageData(
-            f"the warehouse has no coverage for {period.start} … {period.end}: materialise the "
-            "marts for those days first"
+            f"the warehouse has no coverage for {period.start} … {period.end}: build those days "
+            f"first with `hhl run --from {period.start} --to {period.end}` (ingest and marts)"
         )
 
 

@@ -54,8 +54,8 @@ def query_text(name: str) -> str:
 def open_source(warehouse: Path) -> Iterator[ReportSource]:
     if not Path(warehouse).exists():
         raise FileNotFoundError(
-            f"warehouse not found at {warehouse}: build the marts first "
-            "(materialise the marts group, or `hhl run` then the marts)"
+            f"warehouse not found at {warehouse}: build the marts first with "
+            "`hhl run --from D --to D` (ingest and marts), or materialise the marts group"
         )
     con = duckdb.connect(str(warehouse), read_only=True)
     try:

@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 
 from hanoi_health_lake.lake.locks import table_writer_lock
+from hanoi_health_lake.sqlmodels.comments import comment_model, comment_seed, comment_source
 from hanoi_health_lake.sqlmodels.dependencies import MODEL_SCHEMA, SOURCE_SCHEMA
 from hanoi_health_lake.sqlmodels.file_names import select_list
 from hanoi_health_lake.sqlmodels.model import IDENTIFIER, SqlModel, SqlModelError
@@ -139,6 +140,7 @@ class Warehouse:
                     )
                 finally:
                     con.unregister(_SOURCE_VIEW)
+                comment_seed(con, name)
                 loaded[name] = table.num_rows
         return loaded
 
@@ -245,6 +247,7 @@ def _refresh_source(
         )
     finally:
         con.unregister(_SOURCE_VIEW)
+    comment_source(con, name)
     return con.execute(f"select count(*) from {target}").fetchone()[0]
 
 
@@ -274,6 +277,7 @@ def _run(
             rows, replaced = con.execute(f"select count(*) from {target}").fetchone()[0], None
     except duckdb.Error as err:
         raise SqlModelError(f"{model.path}: {err}") from err
+    comment_model(con, model)
     built = [c for c, _ in _columns(con, MODEL_SCHEMA, model.name)]
     return {
         "rows": rows,

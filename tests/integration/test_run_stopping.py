@@ -55,7 +55,7 @@ def test_a_signal_during_a_day_stops_the_run_with_no_further_day_or_mart(
     assert f"hhl run: stopped by {signum.name} during {START}" in err
     assert stopped_after < 60
     assert f"{START + timedelta(days=1)}: ingesting" not in err
-    assert "whole-table marts" not in err
+    assert "building the marts" not in err
     runs = [(r.tags.get("dagster/partition"), r.status) for r in open_instance(home).get_runs()]
     assert runs == [(str(START), DagsterRunStatus.FAILURE), (None, DagsterRunStatus.SUCCESS)], (
         runs,
@@ -79,6 +79,6 @@ def test_a_damaged_delta_log_fails_the_day_naming_the_table_and_skips_the_marts(
     assert code == 1, err[-2000:]
     assert f"Delta table {encounters}: cannot " in err and "Kernel error: Json error" in err
     assert f"day {LAST} failed" in err or f"{LAST}: FAILED" in err
-    assert "whole-table marts: skipped" in err
+    assert "marts: skipped" in err
     assert LAST not in completed_days(home / "lake")  # the day is left out of the marts
     assert FIRST in completed_days(home / "lake")

@@ -11,6 +11,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pytest
 from test_marts_lake import SQL_DIR, query
@@ -257,3 +258,53 @@ def test_each_model_file_runs_in_the_duckdb_cli(project, tmp_path):
         rows = json.loads(text) if text.strip() else []
         assert len(rows) == len(stored(warehouse, model, day)), model.name
         assert not rows or list(rows[0]) == list(model.columns), model.name
+
+
+def _comments(path: Path) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str, str], str]]:
+    """Table and column comments as an analyst's own read-only DuckDB session sees them."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = con.execute(
+            "select schema_name, table_name, comment from duckdb_tables() where not internal"
+        ).fetchall()
+        columns = con.execute(
+            "select schema_name, table_name, column_name, comment from duckdb_columns() "
+            "where not internal"
+        ).fetchall()
+    finally:
+        con.close()
+    return {(s, t): c for s, t, c in tables}, {(s, t, col): c for s, t, col, c in columns}
+
+
+def test_every_model_table_and_column_carries_its_header_as_a_duckdb_comment(project):
+    _, _, _, models, warehouse, _ = project
+    tables, columns = _comments(warehouse.path)
+    for model in models:
+        assert tables[("main", model.name)].startswith(model.description), model.path
+        for column, description in model.columns.items():
+            assert columns[("main", model.name, column)].startswith(description), (
+                model.path,
+                column,
+            )
+    marts = [key for key in tables if key[0] == "main" and key[1].startswith("mart_")]
+    assert len(marts) == len([m for m in models if m.layer == "marts"]) > 10
+    undocumented = [k for k, c in columns.items() if k[:2] in marts and not c]
+    assert not undocumented
+    # Lake copies and seeds say where they come from; instants say how to read them in Hanoi time.
+    assert all(c for (schema, _), c in tables.items() if schema == "lake")
+    assert all(tables[("main", seed)] for seed in find_seeds(SQL_DIR))
+    assert "Asia/Ho_Chi_Minh" in columns[("main", "stg_encounters", "admitted_at")]
+    assert "Asia/Ho_Chi_Minh" in columns[("lake", "encounters", "admitted_at")]
+
+
+def test_comments_survive_a_rebuild_and_a_day_refresh(project):
+    _, _, _, models, warehouse, _ = project
+    by_name = {m.name: m for m in models}
+    table_model = next(m for m in models if m.layer == "marts" and not m.is_incremental)
+    incremental = next(m for m in models if m.layer == "marts" and m.is_incremental)
+    warehouse.run_model(table_model)  # create or replace: the old comments go with the table
+    warehouse.run_model(incremental, REFRESHED)
+    tables, columns = _comments(warehouse.path)
+    for name in (table_model.name, incremental.name):
+        assert tables[("main", name)].startswith(by_name[name].description)
+        assert all(columns[("main", name, c)] for c in by_name[name].columns)

@@ -38,7 +38,7 @@ def test_report_of_a_week_goes_under_its_monday(home):
 
 def test_report_of_a_day_without_marts_fails_with_a_reason(home, capsys):
     assert cli.main(["report", "--date", "2027-01-01", "--home", str(home)]) == 1
-    assert "materialise the marts" in capsys.readouterr().out
+    assert "hhl run --from 2027-01-01 --to 2027-01-01" in capsys.readouterr().out
 
 
 def test_report_without_a_warehouse_fails_with_a_reason(tmp_path, capsys):
