@@ -11,10 +11,12 @@
 --   ward_code: Ward or commune of residence; NULL for the city series.
 --   observed: New cases that day; NULL when suppressed.
 --   expected: Baseline mean the method compares against.
---   upperbound: Threshold above which the day alarms; NULL when suppressed.
+--   upperbound: Threshold above which the day alarms, never below expected; NULL when suppressed,
+--     and NULL (why says "carried over") when the alarm is carried by the previous days (EARS
+--     C3: their excesses alone exceed the limit, so the day has no threshold of its own).
 --   alarm: The observed count exceeded the upper bound.
 --   method: Detection method (ears-c1, ears-c2, ears-c3, ears-c3-r, cusum, farrington, noufaily).
---   why: Why this method ran, from the length of the history.
+--   why: Why this method ran, from the length of the history, and why a bound is missing.
 --   history_days: Days of history the series had.
 --   computed_on_incomplete_data: The geography's reporting share that day was under the threshold.
 --   suppressed: A ward count below 5, withheld from publication.

@@ -206,6 +206,8 @@ def _alarm_table(alarms: pl.DataFrame, suppress_below: int) -> str:
             notes.append("Dữ liệu ngày này chưa đầy đủ")
         if row["baseline_incomplete_days"]:
             notes.append(f"Thiếu dữ liệu {row['baseline_incomplete_days']} ngày trong đường cơ sở")
+        if row["upperbound"] is None and not hidden:
+            notes.append("Cảnh báo tiếp diễn từ hai ngày trước: hôm nay không có ngưỡng riêng")
         note = "; ".join(notes)
         rows.append(
             f"<tr><td>{escape(group_names.get(row['group_id'], row['group_id']))}</td>"

@@ -24,7 +24,7 @@ from hanoi_health_lake.reports.common import (
 from hanoi_health_lake.reports.labels import code_label, label
 from hanoi_health_lake.reports.model import Card, Chart, Section, Table, Text
 from hanoi_health_lake.reports.period import Period
-from hanoi_health_lake.reports.phases import phase_tables
+from hanoi_health_lake.reports.phases import phase_cards, phase_tables
 from hanoi_health_lake.reports.source import ReportSource
 
 
@@ -169,7 +169,8 @@ def headline_section(src: ReportSource, period: Period, targets: dict[str, dict]
     city = groups[0][2]
     typed = [(d, v, f) for d, v, f in groups if d == "facility_type" and f.get("expected")]
     on_time = targets.get("on_time")
-    blocks: list = [headline_cards(city, targets), headline_table(groups)]
+    # First the plan's question (facilities connected per phase), then the period's datasets.
+    blocks: list = [phase_cards(src), headline_cards(city, targets), headline_table(groups)]
     if typed:
         blocks.append(
             Chart(

@@ -273,12 +273,13 @@ def test_phase_status_of_each_facility(warehouse):
     assert (d1["connected_date"], d1["status"]) == (date(2025, 12, 20), "met")
     assert a1["days_to_deadline"] == (date(2025, 12, 30) - T).days
     # Phase 2: on time on 90 % of expected days of T-1 and T. A: 2 of 4 (prescriptions
-    # silent), D: 1 of 2, B: 0 of 2, C: never expected, E: 2 of 2.
+    # silent), D: 1 of 2, B: 0 of 2, C: never expected, E: 2 of 2. C has no go-live date: it is
+    # not due, so not overdue, although the phase deadline has passed.
     expect2 = {
         "01001": (4, 0.5, "overdue"),
         "01004": (2, 0.5, "overdue"),
         "01A01": (2, 0.0, "overdue"),
-        "01003": (0, None, "overdue"),
+        "01003": (0, None, "not_due"),
         "01005": (2, 1.0, "met"),
     }
     for code, (days, share, verdict) in expect2.items():
@@ -290,9 +291,10 @@ def test_phase_status_of_each_facility(warehouse):
         "01001": "pending",
         "01004": "pending",
         "01A01": "pending",
-        "01003": "pending",
+        "01003": "not_due",
         "01005": "met",
     }
+    assert {code for (p, code), r in status.items() if not r["is_due"]} == {"01003"}
     assert status[(1, "01001")]["within_lag_share"] is None  # phase 1 sets no lag
 
 
