@@ -83,11 +83,16 @@ def coverage_trend(
 ) -> go.Figure:
     fig = go.Figure()
     for metric, values in series.items():
+        name = label(f"metric.{metric}")[lang]
+        missing = sum(v is None for v in values)
+        if metric == "complete_share" and missing:
+            # No point, not a 0 %: completeness needs same-weekday history (chưa đủ lịch sử).
+            name = label("metric.complete_no_history", name=name, n=str(missing))[lang]
         fig.add_trace(
             go.Scatter(
                 x=[d.isoformat() for d in days],
                 y=list(values),
-                name=label(f"metric.{metric}")[lang],
+                name=name,
                 mode="lines+markers",
                 line={"color": METRIC_COLOURS[metric], "width": 2},
                 marker={"size": 5},

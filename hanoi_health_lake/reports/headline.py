@@ -107,7 +107,36 @@ def headline_table(groups: list[tuple[str, str, dict]]) -> Table:
     )
 
 
-def headline_cards(city: dict, targets: dict[str, dict]) -> list[Card]:
+def _complete_card(city: dict, history_weeks: int | None) -> Card:
+    """Completeness needs history: with none judged yet the card says so, not "0 % (0/n)"."""
+    if not city.get("completeness_judged"):
+        return Card(
+            "headline.complete_share",
+            label("card.complete"),
+            None,
+            "share",
+            detail=label(
+                "card.no_history",
+                weeks=str(history_weeks or "?"),
+                n=both(city.get("completeness_insufficient"), "int"),
+            ),
+        )
+    return Card(
+        "headline.complete_share",
+        label("card.complete"),
+        city.get("complete_share"),
+        "share",
+        detail=label(
+            "card.n_of",
+            n=both(city.get("complete"), "int"),
+            of=both(city.get("completeness_judged"), "int"),
+        ),
+    )
+
+
+def headline_cards(
+    city: dict, targets: dict[str, dict], history_weeks: int | None = None
+) -> list[Card]:
     def n_of(a: str, b: str) -> Text:
         return label("card.n_of", n=both(city.get(a), "int"), of=both(city.get(b), "int"))
 
@@ -146,13 +175,7 @@ def headline_cards(city: dict, targets: dict[str, dict]) -> list[Card]:
             target=_target_text(on_time, on_time_target) if on_time_target else None,
             status=_status(city.get("on_time_share"), on_time_target),
         ),
-        Card(
-            "headline.complete_share",
-            label("card.complete"),
-            city.get("complete_share"),
-            "share",
-            detail=n_of("complete", "completeness_judged"),
-        ),
+        _complete_card(city, history_weeks),
         Card(
             "headline.valid_share",
             label("card.valid"),
@@ -170,7 +193,12 @@ def headline_section(src: ReportSource, period: Period, targets: dict[str, dict]
     typed = [(d, v, f) for d, v, f in groups if d == "facility_type" and f.get("expected")]
     on_time = targets.get("on_time")
     # First the plan's question (facilities connected per phase), then the period's datasets.
-    blocks: list = [phase_cards(src), headline_cards(city, targets), headline_table(groups)]
+    weeks = src.scalar("select band_min_weeks from int_settings")
+    blocks: list = [
+        phase_cards(src),
+        headline_cards(city, targets, weeks),  # type: ignore[arg-type]
+        headline_table(groups),
+    ]
     if typed:
         blocks.append(
             Chart(

@@ -245,8 +245,15 @@ def test_rollups_agree_with_the_coverage_rows(warehouse):
         assert g["facilities_expected"] == len({m["facility_code"] for m in members})
         assert g["delivered"] == len(delivered)
         assert g["on_time"] == sum(m["is_on_time"] for m in members)
-        assert g["complete"] == sum(m["is_complete"] is True for m in members)
-        assert g["completeness_judged"] == sum(m["is_complete"] is not None for m in members)
+        # Completeness is judged only once a delivered dataset of the group has the history.
+        judgeable = any(m["is_delivered"] and m["is_complete"] is not None for m in members)
+        judged = sum(m["is_complete"] is not None for m in members) if judgeable else 0
+        assert g["complete"] == (sum(m["is_complete"] is True for m in members) if judgeable else 0)
+        assert g["completeness_judged"] == judged
+        assert g["completeness_insufficient"] == sum(
+            m["is_delivered"] and m["is_complete"] is None for m in members
+        )
+        assert (g["complete_share"] is None) == (judged == 0)
         assert g["valid"] == sum(m["is_valid"] is True for m in members)
         assert g["connected"] == sum(m["is_connected"] for m in members)
         assert g["delivered_share"] == pytest.approx(len(delivered) / len(members))
@@ -255,6 +262,8 @@ def test_rollups_agree_with_the_coverage_rows(warehouse):
     # valid D and E; connected all but B; first-file lags 7.5, 9 and 1 hours.
     assert (city["expected"], city["delivered"], city["on_time"]) == (5, 3, 2)
     assert (city["valid"], city["connected"], city["complete"]) == (2, 4, 0)
+    # A's encounters have the history (below band); D's and E's do not; B sent nothing.
+    assert (city["completeness_judged"], city["completeness_insufficient"]) == (3, 2)
     assert city["valid_share"] == pytest.approx(2 / 3)
     assert city["lag_p50_hours"] == pytest.approx(7.5)
     assert city["lag_p95_hours"] == pytest.approx(7.5 + 0.9 * (9 - 7.5))
