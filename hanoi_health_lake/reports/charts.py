@@ -384,3 +384,47 @@ def bars_and_line(
     fig.update_yaxes(rangemode="tozero", selector={"side": "left"})
     fig.update_xaxes(type="date", tickformat="%d/%m")
     return fig
+
+
+def outbreak_trend(
+    lang: Lang,
+    days: Sequence[date],
+    observed: Sequence[int | None],
+    expected: Sequence[float | None] | None,
+    upperbound: Sequence[float | None] | None,
+    alarm: Sequence[bool],
+) -> go.Figure:
+    """New cases per day with the method's expected count and threshold, alarm days marked.
+    A withheld count (suppressed) is a gap, never a zero."""
+    x = [d.isoformat() for d in days]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(x=x, y=list(observed), name=label("bulletin.observed")[lang],
+               marker={"color": ["#c0392b" if a else "#8fb8e0" for a in alarm]})
+    )  # fmt: skip
+    for values, key, colour, dash in (
+        (expected, "bulletin.expected", "#3d7a2a", "solid"),
+        (upperbound, "bulletin.threshold", "#b7791f", "dot"),
+    ):
+        if values is not None:
+            fig.add_trace(
+                go.Scatter(x=x, y=list(values), name=label(key)[lang], mode="lines",
+                           line={"color": colour, "dash": dash, "width": 2})
+            )  # fmt: skip
+    _layout(fig, lang, bargap=0.2)
+    fig.update_xaxes(tickformat="%d/%m", type="date", dtick=86400000 * 7)
+    peak = max([v for s in (observed, upperbound or []) for v in s if v is not None], default=0)
+    fig.update_yaxes(rangemode="tozero", tickformat=",d", dtick=count_step(peak))
+    return fig
+
+
+def count_step(peak: float, ticks: int = 5) -> int:
+    """A whole, round tick step (1, 2, 5, 10, 20, …) giving about `ticks` ticks up to `peak`:
+    counts never get 0,5 steps or repeated labels."""
+    step = 1
+    while peak / step > ticks:
+        for factor in (2, 2.5, 2):
+            step = int(step * factor)
+            if peak / step <= ticks:
+                break
+    return step

@@ -136,7 +136,7 @@ class Section:
 
 @dataclass
 class Page:
-    kind: Literal["coverage", "dashboard"]
+    kind: Literal["coverage", "dashboard", "bulletin"]
     title: Text
     subtitle: Text
     period: Period
