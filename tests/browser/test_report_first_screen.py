@@ -13,6 +13,7 @@ from tests.browser.report_page import (
     open_page,
     query,
     simulated_week_home,
+    surveilled_home,
     synthetic_home,
     synthetic_reports,
 )
@@ -95,3 +96,32 @@ def test_completeness_without_history_says_so(chromium):
         assert any("chưa đủ lịch sử" in t for t in legend)
         assert page.evaluate(OVERFLOW)["page"] == 0
         opened.screenshot("report_no_history_390.png", full_page=False)
+
+
+STYLE = """() => {
+  const header = getComputedStyle(document.querySelector('header.top'));
+  const block = getComputedStyle(document.querySelector('section.block'));
+  return {header: header.backgroundImage, radius: block.borderRadius,
+          font: getComputedStyle(document.body).fontFamily};
+}"""
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_bulletin_page_looks_like_the_other_reports(chromium, width):
+    from hanoi_health_lake.reports.build import write_bulletin
+    from tests.browser.report_page import SYNTHETIC_END
+
+    home = surveilled_home()
+    bulletin = write_bulletin(home, SYNTHETIC_END)
+    coverage = synthetic_reports("daily").coverage_html
+    with open_page(chromium, coverage, width=width) as opened:
+        reference = opened.page.evaluate(STYLE)
+    with open_page(chromium, bulletin, width=width) as opened:
+        page = opened.page
+        assert opened.console_errors == [] and opened.page_errors == []
+        assert opened.external_requests == []
+        assert page.evaluate(STYLE) == reference
+        assert page.locator("h1").inner_text() == "Bản tin cảnh báo sớm dịch bệnh"
+        assert page.locator("#t-bulletin_summary tbody tr").count() > 0
+        assert page.evaluate(OVERFLOW) == {"page": 0, "boxes": []}
+        opened.screenshot(f"report_bulletin_{width}.png", full_page=False)
