@@ -105,7 +105,9 @@ def diagnoses_section(src: ReportSource, period: Period) -> Section:
         )
 
     def name(code: str) -> Text:
-        return same(f"{code} — {icd10.description(code) or ''}".strip(" —"))
+        english = icd10.description(code) or ""
+        vietnamese = icd10.name_vi(code) or english
+        return Text(f"{code} — {vietnamese}".strip(" —"), f"{code} — {english}".strip(" —"))
 
     shown = [r for r in top if r["encounters"] >= threshold]
     chart = Chart(
@@ -132,7 +134,10 @@ def diagnoses_section(src: ReportSource, period: Period) -> Section:
         rows=[
             [
                 r["icd10"],
-                same(icd10.description(r["icd10"]) or ""),
+                Text(
+                    icd10.name_vi(r["icd10"]) or icd10.description(r["icd10"]) or "",
+                    icd10.description(r["icd10"]) or "",
+                ),
                 r["icd10_chapter"],
                 r["encounters"] if r["encounters"] >= threshold else _withheld(threshold),
             ]
@@ -212,6 +217,10 @@ def notifiable_section(src: ReportSource, period: Period) -> Section:
         .to_list()
     )
     cells = by_key(counts, "ward_code", "group_id")
+    if counts["published_cases"].drop_nulls().is_empty():
+        # Every ward count is withheld: an empty heat map says nothing, a sentence does.
+        note = Note(label("note.notifiable_all_withheld", n=str(threshold)))
+        return Section("notifiable", label("section.notifiable"), intro, [note, table])
     z = [[(cells.get((w, g[0])) or {}).get("published_cases") for g in group_ids] for w in by_ward]
     text = [[_heat_text(cells.get((w, g[0])), threshold) for g in group_ids] for w in by_ward]
     chart = Chart(

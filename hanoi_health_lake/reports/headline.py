@@ -6,6 +6,8 @@ report, the mart's own row), so the page agrees with `mart_coverage_rollup_daily
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import polars as pl
 
 from hanoi_health_lake.reports import charts
@@ -22,7 +24,7 @@ from hanoi_health_lake.reports.common import (
     type_order,
 )
 from hanoi_health_lake.reports.labels import code_label, label
-from hanoi_health_lake.reports.model import Card, Chart, Section, Table, Text
+from hanoi_health_lake.reports.model import Card, Chart, Note, Section, Table, Text
 from hanoi_health_lake.reports.period import Period
 from hanoi_health_lake.reports.phases import phase_cards, phase_tables
 from hanoi_health_lake.reports.source import ReportSource
@@ -187,6 +189,25 @@ def headline_cards(
     return cards
 
 
+def days_without_data(src: ReportSource, period: Period) -> Note | None:
+    """A week's days the warehouse has no coverage for, named: their figures are absent, not 0."""
+    found = src.con.sql(
+        "select distinct service_date from mart_coverage_rollup_daily "
+        "where service_date between ? and ?",
+        params=[period.start, period.end],
+    ).fetchall()
+    present = {d for (d,) in found}
+    missing = [
+        period.start + timedelta(days=k)
+        for k in range(period.days)
+        if period.start + timedelta(days=k) not in present
+    ]
+    if not missing:
+        return None
+    days = ", ".join(d.strftime("%d/%m/%Y") for d in missing)
+    return Note(label("note.days_without_data", days=days, n=str(len(missing))), "warn")
+
+
 def headline_section(src: ReportSource, period: Period, targets: dict[str, dict]) -> Section:
     groups = _headline_groups(src, period)
     city = groups[0][2]
@@ -199,6 +220,9 @@ def headline_section(src: ReportSource, period: Period, targets: dict[str, dict]
         headline_cards(city, targets, weeks),  # type: ignore[arg-type]
         headline_table(groups),
     ]
+    gap = days_without_data(src, period)
+    if gap is not None:
+        blocks.insert(1, gap)
     if typed:
         blocks.append(
             Chart(

@@ -309,6 +309,15 @@ def test_phase_status_of_each_facility(warehouse):
 
 def test_laggards_are_expected_datasets_silent_three_days_or_never_connected(warehouse):
     rows = query(warehouse, "select * from mart_laggards order by facility_code, dataset")
+    # One rule: mart_laggards lists exactly the datasets the coverage mart flags is_laggard.
+    flagged = query(
+        warehouse,
+        "select facility_code, dataset from mart_coverage_daily where is_laggard and "
+        "service_date = (select max(service_date) from mart_coverage_daily) order by all",
+    )
+    assert [(r["facility_code"], r["dataset"]) for r in flagged] == [
+        (r["facility_code"], r["dataset"]) for r in rows
+    ]
     assert [(r["facility_code"], r["dataset"]) for r in rows] == [
         ("01001", "prescriptions"),
         ("01A01", "encounters"),

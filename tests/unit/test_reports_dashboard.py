@@ -88,3 +88,14 @@ def test_every_chart_states_its_days_and_coverage():
             assert "%" in chart.basis.vi or "không có" in chart.basis.vi, chart.id
             assert set(chart.figures) == {"vi", "en"}
             assert chart.figures["vi"] != chart.figures["en"], chart.id
+
+
+def test_diagnoses_read_in_vietnamese_where_a_name_is_shipped(home):
+    from hanoi_health_lake.reference import icd10
+
+    rows = table_rows(synthetic_pages("daily")["dashboard"], "top_diagnoses")
+    assert rows
+    for code, row in rows.items():
+        assert row["icd10_name"].vi == (icd10.name_vi(code) or icd10.description(code) or "")
+        assert row["icd10_name"].en == (icd10.description(code) or "")
+    assert any(row["icd10_name"].vi != row["icd10_name"].en for row in rows.values())

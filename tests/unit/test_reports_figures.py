@@ -213,3 +213,21 @@ def test_period_without_marts_is_refused(home):
 
     with pytest.raises(NoCoverageData, match="no coverage"):
         build_pages(home, day_period(SYNTHETIC_END + timedelta(days=30)))
+
+
+def test_days_without_data_are_named_not_counted_as_zero(home):
+    from datetime import timedelta
+
+    from hanoi_health_lake.config import warehouse_path
+    from hanoi_health_lake.reports.headline import days_without_data
+    from hanoi_health_lake.reports.period import Period
+    from hanoi_health_lake.reports.source import open_source
+
+    week = synthetic_period("weekly")
+    later = Period("weekly", week.start + timedelta(days=3), week.end + timedelta(days=3))
+    with open_source(warehouse_path(home)) as src:
+        assert days_without_data(src, week) is None
+        note = days_without_data(src, later)
+    assert note is not None
+    missing = [(week.end + timedelta(days=k)).strftime("%d/%m/%Y") for k in (1, 2, 3)]
+    assert all(d in note.text.vi for d in missing) and note.text.vi.startswith("3 ngày")
