@@ -60,7 +60,16 @@ def _layout(fig: go.Figure, lang: Lang, **extra: object) -> go.Figure:
 
 
 def _percent_axis(fig: go.Figure, axis: str = "y") -> None:
-    getattr(fig, f"update_{axis}axes")(tickformat=".0%", range=[0, 1.05])
+    getattr(fig, f"update_{axis}axes")(tickformat=".0%", range=[0, 1.05], dtick=0.2)
+
+
+DAY_MS = 86_400_000
+
+
+def _day_axis(fig: go.Figure, days: int) -> None:
+    """Dates as dd/mm, one tick per day up to two weeks, else one a week: never the same date
+    twice (plotly's automatic ticks fall every 12 hours on a short range)."""
+    fig.update_xaxes(type="date", tickformat="%d/%m", dtick=DAY_MS if days <= 14 else DAY_MS * 7)
 
 
 def _target_line(fig: go.Figure, lang: Lang, target: float, axis: str) -> None:
@@ -103,7 +112,7 @@ def coverage_trend(
         _target_line(fig, lang, target, "y")
     _layout(fig, lang)
     _percent_axis(fig)
-    fig.update_xaxes(tickformat="%d/%m", type="date")
+    _day_axis(fig, len(days))
     return fig
 
 
@@ -377,12 +386,14 @@ def bars_and_line(
             "side": "right",
             "tickformat": ".0%",
             "range": [0, 1.05],
+            "dtick": 0.2,
             "showgrid": False,
         },
         margin={"l": 60, "r": 60, "t": 30, "b": 50},
     )
-    fig.update_yaxes(rangemode="tozero", selector={"side": "left"})
-    fig.update_xaxes(type="date", tickformat="%d/%m")
+    peak = max((c for c in counts if c is not None), default=0)
+    fig.update_layout(yaxis={"rangemode": "tozero", "tickformat": ",d", "dtick": count_step(peak)})
+    _day_axis(fig, len(days))
     return fig
 
 
@@ -412,7 +423,7 @@ def outbreak_trend(
                            line={"color": colour, "dash": dash, "width": 2})
             )  # fmt: skip
     _layout(fig, lang, bargap=0.2)
-    fig.update_xaxes(tickformat="%d/%m", type="date", dtick=86400000 * 7)
+    _day_axis(fig, len(days))
     peak = max([v for s in (observed, upperbound or []) for v in s if v is not None], default=0)
     fig.update_yaxes(rangemode="tozero", tickformat=",d", dtick=count_step(peak))
     return fig
