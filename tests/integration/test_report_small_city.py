@@ -58,3 +58,13 @@ def test_the_reports_silent_datasets_are_mart_laggards(pages):
     }
     mart = query(simulated_week_home(), "select facility_code, dataset from mart_laggards")
     assert silent == {(r["facility_code"], r["dataset"]) for r in mart}
+
+
+def test_the_per_ward_list_holds_the_same_datasets_ward_by_ward(pages):
+    laggards = table_of(pages["coverage"], "laggards")
+    by_ward = table_of(pages["coverage"], "laggards_by_ward")
+    assert {tuple(i.split(":")[1:]) for i in by_ward.row_ids} == {
+        tuple(i.split(":")) for i in laggards.row_ids
+    }
+    wards = [r[0] or "" for r in by_ward.rows]
+    assert wards == sorted(wards) and len(set(wards)) > 1
