@@ -13,7 +13,8 @@
 --   ward_code: Ward or commune where the facility is (5-digit code, 2025 list).
 --   is_registered: The facility code is in the registry.
 --   is_required: The registry lists the dataset among those the facility must send.
---   is_expected: Required, the facility is open and its go-live date has passed on this day.
+--   is_expected: Required and the facility is due on this day (int_facility_due: go-live and
+--     opening both passed).
 --   is_delivered: At least one file for the facility, dataset and day arrived, read or not.
 --   files: Files delivered for the day.
 --   files_failed: Files that could not be read.
@@ -39,7 +40,9 @@
 --   is_connected: The facility has delivered this dataset at least once up to this day.
 --   last_delivery_date: Latest service day up to this one with a delivery of this dataset.
 --   silent_days: Days since last_delivery_date (0 when delivered today); if it never delivered,
---     days since go-live counting this one; NULL when neither applies.
+--     days since it became due (int_facility_due) counting this one; NULL when neither applies.
+--   is_laggard: Expected and silent for laggard_silent_days or more (sla_settings): the one
+--     laggard rule, read by mart_laggards and by the report's "silent" status.
 
 -- The days built are the window, clamped on a full rebuild (no bounds) to the days from the
 -- first to the last delivery in the lake. connected_since and last_delivery_date need the
@@ -55,6 +58,12 @@ with facilities as (
 settings as (
 
     select * from int_settings
+
+),
+
+due as (
+
+    select * from int_facility_due
 
 ),
 
@@ -169,9 +178,7 @@ joined as (
         facilities.facility_code is not null as is_registered,
         required.facility_code is not null as is_required,
         coalesce(
-            required.facility_code is not null
-            and facilities.go_live_date <= keys.service_date
-            and (facilities.opened_date is null or facilities.opened_date <= keys.service_date),
+            required.facility_code is not null and due.due_from <= keys.service_date,
             false
         ) as is_expected,
         deliveries.facility_code is not null as is_delivered,
@@ -190,7 +197,8 @@ joined as (
         volumes.band_high,
         volumes.completeness as band_verdict,
         settings.max_quarantine_share,
-        facilities.go_live_date,
+        settings.laggard_silent_days,
+        due.due_from,
         coalesce(earlier_deliveries.first_delivery_date, window_deliveries.first_delivery_date)
             as connected_since,
         coalesce(window_deliveries.last_delivery_date, earlier_deliveries.last_delivery_date)
@@ -198,6 +206,7 @@ joined as (
     from keys
     cross join settings
     left join facilities on facilities.facility_code = keys.facility_code
+    left join due on due.facility_code = keys.facility_code
     left join required
         on required.facility_code = keys.facility_code and required.dataset = keys.dataset
     left join deliveries
@@ -278,8 +287,18 @@ final as (
         last_delivery_date,
         case
             when last_delivery_date is not null then date_diff('day', last_delivery_date, service_date)
-            when is_expected then date_diff('day', go_live_date, service_date) + 1
-        end as silent_days
+            when is_expected then date_diff('day', due_from, service_date) + 1
+        end as silent_days,
+        coalesce(
+            is_expected and (
+                case
+                    when last_delivery_date is not null
+                        then date_diff('day', last_delivery_date, service_date)
+                    else date_diff('day', due_from, service_date) + 1
+                end
+            ) >= laggard_silent_days,
+            false
+        ) as is_laggard
     from judged
 
 )

@@ -11,20 +11,27 @@
 --   expected: Facility datasets expected that day.
 --   delivered: Expected facility datasets with at least one file.
 --   on_time: Expected facility datasets whose first file came by the deadline.
---   complete: Expected facility datasets inside their volume band.
+--   complete: Expected facility datasets inside their volume band; 0 while completeness cannot be
+--     judged (see completeness_judged).
 --   completeness_judged: Expected facility datasets with enough history (or no delivery) to
+--     judge completeness; 0 on a day when no delivered dataset of the group has enough history
+--     (fewer than band_min_weeks same-weekday weeks): not enough history yet, not failure.
+--   completeness_insufficient: Delivered expected facility datasets with too little history to
 --     judge completeness.
 --   valid: Delivered expected facility datasets with no failed file and a small quarantine share.
 --   connected: Expected facility datasets delivered at least once up to that day.
 --   delivered_share: delivered over expected.
 --   on_time_share: on_time over expected.
---   complete_share: complete over completeness_judged.
+--   complete_share: complete over completeness_judged; NULL while nothing can be judged.
 --   valid_share: valid over delivered.
 --   connected_share: connected over expected.
 --   lag_p50_hours: Median first-file lag in hours over delivered expected facility datasets.
 --   lag_p95_hours: 95th percentile of that lag.
 
 -- Counts here are of facilities, not of people, so they are not suppressed.
+-- Completeness of a group-day is judged only once at least one of its delivered datasets has the
+-- history to judge: before that, the datasets that sent nothing would be the only ones "judged"
+-- and the rate would read 0 % (0 of n) where the truth is "not enough history yet".
 
 with coverage as (
 
@@ -69,13 +76,20 @@ final as (
         count(*) as expected,
         count(*) filter (where is_delivered) as delivered,
         count(*) filter (where is_on_time) as on_time,
-        count(*) filter (where is_complete) as complete,
-        count(is_complete) as completeness_judged,
+        case when bool_or(is_delivered and is_complete is not null) then
+            count(*) filter (where is_complete)
+        else 0 end as complete,
+        case when bool_or(is_delivered and is_complete is not null) then
+            count(is_complete)
+        else 0 end as completeness_judged,
+        count(*) filter (where is_delivered and is_complete is null) as completeness_insufficient,
         count(*) filter (where is_valid) as valid,
         count(*) filter (where is_connected) as connected,
         count(*) filter (where is_delivered) / count(*) as delivered_share,
         count(*) filter (where is_on_time) / count(*) as on_time_share,
-        count(*) filter (where is_complete) / nullif(count(is_complete), 0) as complete_share,
+        case when bool_or(is_delivered and is_complete is not null) then
+            count(*) filter (where is_complete) / nullif(count(is_complete), 0)
+        end as complete_share,
         count(*) filter (where is_valid) / nullif(count(*) filter (where is_delivered), 0)
             as valid_share,
         count(*) filter (where is_connected) / count(*) as connected_share,

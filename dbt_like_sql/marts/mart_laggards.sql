@@ -1,6 +1,6 @@
 -- description: Facility datasets the registry expects that have sent no file for
 --   laggard_silent_days days or more (or never), as of the latest service day in
---   mart_coverage_daily.
+--   mart_coverage_daily: the rows its is_laggard flag (the one laggard rule) marks on that day.
 -- materialized: table
 -- columns:
 --   as_of_date: Latest service day in mart_coverage_daily.
@@ -25,12 +25,6 @@ with facilities as (
 
 ),
 
-settings as (
-
-    select * from int_settings
-
-),
-
 as_of as (
 
     select max(service_date) as as_of_date
@@ -43,11 +37,9 @@ silent as (
     select mart_coverage_daily.*
     from mart_coverage_daily
     cross join as_of
-    cross join settings
     where
         mart_coverage_daily.service_date = as_of.as_of_date
-        and mart_coverage_daily.is_expected
-        and mart_coverage_daily.silent_days >= settings.laggard_silent_days
+        and mart_coverage_daily.is_laggard
 
 ),
 

@@ -23,9 +23,12 @@
 --   on_time_share: Share of those days whose first file came by the deadline.
 --   within_lag_share: Share of those days whose first file came within max_lag_hours of the
 --     day's end; NULL for a phase that sets no max_lag_hours.
+--   due_from: First day the facility is expected to deliver (int_facility_due); NULL if never.
+--   is_due: The facility is due on as_of_date (due_from <= as_of_date), the rule coverage uses.
 --   is_met: The requirement holds on as_of_date.
---   status: met, met_late (connected after the deadline), overdue (not met, deadline passed) or
---     pending (not met, deadline ahead).
+--   status: met, met_late (connected after the deadline), not_due (not met and the facility is
+--     not due yet: its go-live date is ahead or unset, whatever the phase deadline), overdue (due,
+--     not met, deadline passed) or pending (due, not met, deadline ahead).
 --   days_to_deadline: Days from as_of_date to the deadline (negative once passed).
 
 -- A phase applies to facilities whose ownership and type match its LIKE patterns.
@@ -39,6 +42,12 @@ with facilities as (
 settings as (
 
     select * from int_settings
+
+),
+
+due as (
+
+    select * from int_facility_due
 
 ),
 
@@ -86,6 +95,7 @@ in_scope as (
         facilities.facility_type,
         facilities.ownership,
         facilities.ward_code,
+        due.due_from,
         case
             when len(targets.datasets) = 0 then facilities.datasets
             else list_intersect(facilities.datasets, targets.datasets)
@@ -95,6 +105,7 @@ in_scope as (
         on
             facilities.ownership like targets.ownership_like
             and facilities.facility_type like targets.facility_type_like
+    left join due on due.facility_code = facilities.facility_code
 
 ),
 
@@ -164,6 +175,8 @@ judged as (
         in_scope.facility_type,
         in_scope.ownership,
         in_scope.ward_code,
+        in_scope.due_from,
+        coalesce(in_scope.due_from <= as_of.as_of_date, false) as is_due,
         len(in_scope.required_datasets) as datasets_required,
         coalesce(connected_now.datasets_connected, 0) as datasets_connected,
         coalesce(window_days.expected_days, 0) as expected_days,
@@ -225,10 +238,13 @@ final as (
         expected_days,
         on_time_share,
         within_lag_share,
+        due_from,
+        is_due,
         is_met,
         case
             when is_met and (requirement <> 'connected' or connected_date <= deadline) then 'met'
             when is_met then 'met_late'
+            when not is_due then 'not_due'
             when as_of_date > deadline then 'overdue'
             else 'pending'
         end as status,

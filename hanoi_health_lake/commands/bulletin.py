@@ -12,12 +12,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "bulletin",
         help="write the outbreak bulletin of a day (HHL_HOME/reports/bulletin-<date>.html)",
         description=(
-            "Render the early-warning bulletin of --date from the surveillance tables of the lake "
-            "(gold/outbreak_signals, reporting_completeness, facility_silence): current alarms "
-            "with their 28-day trend, wards affected, and the facilities that sent no data, "
-            "whose wards' low counts must not be read as no outbreak. Vietnamese labels; one "
-            "HTML file with inline charts and no external resources. The day must have been "
-            "run first (`hhl run --from D --to D`)."
+            "Render the early-warning bulletin of --date from the warehouse's marts "
+            "(mart_outbreak_signals_daily, mart_facility_silence_daily), as the other reports "
+            "are: current alarms with their 28-day trend, wards affected, and the facilities "
+            "that sent no data, whose wards' low counts must not be read as no outbreak. "
+            "Vietnamese with an English toggle; one HTML file with the reports' header and "
+            "style, working offline. The day must have been run first (`hhl run --from D --to D` "
+            "builds the marts)."
         ),
     )
     parser.add_argument("--date", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
@@ -27,12 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from hanoi_health_lake.config import hhl_home
-    from hanoi_health_lake.outbreaks.bulletin import write_bulletin
-    from hanoi_health_lake.outbreaks.day import MissingInput
+    from hanoi_health_lake.reports.build import write_bulletin
+    from hanoi_health_lake.reports.bulletin import NoSignals
 
     try:
         out = write_bulletin(hhl_home(args.home), args.date)
-    except (MissingInput, FileNotFoundError) as exc:
+    except (NoSignals, FileNotFoundError) as exc:
         print(f"hhl bulletin: error: {exc}", file=sys.stderr)
         return 2
     print(f"bulletin written to {out}")

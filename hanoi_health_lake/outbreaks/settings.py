@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
+from functools import cache
 
+from hanoi_health_lake.config import PROJECT_ROOT
 from hanoi_health_lake.surveillance import METHODS
 
 AUTO = "auto"  # the method `choose_method` picks for the history length
+SLA_SETTINGS = PROJECT_ROOT / "dbt_like_sql" / "seeds" / "sla_settings.csv"
+
+
+@cache
+def publication_threshold() -> int:
+    """Counts of people below this are withheld: `suppress_below` of seed sla_settings, the one
+    home of the number the marts (int_settings) and the surveillance signals both use."""
+    with SLA_SETTINGS.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["setting"] == "suppress_below":
+                return int(row["value"])
+    raise KeyError(f"{SLA_SETTINGS}: suppress_below is missing")
 
 
 @dataclass(frozen=True)
@@ -38,8 +53,8 @@ class OutbreakSettings:
     weight_days: int = 28
     # A geography whose reporting share is below this has its signals flagged incomplete.
     completeness_threshold: float = 0.8
-    # Ward-level counts from 1 to suppress_below - 1 are withheld from publication.
-    suppress_below: int = 5
+    # Ward-level counts from 1 to suppress_below - 1 are withheld from publication (the seed's).
+    suppress_below: int = field(default_factory=publication_threshold)
 
     def __post_init__(self) -> None:
         if self.window_days < 0:

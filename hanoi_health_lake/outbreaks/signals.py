@@ -14,6 +14,13 @@ incomplete days the method's baseline reached back over: a depressed baseline lo
 threshold, so such an alarm may be reports coming back rather than disease. Either way the
 signal is still computed and an alarm still raised.
 
+Thresholds below the expected count. The textbook C3 (and R's) alarms on a day whose two previous
+days' excesses already sum above z, whatever the day's own count (it need only be above 0): the
+day has no threshold of its own, and the method reports 0 (R's form: a bound that may fall below
+the baseline mean). Published as such, "threshold 0,0" under "expected 4,1" reads as an error. So
+a bound below the expected count is published as NULL, and `why` says the alarm is carried over
+from the two previous days (CARRIED_NOTE); no published bound is ever below its expected count.
+
 Publication. Ward-level observed counts from 1 to suppress_below − 1 carry `suppressed`; the
 table keeps the exact number, which the alarm logic needs.
 """
@@ -57,6 +64,11 @@ SIGNAL_SCHEMA = {
 # Days before t an EARS statistic looks at (C3 sums the C2 of t−2..t, each with a 9-day reach).
 BASELINE_REACH = {"ears-c1": 7, "ears-c2": 9, "ears-c3": 11, "ears-c3-r": 11}
 _EARS = tuple(BASELINE_REACH)
+CARRIED_NOTE = (
+    "; no threshold of its own today: the statistic of the previous days already exceeds the "
+    "method's limit (for EARS C3, the two previous days' excesses), so any case today keeps the "
+    "alarm (carried over)"
+)
 _DEFAULT_REACH = 7
 
 
@@ -220,16 +232,21 @@ def _evaluated(
         settings_note = ", ".join(f"{k} {v}" for k, v in params.items())
         labels += [f"; {method}" + (f" ({settings_note})" if settings_note else "")] * len(columns)
     flat_status = status.ravel().astype(str)
+    # A bound under the expected count is no threshold (see the module doc): withheld, explained.
+    with np.errstate(invalid="ignore"):
+        carried = (upperbound < expected).ravel()
+    bounds = np.where(carried, np.nan, upperbound.ravel())
     return keys.join(_day_facts(chosen), how="cross").with_columns(
         observed=pl.Series(block[:, columns].ravel()).cast(pl.Int64),
         expected=pl.Series(expected.ravel(), nan_to_null=True),
-        upperbound=pl.Series(upperbound.ravel(), nan_to_null=True),
+        upperbound=pl.Series(bounds, nan_to_null=True),
         alarm=pl.Series(alarm.ravel()),
         method=pl.lit(method),
         status=pl.Series(flat_status),
         why=pl.col("why")
         + pl.Series(labels, dtype=pl.Utf8)
-        + pl.Series([f"; {notes[x]}" if x in notes else "" for x in flat_status]),
+        + pl.Series([f"; {notes[x]}" if x in notes else "" for x in flat_status])
+        + pl.Series([CARRIED_NOTE if c else "" for c in carried], dtype=pl.Utf8),
     )
 
 

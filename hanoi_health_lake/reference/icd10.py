@@ -69,3 +69,33 @@ def chapter(code: str) -> str | None:
     if norm in supplement():
         return "I"
     return None
+
+
+@cache
+def _names_vi() -> tuple[dict[str, str], list[tuple[str, str, str]]]:
+    """Vietnamese names shipped in `data/icd10_vi.csv`: the 22 chapters and the codes the marts
+    show most (the common diagnoses of Hanoi's facilities). No packaged source of the ministry's
+    list (QĐ 4469/QĐ-BYT) exists on PyPI, so the rest of the codes read in English (WHO)."""
+    codes: dict[str, str] = {}
+    chapters: list[tuple[str, str, str]] = []
+    with (
+        resources.files("hanoi_health_lake.data")
+        .joinpath("icd10_vi.csv")
+        .open(encoding="utf-8") as fh
+    ):
+        for row in csv.DictReader(fh):
+            if row["kind"] == "chapter":
+                chapters.append((row["code"], row["last_code"], row["name_vi"]))
+            else:
+                codes[row["code"]] = row["name_vi"]
+    return codes, chapters
+
+
+def name_vi(code: str) -> str | None:
+    """The code's Vietnamese name, else its chapter's (a broader name beats a foreign one);
+    None for a code outside every chapter."""
+    codes, chapters = _names_vi()
+    if code in codes:
+        return codes[code]
+    stem = code[:3]
+    return next((name for first, last, name in chapters if first <= stem <= last), None)

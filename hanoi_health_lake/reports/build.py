@@ -4,23 +4,25 @@ and write each as HTML and as an Excel workbook under HHL_HOME/reports/<kind>/<f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from hanoi_health_lake.config import TIMEZONE, reports_dir, warehouse_path
+from hanoi_health_lake.reports.bulletin import bulletin_sections
 from hanoi_health_lake.reports.common import period_title
 from hanoi_health_lake.reports.coverage import coverage_sections
 from hanoi_health_lake.reports.dashboard import dashboard_sections
 from hanoi_health_lake.reports.html import render_html
 from hanoi_health_lake.reports.labels import label
 from hanoi_health_lake.reports.model import Lang, Page, Text
-from hanoi_health_lake.reports.period import Period
+from hanoi_health_lake.reports.period import Period, day_period
 from hanoi_health_lake.reports.source import ReportSource, open_source
 from hanoi_health_lake.reports.workbook import write_workbook
 
 COVERAGE = "coverage"
 DASHBOARD = "dashboard"
+BULLETIN = "bulletin"
 
 
 class NoCoverageData(LookupError):
@@ -70,13 +72,13 @@ def coverage_page(src: ReportSource, period: Period, warehouse: Path) -> Page:
     )
 
 
-def dashboard_page(src: ReportSource, period: Period, warehouse: Path, home: Path | None) -> Page:
+def dashboard_page(src: ReportSource, period: Period, warehouse: Path) -> Page:
     return Page(
         kind=DASHBOARD,
         title=label("page.dashboard.title"),
         subtitle=period_title(period),
         period=period,
-        sections=dashboard_sections(src, period, home),
+        sections=dashboard_sections(src, period),
         generated=_generated(warehouse),
         links={label("page.coverage.link"): f"{COVERAGE}.html"},
     )
@@ -87,7 +89,32 @@ def build_pages(home: Path, period: Period, warehouse: Path | None = None) -> li
     warehouse = Path(warehouse) if warehouse else warehouse_path(home)
     with open_source(warehouse) as src:
         _check_period(src, period)
-        return [coverage_page(src, period, warehouse), dashboard_page(src, period, warehouse, home)]
+        return [coverage_page(src, period, warehouse), dashboard_page(src, period, warehouse)]
+
+
+def bulletin_page(src: ReportSource, day: date, warehouse: Path) -> Page:
+    """The outbreak bulletin of `day` as a page of its own, with the reports' header and style."""
+    period = day_period(day)
+    return Page(
+        kind=BULLETIN,
+        title=label("page.bulletin.title"),
+        subtitle=period_title(period),
+        period=period,
+        sections=bulletin_sections(src, day),
+        generated=_generated(warehouse),
+    )
+
+
+def write_bulletin(home: Path, day: date, lang: Lang = "vi", warehouse: Path | None = None) -> Path:
+    """Render the bulletin of `day` from the warehouse's marts into reports/bulletin-<day>.html;
+    raises NoSignals when the marts hold none for the day."""
+    warehouse = Path(warehouse) if warehouse else warehouse_path(home)
+    with open_source(warehouse) as src:
+        page = bulletin_page(src, day, warehouse)
+    out = reports_dir(home) / f"bulletin-{day.isoformat()}.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_html(page, lang), encoding="utf-8")
+    return out
 
 
 def city_headline(page: Page) -> dict[str, float | int | None]:
@@ -114,7 +141,7 @@ def write_reports(
         _check_period(src, period)
         pages = [
             coverage_page(src, period, warehouse),
-            dashboard_page(src, period, warehouse, home),
+            dashboard_page(src, period, warehouse),
         ]
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, object] = {"headline": city_headline(pages[0])}

@@ -60,7 +60,16 @@ def _layout(fig: go.Figure, lang: Lang, **extra: object) -> go.Figure:
 
 
 def _percent_axis(fig: go.Figure, axis: str = "y") -> None:
-    getattr(fig, f"update_{axis}axes")(tickformat=".0%", range=[0, 1.05])
+    getattr(fig, f"update_{axis}axes")(tickformat=".0%", range=[0, 1.05], dtick=0.2)
+
+
+DAY_MS = 86_400_000
+
+
+def _day_axis(fig: go.Figure, days: int) -> None:
+    """Dates as dd/mm, one tick per day up to two weeks, else one a week: never the same date
+    twice (plotly's automatic ticks fall every 12 hours on a short range)."""
+    fig.update_xaxes(type="date", tickformat="%d/%m", dtick=DAY_MS if days <= 14 else DAY_MS * 7)
 
 
 def _target_line(fig: go.Figure, lang: Lang, target: float, axis: str) -> None:
@@ -83,11 +92,16 @@ def coverage_trend(
 ) -> go.Figure:
     fig = go.Figure()
     for metric, values in series.items():
+        name = label(f"metric.{metric}")[lang]
+        missing = sum(v is None for v in values)
+        if metric == "complete_share" and missing:
+            # No point, not a 0 %: completeness needs same-weekday history (chưa đủ lịch sử).
+            name = label("metric.complete_no_history", name=name, n=str(missing))[lang]
         fig.add_trace(
             go.Scatter(
                 x=[d.isoformat() for d in days],
                 y=list(values),
-                name=label(f"metric.{metric}")[lang],
+                name=name,
                 mode="lines+markers",
                 line={"color": METRIC_COLOURS[metric], "width": 2},
                 marker={"size": 5},
@@ -98,7 +112,7 @@ def coverage_trend(
         _target_line(fig, lang, target, "y")
     _layout(fig, lang)
     _percent_axis(fig)
-    fig.update_xaxes(tickformat="%d/%m", type="date")
+    _day_axis(fig, len(days))
     return fig
 
 
@@ -372,10 +386,56 @@ def bars_and_line(
             "side": "right",
             "tickformat": ".0%",
             "range": [0, 1.05],
+            "dtick": 0.2,
             "showgrid": False,
         },
         margin={"l": 60, "r": 60, "t": 30, "b": 50},
     )
-    fig.update_yaxes(rangemode="tozero", selector={"side": "left"})
-    fig.update_xaxes(type="date", tickformat="%d/%m")
+    peak = max((c for c in counts if c is not None), default=0)
+    fig.update_layout(yaxis={"rangemode": "tozero", "tickformat": ",d", "dtick": count_step(peak)})
+    _day_axis(fig, len(days))
     return fig
+
+
+def outbreak_trend(
+    lang: Lang,
+    days: Sequence[date],
+    observed: Sequence[int | None],
+    expected: Sequence[float | None] | None,
+    upperbound: Sequence[float | None] | None,
+    alarm: Sequence[bool],
+) -> go.Figure:
+    """New cases per day with the method's expected count and threshold, alarm days marked.
+    A withheld count (suppressed) is a gap, never a zero."""
+    x = [d.isoformat() for d in days]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(x=x, y=list(observed), name=label("bulletin.observed")[lang],
+               marker={"color": ["#c0392b" if a else "#8fb8e0" for a in alarm]})
+    )  # fmt: skip
+    for values, key, colour, dash in (
+        (expected, "bulletin.expected", "#3d7a2a", "solid"),
+        (upperbound, "bulletin.threshold", "#b7791f", "dot"),
+    ):
+        if values is not None:
+            fig.add_trace(
+                go.Scatter(x=x, y=list(values), name=label(key)[lang], mode="lines",
+                           line={"color": colour, "dash": dash, "width": 2})
+            )  # fmt: skip
+    _layout(fig, lang, bargap=0.2)
+    _day_axis(fig, len(days))
+    peak = max([v for s in (observed, upperbound or []) for v in s if v is not None], default=0)
+    fig.update_yaxes(rangemode="tozero", tickformat=",d", dtick=count_step(peak))
+    return fig
+
+
+def count_step(peak: float, ticks: int = 5) -> int:
+    """A whole, round tick step (1, 2, 5, 10, 20, …) giving about `ticks` ticks up to `peak`:
+    counts never get 0,5 steps or repeated labels."""
+    step = 1
+    while peak / step > ticks:
+        for factor in (2, 2.5, 2):
+            step = int(step * factor)
+            if peak / step <= ticks:
+                break
+    return step

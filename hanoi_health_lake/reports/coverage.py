@@ -46,6 +46,7 @@ def trend_section(src: ReportSource, period: Period, targets: dict[str, dict]) -
         row_ids=[d.isoformat() for d in days],
         sheet=label("sheet.trend"),
         collapsed=True,
+        note=label("note.trend_no_history") if trend["complete_share"].null_count() else None,
     )
     return Section("trend", label("section.trend"), label("intro.trend"), [chart, table])
 

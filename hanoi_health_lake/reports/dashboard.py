@@ -8,13 +8,12 @@ publication threshold; this page sums only what was published and says where day
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 
 from hanoi_health_lake.reference import icd10
 from hanoi_health_lake.reference.wards import hanoi_wards
 from hanoi_health_lake.reports import charts
+from hanoi_health_lake.reports.bulletin import NoSignals, bulletin_sections
 from hanoi_health_lake.reports.common import (
     basis,
     by_key,
@@ -24,8 +23,7 @@ from hanoi_health_lake.reports.common import (
     type_order,
 )
 from hanoi_health_lake.reports.labels import code_label, label
-from hanoi_health_lake.reports.model import Chart, Column, Html, Note, Section, Table, Text, same
-from hanoi_health_lake.reports.outbreak_slot import outbreak_bulletin
+from hanoi_health_lake.reports.model import Chart, Column, Note, Section, Table, Text, same
 from hanoi_health_lake.reports.period import Period
 from hanoi_health_lake.reports.source import ReportSource
 
@@ -107,7 +105,9 @@ def diagnoses_section(src: ReportSource, period: Period) -> Section:
         )
 
     def name(code: str) -> Text:
-        return same(f"{code} — {icd10.description(code) or ''}".strip(" —"))
+        english = icd10.description(code) or ""
+        vietnamese = icd10.name_vi(code) or english
+        return Text(f"{code} — {vietnamese}".strip(" —"), f"{code} — {english}".strip(" —"))
 
     shown = [r for r in top if r["encounters"] >= threshold]
     chart = Chart(
@@ -134,7 +134,10 @@ def diagnoses_section(src: ReportSource, period: Period) -> Section:
         rows=[
             [
                 r["icd10"],
-                same(icd10.description(r["icd10"]) or ""),
+                Text(
+                    icd10.name_vi(r["icd10"]) or icd10.description(r["icd10"]) or "",
+                    icd10.description(r["icd10"]) or "",
+                ),
                 r["icd10_chapter"],
                 r["encounters"] if r["encounters"] >= threshold else _withheld(threshold),
             ]
@@ -214,6 +217,10 @@ def notifiable_section(src: ReportSource, period: Period) -> Section:
         .to_list()
     )
     cells = by_key(counts, "ward_code", "group_id")
+    if counts["published_cases"].drop_nulls().is_empty():
+        # Every ward count is withheld: an empty heat map says nothing, a sentence does.
+        note = Note(label("note.notifiable_all_withheld", n=str(threshold)))
+        return Section("notifiable", label("section.notifiable"), intro, [note, table])
     z = [[(cells.get((w, g[0])) or {}).get("published_cases") for g in group_ids] for w in by_ward]
     text = [[_heat_text(cells.get((w, g[0])), threshold) for g in group_ids] for w in by_ward]
     chart = Chart(
@@ -403,13 +410,19 @@ def adherence_section(src: ReportSource, period: Period) -> Section:
 # --- outbreaks --------------------------------------------------------------------------------
 
 
-def outbreak_section(home: Path | None, period: Period) -> Section:
-    html = outbreak_bulletin(home, period) if home is not None else None
-    block = Html(html) if html else Note(label("note.no_bulletin"))
-    return Section("outbreaks", label("section.outbreaks"), label("intro.outbreaks"), [block])
+def outbreak_section(src: ReportSource, period: Period) -> Section:
+    """The bulletin of the period's last day (reports/bulletin.py), its sections as one."""
+    try:
+        sections = bulletin_sections(src, period.end)
+    except NoSignals:
+        return Section(
+            "outbreaks", label("section.outbreaks"), blocks=[Note(label("note.no_bulletin"))]
+        )
+    blocks = [b for s in sections for b in s.blocks]
+    return Section("outbreaks", sections[0].title, label("intro.outbreaks"), blocks)
 
 
-def dashboard_sections(src: ReportSource, period: Period, home: Path | None) -> list[Section]:
+def dashboard_sections(src: ReportSource, period: Period) -> list[Section]:
     return [
         activity_section(src, period),
         diagnoses_section(src, period),
@@ -417,5 +430,5 @@ def dashboard_sections(src: ReportSource, period: Period, home: Path | None) -> 
         prescribing_section(src, period),
         referrals_section(src, period),
         adherence_section(src, period),
-        outbreak_section(home, period),
+        outbreak_section(src, period),
     ]

@@ -6,6 +6,8 @@ report, the mart's own row), so the page agrees with `mart_coverage_rollup_daily
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import polars as pl
 
 from hanoi_health_lake.reports import charts
@@ -22,9 +24,9 @@ from hanoi_health_lake.reports.common import (
     type_order,
 )
 from hanoi_health_lake.reports.labels import code_label, label
-from hanoi_health_lake.reports.model import Card, Chart, Section, Table, Text
+from hanoi_health_lake.reports.model import Card, Chart, Note, Section, Table, Text
 from hanoi_health_lake.reports.period import Period
-from hanoi_health_lake.reports.phases import phase_tables
+from hanoi_health_lake.reports.phases import phase_cards, phase_tables
 from hanoi_health_lake.reports.source import ReportSource
 
 
@@ -107,7 +109,36 @@ def headline_table(groups: list[tuple[str, str, dict]]) -> Table:
     )
 
 
-def headline_cards(city: dict, targets: dict[str, dict]) -> list[Card]:
+def _complete_card(city: dict, history_weeks: int | None) -> Card:
+    """Completeness needs history: with none judged yet the card says so, not "0 % (0/n)"."""
+    if not city.get("completeness_judged"):
+        return Card(
+            "headline.complete_share",
+            label("card.complete"),
+            None,
+            "share",
+            detail=label(
+                "card.no_history",
+                weeks=str(history_weeks or "?"),
+                n=both(city.get("completeness_insufficient"), "int"),
+            ),
+        )
+    return Card(
+        "headline.complete_share",
+        label("card.complete"),
+        city.get("complete_share"),
+        "share",
+        detail=label(
+            "card.n_of",
+            n=both(city.get("complete"), "int"),
+            of=both(city.get("completeness_judged"), "int"),
+        ),
+    )
+
+
+def headline_cards(
+    city: dict, targets: dict[str, dict], history_weeks: int | None = None
+) -> list[Card]:
     def n_of(a: str, b: str) -> Text:
         return label("card.n_of", n=both(city.get(a), "int"), of=both(city.get(b), "int"))
 
@@ -146,13 +177,7 @@ def headline_cards(city: dict, targets: dict[str, dict]) -> list[Card]:
             target=_target_text(on_time, on_time_target) if on_time_target else None,
             status=_status(city.get("on_time_share"), on_time_target),
         ),
-        Card(
-            "headline.complete_share",
-            label("card.complete"),
-            city.get("complete_share"),
-            "share",
-            detail=n_of("complete", "completeness_judged"),
-        ),
+        _complete_card(city, history_weeks),
         Card(
             "headline.valid_share",
             label("card.valid"),
@@ -164,12 +189,40 @@ def headline_cards(city: dict, targets: dict[str, dict]) -> list[Card]:
     return cards
 
 
+def days_without_data(src: ReportSource, period: Period) -> Note | None:
+    """A week's days the warehouse has no coverage for, named: their figures are absent, not 0."""
+    found = src.con.sql(
+        "select distinct service_date from mart_coverage_rollup_daily "
+        "where service_date between ? and ?",
+        params=[period.start, period.end],
+    ).fetchall()
+    present = {d for (d,) in found}
+    missing = [
+        period.start + timedelta(days=k)
+        for k in range(period.days)
+        if period.start + timedelta(days=k) not in present
+    ]
+    if not missing:
+        return None
+    days = ", ".join(d.strftime("%d/%m/%Y") for d in missing)
+    return Note(label("note.days_without_data", days=days, n=str(len(missing))), "warn")
+
+
 def headline_section(src: ReportSource, period: Period, targets: dict[str, dict]) -> Section:
     groups = _headline_groups(src, period)
     city = groups[0][2]
     typed = [(d, v, f) for d, v, f in groups if d == "facility_type" and f.get("expected")]
     on_time = targets.get("on_time")
-    blocks: list = [headline_cards(city, targets), headline_table(groups)]
+    # First the plan's question (facilities connected per phase), then the period's datasets.
+    weeks = src.scalar("select band_min_weeks from int_settings")
+    blocks: list = [
+        phase_cards(src),
+        headline_cards(city, targets, weeks),  # type: ignore[arg-type]
+        headline_table(groups),
+    ]
+    gap = days_without_data(src, period)
+    if gap is not None:
+        blocks.insert(1, gap)
     if typed:
         blocks.append(
             Chart(

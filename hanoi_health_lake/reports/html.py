@@ -126,6 +126,8 @@ def _titled_table(table: Table) -> str:
 
 def _card(card: Card) -> str:
     value = _cell_html(card.value, card.kind)
+    if card.of is not None:
+        value += f'<span class="card-of"> / {_cell_html(card.of, "int")}</span>'
     raw = escape(sort_value(card.value))
     parts = [
         f'<div class="card {card.status}">',

@@ -20,6 +20,40 @@ def _laggard_status(r: dict) -> Text:
     return label("laggard.late")
 
 
+def _by_ward(laggards: list[dict]) -> Table:
+    """The same facilities behind, one block of rows per ward (ward, then facility), to print
+    and hand to each ward's health station."""
+    ordered = sorted(
+        laggards, key=lambda r: (r["ward_name"] or "", r["facility_code"], r["dataset"])
+    )
+    return Table(
+        id="laggards_by_ward",
+        title=label("table.laggards_by_ward"),
+        columns=[
+            column("ward_name", "text"),
+            Column("facility_name", label("col.facility_name"), "text", wrap=True),
+            column("facility_code", "text"),
+            label_column("dataset"),
+            label_column("laggard_status"),
+            column("last_delivery_date", "date"),
+        ],
+        rows=[
+            [
+                r["ward_name"],
+                r["facility_name"],
+                r["facility_code"],
+                code_label("dataset", r["dataset"]),
+                _laggard_status(r),
+                r["last_delivery_date"],
+            ]
+            for r in ordered
+        ],
+        row_ids=[f"{r['ward_code']}:{r['facility_code']}:{r['dataset']}" for r in ordered],
+        sheet=label("sheet.laggards_by_ward"),
+        collapsed=True,
+    )
+
+
 def laggards_section(src: ReportSource, period: Period) -> Section:
     laggards = rows(src.frame("laggards", start=period.start, end=period.end))
     silent_days = src.scalar("select laggard_silent_days from int_settings")
@@ -94,4 +128,6 @@ def laggards_section(src: ReportSource, period: Period) -> Section:
     )
     blocks: list = [table] if laggards else [Note(label("note.no_laggards"))]
     blocks.append(not_connected)
+    if laggards:
+        blocks.append(_by_ward(laggards))
     return Section("laggards", label("section.laggards"), label("intro.laggards"), blocks)

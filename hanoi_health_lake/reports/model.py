@@ -79,6 +79,7 @@ class Card:
     detail: Text | None = None  # e.g. "123 / 140"
     target: Text | None = None
     status: Literal["good", "warn", "bad", "none"] = "none"
+    of: int | None = None  # the value is a count out of this many ("12 / 14")
 
 
 @dataclass
@@ -135,7 +136,7 @@ class Section:
 
 @dataclass
 class Page:
-    kind: Literal["coverage", "dashboard"]
+    kind: Literal["coverage", "dashboard", "bulletin"]
     title: Text
     subtitle: Text
     period: Period

@@ -4,6 +4,8 @@ sits — file and row, line or entry — so it can find and fix them. Never a re
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from hanoi_health_lake.reports.common import by_key, column, label_column, rows
@@ -92,10 +94,20 @@ def _rules_table(rules: pl.DataFrame) -> Table:
     )
 
 
+# The parsers write locators in English ("row 12", "line 3", "entry 4 (Encounter/e1)").
+_LOCATOR = re.compile(r"^(row|line|entry) (\d+)(.*)$")
+
+
 def _locator(r: dict) -> Text | str:
     if r["record_no"] is None:
         return label("locator.whole_file")
-    return r["locator"] or label("locator.record", n=str(r["record_no"]))
+    if not r["locator"]:
+        return label("locator.record", n=str(r["record_no"]))
+    found = _LOCATOR.match(r["locator"])
+    if found is None:
+        return r["locator"]
+    unit, n, rest = found.groups()
+    return Text(f"{label(f'locator.{unit}').vi} {n}{rest}", r["locator"])
 
 
 def _locators_table(locators: pl.DataFrame) -> Table:

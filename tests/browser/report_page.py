@@ -144,6 +144,31 @@ def synthetic_home() -> Path:
 
 
 @cache
+def surveilled_home() -> Path:
+    """The synthetic home plus the surveillance gold tables of its days (computed by the
+    pipeline's own code) and the marts over them: a home with an outbreak bulletin."""
+    from hanoi_health_lake.config import lake_dir
+    from hanoi_health_lake.sqlmodels.lake_tables import write_gold
+
+    home = _scratch("surveilled")
+    shutil.copytree(synthetic_home(), home, dirs_exist_ok=True)
+    facilities = reference_facilities(home)
+    days = [SYNTHETIC_END - timedelta(days=k) for k in range(SYNTHETIC_DAYS - 1, -1, -1)]
+    write_gold(lake_dir(home), facilities, days)
+    build_marts(home)
+    return home
+
+
+def reference_facilities(home: Path):
+    """The home's facilities reference table (Arrow), as the lake holds it."""
+    from deltalake import DeltaTable
+
+    from hanoi_health_lake.config import lake_dir
+
+    return DeltaTable(str(lake_dir(home) / "reference" / "facilities")).to_pyarrow_table()
+
+
+@cache
 def simulated_week_home() -> Path:
     """A simulated tiny Hanoi week (Monday to Sunday) with its ground truth, ingested without
     Dagster (the same day functions the ingest asset calls) and its marts built."""

@@ -17,6 +17,7 @@ from hanoi_health_lake.reference.disease_groups import disease_groups, groups_fo
 from hanoi_health_lake.reference.registry import load_registry
 from hanoi_health_lake.reference.wards import hanoi_wards
 from hanoi_health_lake.resources import LakeResource
+from tests.browser.report_page import build_marts
 from tests.integration.lake_helpers import INGESTED, copy_home, days, read
 
 GOLD = ("case_counts", "outbreak_signals", "facility_silence", "reporting_completeness")
@@ -113,9 +114,15 @@ def test_a_rerun_replaces_the_day_in_one_commit_per_table(home: Path) -> None:
 
 
 def test_hhl_bulletin_writes_a_self_contained_page(home: Path) -> None:
+    # The bulletin reads the marts, as every report does: build them from the gold tables.
+    build_marts(home)
     assert main(["bulletin", "--date", DAYS[-1].isoformat(), "--home", str(home)]) == 0
     page = (home / "reports" / f"bulletin-{DAYS[-1].isoformat()}.html").read_text("utf-8")
     assert "ngày 03/03/2026" in page and "Sốt xuất huyết Dengue" in page
-    assert not re.search(r"https?:|<script|<link|src=", page)
+    assert '<header class="top">' in page  # the reports' header and style
+    markup = re.sub(r"<script[^>]*>.*?</script>", "", page, flags=re.S)
+    assert not re.search(
+        r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|<link rel="stylesheet""", markup
+    )
     # A day not computed is an error that says what to run.
     assert main(["bulletin", "--date", "2026-03-04", "--home", str(home)]) == 2

@@ -245,8 +245,15 @@ def test_rollups_agree_with_the_coverage_rows(warehouse):
         assert g["facilities_expected"] == len({m["facility_code"] for m in members})
         assert g["delivered"] == len(delivered)
         assert g["on_time"] == sum(m["is_on_time"] for m in members)
-        assert g["complete"] == sum(m["is_complete"] is True for m in members)
-        assert g["completeness_judged"] == sum(m["is_complete"] is not None for m in members)
+        # Completeness is judged only once a delivered dataset of the group has the history.
+        judgeable = any(m["is_delivered"] and m["is_complete"] is not None for m in members)
+        judged = sum(m["is_complete"] is not None for m in members) if judgeable else 0
+        assert g["complete"] == (sum(m["is_complete"] is True for m in members) if judgeable else 0)
+        assert g["completeness_judged"] == judged
+        assert g["completeness_insufficient"] == sum(
+            m["is_delivered"] and m["is_complete"] is None for m in members
+        )
+        assert (g["complete_share"] is None) == (judged == 0)
         assert g["valid"] == sum(m["is_valid"] is True for m in members)
         assert g["connected"] == sum(m["is_connected"] for m in members)
         assert g["delivered_share"] == pytest.approx(len(delivered) / len(members))
@@ -255,6 +262,8 @@ def test_rollups_agree_with_the_coverage_rows(warehouse):
     # valid D and E; connected all but B; first-file lags 7.5, 9 and 1 hours.
     assert (city["expected"], city["delivered"], city["on_time"]) == (5, 3, 2)
     assert (city["valid"], city["connected"], city["complete"]) == (2, 4, 0)
+    # A's encounters have the history (below band); D's and E's do not; B sent nothing.
+    assert (city["completeness_judged"], city["completeness_insufficient"]) == (3, 2)
     assert city["valid_share"] == pytest.approx(2 / 3)
     assert city["lag_p50_hours"] == pytest.approx(7.5)
     assert city["lag_p95_hours"] == pytest.approx(7.5 + 0.9 * (9 - 7.5))
@@ -273,12 +282,13 @@ def test_phase_status_of_each_facility(warehouse):
     assert (d1["connected_date"], d1["status"]) == (date(2025, 12, 20), "met")
     assert a1["days_to_deadline"] == (date(2025, 12, 30) - T).days
     # Phase 2: on time on 90 % of expected days of T-1 and T. A: 2 of 4 (prescriptions
-    # silent), D: 1 of 2, B: 0 of 2, C: never expected, E: 2 of 2.
+    # silent), D: 1 of 2, B: 0 of 2, C: never expected, E: 2 of 2. C has no go-live date: it is
+    # not due, so not overdue, although the phase deadline has passed.
     expect2 = {
         "01001": (4, 0.5, "overdue"),
         "01004": (2, 0.5, "overdue"),
         "01A01": (2, 0.0, "overdue"),
-        "01003": (0, None, "overdue"),
+        "01003": (0, None, "not_due"),
         "01005": (2, 1.0, "met"),
     }
     for code, (days, share, verdict) in expect2.items():
@@ -290,14 +300,24 @@ def test_phase_status_of_each_facility(warehouse):
         "01001": "pending",
         "01004": "pending",
         "01A01": "pending",
-        "01003": "pending",
+        "01003": "not_due",
         "01005": "met",
     }
+    assert {code for (p, code), r in status.items() if not r["is_due"]} == {"01003"}
     assert status[(1, "01001")]["within_lag_share"] is None  # phase 1 sets no lag
 
 
 def test_laggards_are_expected_datasets_silent_three_days_or_never_connected(warehouse):
     rows = query(warehouse, "select * from mart_laggards order by facility_code, dataset")
+    # One rule: mart_laggards lists exactly the datasets the coverage mart flags is_laggard.
+    flagged = query(
+        warehouse,
+        "select facility_code, dataset from mart_coverage_daily where is_laggard and "
+        "service_date = (select max(service_date) from mart_coverage_daily) order by all",
+    )
+    assert [(r["facility_code"], r["dataset"]) for r in flagged] == [
+        (r["facility_code"], r["dataset"]) for r in rows
+    ]
     assert [(r["facility_code"], r["dataset"]) for r in rows] == [
         ("01001", "prescriptions"),
         ("01A01", "encounters"),

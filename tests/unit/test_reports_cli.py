@@ -27,7 +27,9 @@ def test_report_writes_both_pages_and_workbooks_in_the_chosen_language(home, cap
         assert (folder / name).stat().st_size > 0
         assert str(folder / name) in out
     assert 'data-default-lang="en"' in (folder / "coverage.html").read_text(encoding="utf-8")
-    assert load_workbook(folder / "coverage.xlsx").worksheets[1].title == "Overview"
+    # Headline figures, contents, then the first table.
+    sheets = [s.title for s in load_workbook(folder / "coverage.xlsx").worksheets[:3]]
+    assert sheets == ["Headline figures", "About", "Overview"]
     assert "facilities due" in out
 
 

@@ -88,3 +88,29 @@ def test_every_chart_states_its_days_and_coverage():
             assert "%" in chart.basis.vi or "không có" in chart.basis.vi, chart.id
             assert set(chart.figures) == {"vi", "en"}
             assert chart.figures["vi"] != chart.figures["en"], chart.id
+
+
+def test_diagnoses_read_in_vietnamese_where_a_name_is_shipped(home):
+    from hanoi_health_lake.reference import icd10
+
+    rows = table_rows(synthetic_pages("daily")["dashboard"], "top_diagnoses")
+    assert rows
+    for code, row in rows.items():
+        assert row["icd10_name"].vi == (icd10.name_vi(code) or icd10.description(code) or "")
+        assert row["icd10_name"].en == (icd10.description(code) or "")
+    assert any(row["icd10_name"].vi != row["icd10_name"].en for row in rows.values())
+
+
+@pytest.mark.parametrize("chart_id", ["adherence", "activity"])
+def test_date_and_number_axes_never_repeat_a_tick_and_read_in_vi_vn(chart_id):
+    from hanoi_health_lake.reports.charts import DAY_MS
+
+    page = synthetic_pages("weekly")["dashboard"]
+    chart = next(
+        b for s in page.sections for b in s.blocks if isinstance(b, Chart) and b.id == chart_id
+    )
+    vi, en = chart.figures["vi"]["layout"], chart.figures["en"]["layout"]
+    assert vi["separators"] == ",." and en["separators"] == ".,"  # 1.500 and 1,25 in vi
+    if chart_id == "adherence":
+        assert vi["xaxis"]["dtick"] in (DAY_MS, 7 * DAY_MS) and vi["xaxis"]["tickformat"] == "%d/%m"
+        assert vi["yaxis2"]["dtick"] == 0.2 and vi["yaxis"]["tickformat"] == ",d"

@@ -76,9 +76,30 @@ def test_weekly_headline_sums_the_marts_days(home):
     assert row["facilities_expected"] == distinct
 
 
+def _cards(page) -> list:
+    return [c for b in page.sections[0].blocks if isinstance(b, list) for c in b]
+
+
+def test_first_cards_answer_how_many_facilities_are_connected_per_phase(home):
+    page = synthetic_pages("daily")["coverage"]
+    first = page.sections[0].blocks[0]
+    status = query(home, "select * from mart_phase_status")
+    phases = sorted({r["phase"] for r in status})
+    assert [c.metric for c in first] == [f"headline.phase{p}.connected" for p in phases]
+    for card, phase in zip(first, phases, strict=True):
+        mine = [r for r in status if r["phase"] == phase]
+        assert card.of == len(mine)
+        assert card.value == sum(r["connected_date"] is not None for r in mine)
+        days = mine[0]["days_to_deadline"]
+        wording = f"quá hạn {-days} ngày" if days < 0 else f"còn {days} ngày"
+        assert wording in card.target.vi
+    # Some phase has facilities connected and some not, so the counts are not trivially all.
+    assert any(0 < c.value < c.of for c in first)
+
+
 def test_headline_cards_repeat_the_citys_row(home):
     page = synthetic_pages("daily")["coverage"]
-    cards = {c.metric: c.value for c in page.sections[0].blocks[0]}
+    cards = {c.metric: c.value for c in _cards(page)}
     city = table_rows(page, "headline")["city:hanoi"]
     for metric in ("facilities_expected", *SHARES):
         assert cards[f"headline.{metric}"] == city[metric]
@@ -192,3 +213,21 @@ def test_period_without_marts_is_refused(home):
 
     with pytest.raises(NoCoverageData, match="no coverage"):
         build_pages(home, day_period(SYNTHETIC_END + timedelta(days=30)))
+
+
+def test_days_without_data_are_named_not_counted_as_zero(home):
+    from datetime import timedelta
+
+    from hanoi_health_lake.config import warehouse_path
+    from hanoi_health_lake.reports.headline import days_without_data
+    from hanoi_health_lake.reports.period import Period
+    from hanoi_health_lake.reports.source import open_source
+
+    week = synthetic_period("weekly")
+    later = Period("weekly", week.start + timedelta(days=3), week.end + timedelta(days=3))
+    with open_source(warehouse_path(home)) as src:
+        assert days_without_data(src, week) is None
+        note = days_without_data(src, later)
+    assert note is not None
+    missing = [(week.end + timedelta(days=k)).strftime("%d/%m/%Y") for k in (1, 2, 3)]
+    assert all(d in note.text.vi for d in missing) and note.text.vi.startswith("3 ngày")

@@ -20,6 +20,7 @@ final as (
         sum(on_time) as on_time,
         sum(complete) as complete,
         sum(completeness_judged) as completeness_judged,
+        sum(completeness_insufficient) as completeness_insufficient,
         sum(valid) as valid,
         sum(connected) as connected,
         sum(delivered) / nullif(sum(expected), 0) as delivered_share,

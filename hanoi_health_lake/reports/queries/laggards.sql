@@ -1,13 +1,7 @@
 -- Facility datasets behind in the report period: expected on a day and not delivered, delivered
--- late, or silent for laggard_silent_days or more at the period's end (the rule of mart_laggards,
--- applied on the period's last day rather than the warehouse's latest).
-with settings as (
-
-    select * from int_settings
-
-),
-
-coverage as (
+-- late, or silent at the period's end. "Silent" is mart_coverage_daily.is_laggard, the one laggard
+-- rule mart_laggards lists, read on the period's last day rather than the warehouse's latest.
+with coverage as (
 
     select * from mart_coverage_daily
     where service_date between $start and $end and is_expected
@@ -30,6 +24,7 @@ period as (
         count(*) filter (where is_delivered and not is_on_time) as late_days,
         max(first_lag_hours) filter (where is_delivered and not is_on_time) as worst_lag_hours,
         arg_max(silent_days, service_date) as silent_days,
+        arg_max(is_laggard, service_date) as is_laggard,
         arg_max(last_delivery_date, service_date) as last_delivery_date,
         max(service_date) as last_expected_date
     from coverage
@@ -41,14 +36,12 @@ behind as (
 
     select
         period.*,
-        period.last_expected_date = $end
-        and period.silent_days >= settings.laggard_silent_days as is_silent
+        period.last_expected_date = $end and period.is_laggard as is_silent
     from period
-    cross join settings
     where
         period.missed_days > 0
         or period.late_days > 0
-        or (period.last_expected_date = $end and period.silent_days >= settings.laggard_silent_days)
+        or (period.last_expected_date = $end and period.is_laggard)
 
 ),
 

@@ -2,7 +2,9 @@
 -- (go-live date missing or ahead) or live but silent since go-live.
 with facilities as (
 
-    select * from lake.facilities
+    select facilities.*, due.due_from
+    from lake.facilities as facilities
+    left join int_facility_due as due on due.facility_code = facilities.facility_code
 
 ),
 
@@ -25,7 +27,8 @@ final as (
         facilities.ward_name,
         facilities.go_live_date,
         facilities.export_format as format,
-        coalesce(facilities.go_live_date <= $end, false) as is_live
+        -- Due by the period's end: the one rule of int_facility_due.
+        coalesce(facilities.due_from <= $end, false) as is_live
     from facilities
     left join delivered on delivered.facility_code = facilities.facility_code
     where delivered.facility_code is null

@@ -1,8 +1,10 @@
--- Facilities in the registry per dimension and group: registered, and live (go-live passed) by the
--- end of the period; the denominators of "100% of facilities connected".
+-- Facilities in the registry per dimension and group: registered, and live (due by the end of
+-- the period, the rule of int_facility_due); the denominators of "100% of facilities connected".
 with facilities as (
 
-    select * from lake.facilities
+    select facilities.*, due.due_from
+    from lake.facilities as facilities
+    left join int_facility_due as due on due.facility_code = facilities.facility_code
 
 ),
 
@@ -17,7 +19,7 @@ final as (
         end as dimension,
         coalesce(facility_type, ownership, ward_code, 'hanoi') as group_value,
         count(*) as registered,
-        count(*) filter (where go_live_date <= $end) as live
+        count(*) filter (where due_from <= $end) as live
     from facilities
     group by grouping sets ((facility_type), (ownership), (ward_code), ())
 
