@@ -1,3 +1,13 @@
 """Fixtures shared by every test folder; their helpers live in importable modules beside this."""
 
+import pytest
+
+from tests.shared_cache import remember_root
 from tests.simulator_fixtures import simulated_tiny  # noqa: F401  (a session fixture)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_builds_root(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tell helpers that are plain functions, not fixtures (tests/browser/report_page.py), where
+    this session's shared builds go, so the xdist workers build each home once between them."""
+    remember_root(tmp_path_factory)
