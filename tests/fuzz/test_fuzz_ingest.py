@@ -40,7 +40,7 @@ from tests.shared_cache import built_once, shared_root
 pytestmark = pytest.mark.fuzz
 SEED = 7
 SHORT_EXAMPLES = 3
-ROUND_EXAMPLES = 10  # the long budget draws rounds of this many until its time is up
+ROUND_EXAMPLES = 5  # the long budget draws rounds of this many until its time is up
 
 
 def _build_base(home: Path) -> None:

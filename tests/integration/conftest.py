@@ -21,10 +21,10 @@ def _pseudonym_key() -> None:
 
 @pytest.fixture(scope="session")
 def simulated_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    args = (START, SIM_DAYS, "tiny", 3, 0.02)
-    return built_once(
-        shared_root(tmp_path_factory), lambda home: simulate(*args, home), "sim", *args
-    )
+    def build(home: Path) -> None:
+        simulate(START, SIM_DAYS, "tiny", seed=3, out=home, fault_rate=0.02)
+
+    return built_once(shared_root(tmp_path_factory), build, "sim", START, SIM_DAYS, "tiny", 3, 0.02)
 
 
 def _ingest_copy(simulated: Path, home: Path) -> None:
