@@ -1,5 +1,5 @@
-"""Failures the fuzzing suite finds that are already reported in /work/wt/FINDINGS.md (copied into
-docs/testing.md § Known findings) and being fixed elsewhere.
+"""Failures the fuzzing suite found that are reported and being fixed (docs/testing.md § Known
+findings).
 
 An example whose every broken invariant matches a known finding makes the test xfail, naming the
 findings; anything else fails it. When the fix of a finding is merged, delete its entry here: the
@@ -19,10 +19,6 @@ KNOWN: dict[str, tuple[re.Pattern[str], str]] = {
     "FZ-2": (
         re.compile(r"duplicate \(.*\) per facility-day|in two service days"),
         "A1: duplicated, misplaced or same-export_ts files count records twice in silver",
-    ),
-    "FZ-3": (
-        re.compile(r"ArrowInvalid|not in range|out of bounds|overflow", re.IGNORECASE),
-        "A2: a number beyond its silver column's type fails the whole day",
     ),
 }
 

@@ -8,9 +8,9 @@ no identifier reaches the warehouse and no workbook cell starts with a formula c
 
 `make test` runs a short budget (the same three examples every time, the marts and reports on
 the first); `pytest tests/fuzz --fuzz-minutes N` runs new examples for N minutes, the marts and
-reports on every one (docs/testing.md). Every failing example is collected (not only the first) and printed
-with the mutations that caused it; failures already reported (tests/fuzz/known.py) make the test
-xfail instead, naming them.
+reports on every one (docs/testing.md). Every failing example is collected (not only the first)
+and printed with the mutations that caused it; failures already reported (tests/fuzz/known.py)
+make the test xfail instead, naming them.
 """
 
 from __future__ import annotations
