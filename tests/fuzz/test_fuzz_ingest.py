@@ -63,11 +63,14 @@ def run_example(
         shutil.copytree(base, home, symlinks=True)
         applied = [m.apply(home / "landing") for m in mutations]
         verdict = pipeline.Verdict()
+        # The next day only when a file was misplaced into it: an empty day costs a full ingest.
+        landing = home / "landing"
+        days = [BASE_DAY, NEXT_DAY] if any(landing.glob(f"*/{NEXT_DAY}")) else [BASE_DAY]
         try:
-            pipeline.ingest(home, [BASE_DAY, NEXT_DAY])
+            pipeline.ingest(home, days)
         except Exception as exc:
             return applied, [f"the ingest raised {exc!r}"]
-        pipeline.lake_invariants(home, [BASE_DAY, NEXT_DAY], verdict)
+        pipeline.lake_invariants(home, days, verdict)
         pipeline.silver_privacy(home, verdict)
         if publish:
             try:
