@@ -30,10 +30,15 @@ PROFILE ?= embedded
 ui: $(STAMP)
 	$(BIN)/hhl serve --profile $(PROFILE)
 
+# Both cores: pytest-xdist (pinned in constraints.txt) with one worker per core; --dist loadfile
+# keeps each test module on one worker, so its module fixtures (a Postgres-backed Dagster stack, a
+# built warehouse) are built once. Session homes are shared between the workers
+# (tests/shared_cache.py). The fuzzing suite runs a short budget here (docs/testing.md).
+TEST_WORKERS ?= 2
 test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

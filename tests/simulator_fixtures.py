@@ -23,6 +23,7 @@ import pytest
 from hanoi_health_lake.formats import fhir_conventions as fc
 from hanoi_health_lake.formats.qd130 import TABLE_COLUMNS
 from hanoi_health_lake.simulator import simulate
+from tests.shared_cache import built_once, shared_root
 
 SIM_START = date(2026, 3, 2)  # a Monday
 SIM_DAYS = 4
@@ -51,10 +52,16 @@ CSV_ID_COLUMNS = {"XML1": ("MA_LK",), "XML2": ("MA_LK", "STT"), "XML13": ("SO_CH
 
 @pytest.fixture(scope="session")
 def simulated_tiny(tmp_path_factory) -> Path:
-    """HHL home holding a 4-day tiny simulation with a high fault rate (so every kind occurs)."""
-    out = tmp_path_factory.mktemp("sim-tiny")
-    simulate(SIM_START, SIM_DAYS, "tiny", SIM_SEED, out, SIM_FAULT_RATE)
-    return out
+    """HHL home holding a 4-day tiny simulation with a high fault rate (so every kind occurs);
+    built once for all xdist workers, read-only."""
+    args = (SIM_START, SIM_DAYS, "tiny", SIM_SEED)
+    return built_once(
+        shared_root(tmp_path_factory),
+        lambda out: simulate(*args, out, SIM_FAULT_RATE),
+        "sim",
+        *args,
+        SIM_FAULT_RATE,
+    )
 
 
 # --- ground truth and landing ------------------------------------------------------------------

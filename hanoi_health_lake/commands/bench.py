@@ -65,7 +65,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     detection.add_argument("--months", type=int, default=3)
     detection.set_defaults(func=_detection)
 
-    for name in ("simulate", "ingest", "marts", "detection"):
+    parsers = sub.add_parser(
+        "parsers",
+        help="parser throughput (CPU s) on a synthetic day of small files vs a plain Polars read",
+        description=(
+            "Write --rows QĐ 130 CSV rows (25 a file) and --rows/3 FHIR NDJSON encounters "
+            "(Patient, Encounter, Condition sets of 34) as a city day delivers them, parse each "
+            "file once, and report CPU seconds, rows or resources per second and the ratio to a "
+            "plain Polars read of the same files."
+        ),
+    )
+    parsers.add_argument("--rows", type=int, default=100_000)
+    parsers.set_defaults(func=_parsers)
+
+    for name in ("simulate", "ingest", "marts", "detection", "parsers"):
         sub.choices[name].add_argument("--output", type=Path, help="JSON file for the figures")
         sub.choices[name].add_argument("--home", help="HHL_HOME (default: $HHL_HOME or data/)")
 
@@ -109,6 +122,12 @@ def _marts(args: argparse.Namespace) -> int:
         progress=lambda message: print(message, file=sys.stderr, flush=True),
     )
     return _write(figures, "marts", args)
+
+
+def _parsers(args: argparse.Namespace) -> int:
+    from hanoi_health_lake.benchmarks.parsers import bench_parsers
+
+    return _write(bench_parsers(args.rows), "parsers", args)
 
 
 def _detection(args: argparse.Namespace) -> int:

@@ -123,24 +123,40 @@ def _scratch(name: str) -> Path:
     return path
 
 
+def _built(build, *key) -> Path:
+    """`build(folder)` once per session for every xdist worker (tests/shared_cache.py), or in a
+    scratch folder when called outside pytest."""
+    from tests.shared_cache import built_once, recorded_root
+
+    root = recorded_root()
+    if root is None:
+        home = _scratch(str(key[0]))
+        build(home)
+        return home
+    return built_once(root, build, *key)
+
+
 @cache
 def synthetic_home() -> Path:
     """A lake of synthetic days (the marts benchmark's generator: silent datasets, late files,
-    quarantined records) and its warehouse: fast, and rich enough for every section."""
+    quarantined records) and its warehouse: fast, and rich enough for every section. Built once
+    per test session (shared by the xdist workers); read-only, tests that write work on copies."""
+    return _built(_build_synthetic_home, "report-synthetic", SYNTHETIC_END, SYNTHETIC_DAYS)
+
+
+def _build_synthetic_home(home: Path) -> None:
     import pyarrow as pa
 
     from hanoi_health_lake.config import lake_dir
     from hanoi_health_lake.sqlmodels.lake_tables import reference_tables, write_lake
     from hanoi_health_lake.sqlmodels.synthetic import synthetic_day, synthetic_facilities
 
-    home = _scratch("synthetic")
     facilities = synthetic_facilities(60, home / "registry")
     days = [SYNTHETIC_END - timedelta(days=k) for k in range(SYNTHETIC_DAYS - 1, -1, -1)]
     parts = [synthetic_day(d, facilities, 160, seed=7) for d in days]
     tables = {name: pa.concat_tables([p[name] for p in parts]) for name in parts[0]}
     write_lake(lake_dir(home), reference_tables(facilities) | tables)
     build_marts(home)
-    return home
 
 
 @cache
@@ -171,7 +187,12 @@ def reference_facilities(home: Path):
 @cache
 def simulated_week_home() -> Path:
     """A simulated tiny Hanoi week (Monday to Sunday) with its ground truth, ingested without
-    Dagster (the same day functions the ingest asset calls) and its marts built."""
+    Dagster (the same day functions the ingest asset calls) and its marts built. Built once per
+    test session (shared by the xdist workers); read-only."""
+    return _built(_build_simulated_week_home, "report-week", WEEK_START)
+
+
+def _build_simulated_week_home(home: Path) -> None:
     from hanoi_health_lake.config import lake_dir, landing_dir, registry_path
     from hanoi_health_lake.lake.delta_io import overwrite_table
     from hanoi_health_lake.pipeline.ingest_day import ingest_day
@@ -180,7 +201,6 @@ def simulated_week_home() -> Path:
     from hanoi_health_lake.reference.registry import load_registry, registry_codes
     from hanoi_health_lake.simulator.run import simulate
 
-    home = _scratch("week")
     simulate(WEEK_START, 7, "tiny", 1, home, 0.01)
     reference = {
         "facilities": tables.facilities_table(registry_path(home)),
@@ -202,7 +222,6 @@ def simulated_week_home() -> Path:
         )
         write_day(lake_dir(home), day, "report-tests")
     build_marts(home)
-    return home
 
 
 def synthetic_period(kind: str):
@@ -237,7 +256,9 @@ def synthetic_reports(kind: str = "daily"):
     """The synthetic home's reports for its last day (`daily`) or last week (`weekly`)."""
     from hanoi_health_lake.reports import write_reports
 
-    return write_reports(synthetic_home(), synthetic_period(kind))
+    # Each worker writes its own copy: the shared home is read by the other worker meanwhile.
+    period = synthetic_period(kind)
+    return write_reports(synthetic_home(), period, out_dir=_scratch("reports") / period.folder)
 
 
 def query(home: Path, sql: str, params: list | None = None) -> list[dict]:

@@ -46,8 +46,8 @@ def ground_truth(home: Path, name: str) -> pl.DataFrame:
     )
 
 
-def copy_home(src: Path, dst: Path) -> Path:
-    shutil.copytree(src, dst, symlinks=True)
+def copy_home(src: Path, dst: Path, dirs_exist_ok: bool = False) -> Path:
+    shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=dirs_exist_ok)
     return dst
 
 
