@@ -11,16 +11,7 @@ from __future__ import annotations
 import re
 
 # finding id → (what the broken-invariant or exception text matches, owner and summary)
-KNOWN: dict[str, tuple[re.Pattern[str], str]] = {
-    "FZ-1": (
-        re.compile(r"surrogates not allowed"),
-        "B: a file name that is not UTF-8 fails the whole day (UnicodeEncodeError in bronze)",
-    ),
-    "FZ-2": (
-        re.compile(r"duplicate \(.*\) per facility-day|in two service days"),
-        "A1: duplicated, misplaced or same-export_ts files count records twice in silver",
-    ),
-}
+KNOWN: dict[str, tuple[re.Pattern[str], str]] = {}
 
 
 def classify(problems: list[str]) -> set[str] | None:
