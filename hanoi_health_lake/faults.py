@@ -23,7 +23,7 @@ class FaultKind:
 
 
 _ALL = ("fhir_json", "fhir_ndjson", "csv", "dicom", "dicom_json")
-_RECORD = ("fhir_json", "fhir_ndjson", "csv")
+_RECORD = ("fhir_json", "fhir_ndjson", "csv", "qd130_xml")
 
 FAULT_KINDS: tuple[FaultKind, ...] = (
     # Whole files: the file is one quarantine entry with the reason.

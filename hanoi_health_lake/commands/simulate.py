@@ -13,8 +13,10 @@ Simulate Hanoi's medical facilities exporting their records to the warehouse. Wr
 (default: HHL_HOME):
   registry/facilities.csv  the Department's facility registry
   landing/<facility>/<service_date>/<dataset>__<export_ts>[.<part>].<ext>
-                           the exports: FHIR Bundle or NDJSON, QĐ 130 CSV, DICOM
-                           (docs/landing-formats.md)
+                           the exports: FHIR Bundle or NDJSON, QĐ 130 CSV or XML
+                           dossier (hoso__<export_ts>.xml), DICOM (docs/landing-formats.md)
+  registry/certificates/   with --xml-share: the dossier senders' certificates, from
+                           simulator test keys made at simulate time (never real)
   ground_truth/            manifest.json, faults.csv, clean_counts.csv, deliveries.csv,
                            silences.csv: what a correct pipeline must find
 The same arguments always write byte-identical files. A city-scale day is about 100,000
@@ -49,6 +51,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=float,
         default=0.01,
         help="share of files, and of records, with a fault (default: 0.01)",
+    )
+    p.add_argument(
+        "--xml-share",
+        type=float,
+        default=0.0,
+        help="share of hospitals (public first) sending signed QĐ 130 XML dossiers instead of "
+        "their CSV or FHIR exports (default: 0.0)",
     )
     p.add_argument(
         "--workers",
@@ -98,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             replace=args.replace,
             progress=None if args.quiet else _Progress(),
+            xml_share=args.xml_share,
         )
     except (OutputExists, ValueError) as exc:
         print(f"hhl simulate: {exc}", file=sys.stderr)

@@ -80,13 +80,18 @@ def placement_fault(
             f"{path}: the records name facility {inside} in {where}, but the file is in the "
             f"folder of facility {folder_facility}; it belongs in {inside}'s folder"
         )
-    days = Counter(_day(record.fields.get(SERVICE_DAY_FIELD[dataset])) for record in parsed.records)
+    # An XML dossier (dataset `hoso`) holds records of several datasets: each by its own field.
+    days = Counter(
+        _day(record.fields.get(SERVICE_DAY_FIELD.get(record.dataset, "")))
+        for record in parsed.records
+    )
     days.pop(None, None)
     if days and folder_day not in days:
         found = ", ".join(f"{n} on {d.isoformat()}" for d, n in sorted(days.items())[:3])
+        by = SERVICE_DAY_FIELD.get(dataset, "its records' service-day fields")
         return SERVICE_DATE_MISMATCH, (
             f"{path}: filed under service day {folder_day.isoformat()}, but no record falls on "
-            f"it by {SERVICE_DAY_FIELD[dataset]} (records: {found}); a file belongs in "
+            f"it by {by} (records: {found}); a file belongs in "
             "the folder of the day its care happened"
         )
     return None

@@ -24,7 +24,9 @@ from hanoi_health_lake.simulator.files import OutFile
 from hanoi_health_lake.simulator.ground_truth import Truth, group_truth
 from hanoi_health_lake.simulator.rand import rng
 from hanoi_health_lake.simulator.registry import Facility
+from hanoi_health_lake.simulator.test_keys import Identity
 from hanoi_health_lake.simulator.world import World
+from hanoi_health_lake.simulator.xml_delivery import XML_DATASETS, XML_FORMAT, deliver_dossiers
 
 
 def dataset_format(fac: Facility, dataset: str) -> str:
@@ -58,7 +60,9 @@ def run_facility(
     fac: Facility,
     extra: dict[tuple[str, date], tuple[ExtraCases, ...]],
     landing: Path,
+    identity: Identity | None = None,
 ) -> Truth:
+    """`identity` signs the XML dossiers of a facility that sends them."""
     truth = Truth()
     silences = silences_for(world, fac)
     truth.silences += [(s.facility_code, s.start.isoformat(), s.end.isoformat(), s.reason)
@@ -74,7 +78,7 @@ def run_facility(
                 n = len(data.records(dataset))
                 truth.deliveries.append((fac.code, dataset, day.isoformat(), n, 0, "", 0, reason))
             continue
-        _deliver_day(world, fac, day, data, landing, truth)
+        _deliver_day(world, fac, day, data, landing, truth, identity)
     return truth
 
 
@@ -86,13 +90,23 @@ def _not_sending(fac: Facility, day: date, silences: list[Silence]) -> str:
     return ""
 
 
-def _deliver_day(world: World, fac: Facility, day: date, data, landing: Path, truth: Truth):
+def _deliver_day(
+    world: World, fac: Facility, day: date, data, landing: Path, truth: Truth, identity
+) -> None:
     folder_rel = f"{fac.code}/{day.isoformat()}"
     folder = os.path.join(landing, fac.code, day.isoformat())
     rnd = rng(world.seed, "faults", fac.code, day)
     ctx = FaultContext(rnd, world.unregistered, world.seed)
     builder = Builder(world.seed, fac, bundle=fac.export_format == "fhir_json")
-    for dataset, versions in schedule(world, fac, day).items():
+    plan = schedule(world, fac, day)
+    if fac.export_format == XML_FORMAT:
+        # One dossier carries every XML dataset of the day, on the first dataset's schedule.
+        dossier = [d for d in plan if d in XML_DATASETS]
+        if dossier:
+            deliver_dossiers(fac, day, data, plan[dossier[0]], (folder, folder_rel), rnd, ctx,
+                             identity, world.fault_rate, truth)  # fmt: skip
+        plan = {d: v for d, v in plan.items() if d not in XML_DATASETS}
+    for dataset, versions in plan.items():
         records = data.records(dataset)
         fmt = dataset_format(fac, dataset)
         # Faults only where a delivery is final, so the ground truth stays unambiguous.

@@ -39,7 +39,15 @@ RECORD_KINDS: dict[tuple[str, str], tuple[str, ...]] = {
 }  # fmt: skip
 
 
+# In a QĐ 130 XML dossier MA_LK ties an episode's tables: a copied MA_LK (the record id of XML1
+# and XML2 rows) would make the whole file an xml.episode_mismatch instead of one record's fault.
+_XML_UNFIT = {"encounters": ("duplicate_record_id",), "prescriptions": ("duplicate_record_id",)}
+
+
 def record_kinds(fmt: str, dataset: str) -> tuple[str, ...]:
+    if fmt == "qd130_xml":  # the rows are the CSV's, so are their faults
+        unfit = _XML_UNFIT.get(dataset, ())
+        return tuple(k for k in RECORD_KINDS.get(("csv", dataset), ()) if k not in unfit)
     family = "csv" if fmt == "csv" else "fhir"
     kinds = RECORD_KINDS.get((family, dataset), ())
     return (*kinds, "malformed_record") if fmt == "fhir_ndjson" and kinds else kinds

@@ -20,7 +20,9 @@ from hanoi_health_lake.simulator.outbreaks import allocate, plan_outbreaks
 from hanoi_health_lake.simulator.population import Population
 from hanoi_health_lake.simulator.registry import build_registry, registry_csv
 from hanoi_health_lake.simulator.scales import MEAN_DAILY_ENCOUNTERS, SCALES
+from hanoi_health_lake.simulator.test_keys import LABEL, facility_identities
 from hanoi_health_lake.simulator.world import World
+from hanoi_health_lake.simulator.xml_delivery import XML_FORMAT, with_xml_share
 
 OUTPUT_DIRS = ("registry", "landing", "ground_truth")
 _CHUNKS_PER_WORKER = 40
@@ -55,7 +57,8 @@ def _run_chunk(codes: list[str]) -> tuple[int, Truth]:
     truth = Truth()
     by_code = {f.code: f for f in world.registry}
     for code in codes:
-        truth.extend(run_facility(world, by_code[code], _job["extra"], _job["landing"]))
+        identity = _job["identities"].get(code)
+        truth.extend(run_facility(world, by_code[code], _job["extra"], _job["landing"], identity))
     return len(codes), truth
 
 
@@ -71,6 +74,24 @@ def _chunks(world: World, n: int) -> list[list[str]]:
     return [c for c in chunks if c]
 
 
+def _write_certificates(registry_dir: Path, registry: list, seed: int) -> dict:
+    """Signing identities of the dossier senders; their certificates in `certificates/`."""
+    codes = [f.code for f in registry if f.export_format == XML_FORMAT]
+    if not codes:
+        return {}
+    identities = facility_identities(seed, codes)
+    certs = registry_dir / "certificates"
+    certs.mkdir(parents=True, exist_ok=True)
+    (certs / "README.txt").write_text(
+        f"{LABEL}.\nCertificates of simulator test keys, made by hhl simulate for its own "
+        "dossiers; never real, never to be committed or trusted outside a simulated home.\n",
+        encoding="utf-8",
+    )
+    for code, identity in identities.items():
+        (certs / f"{code}.pem").write_bytes(identity.cert_pem)
+    return identities
+
+
 def simulate(
     start: date,
     days: int,
@@ -81,16 +102,19 @@ def simulate(
     workers: int | None = None,
     replace: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    xml_share: float = 0.0,
 ) -> Summary:
     """Write `registry/`, `landing/` and `ground_truth/` under `out`; the same arguments always
-    give byte-identical files, whatever `workers` is."""
+    give byte-identical files, whatever `workers` is. `xml_share` of the hospitals send QĐ 130
+    XML dossiers (simulator/xml_delivery.py), signed with simulator test keys whose certificates
+    go to `registry/certificates/`."""
     if days < 1:
         raise ValueError("days must be at least 1")
     if not 0 <= fault_rate <= 1:
         raise ValueError("fault_rate must be between 0 and 1")
     sc = SCALES[scale]
     _prepare_output(out, replace)
-    registry = build_registry(sc, seed, start)
+    registry = with_xml_share(build_registry(sc, seed, start), xml_share)
     population = Population(sc.population, seed, start.year)
     population.prepare()
     world = World(seed, sc, start, days, fault_rate, population, registry)
@@ -101,11 +125,12 @@ def simulate(
     reg_path = registry_path(out)
     reg_path.parent.mkdir(parents=True, exist_ok=True)
     reg_path.write_bytes(registry_csv(registry))
+    identities = _write_certificates(reg_path.parent, registry, seed)
     landing = landing_dir(out)
     landing.mkdir(parents=True, exist_ok=True)
 
     workers = workers or (1 if scale == "tiny" else min(2, os.cpu_count() or 1))
-    _job.update(world=world, extra=extra, landing=landing)
+    _job.update(world=world, extra=extra, landing=landing, identities=identities)
     truth = Truth()
     done = 0
     try:
@@ -134,6 +159,7 @@ def simulate(
         "scale": scale,
         "seed": seed,
         "fault_rate": fault_rate,
+        **({"xml_share": xml_share} if xml_share else {}),
     }
     gt = ground_truth_dir(out)
     gt.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,92 @@
+"""`hhl simulate --xml-share 1.0`: every hospital sends signed QĐ 130 XML dossiers, and the real
+ingest finds exactly the simulator's ground truth for them — counts per facility, dataset and
+day, every injected fault under its rule, nothing clean quarantined, every signature valid."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from hanoi_health_lake.automation.inprocess import run_days
+from hanoi_health_lake.config import registry_path
+from hanoi_health_lake.simulator.run import simulate
+from tests.integration.lake_helpers import day_text, ground_truth, read
+
+DAY = date(2026, 3, 1)
+DAYS = 2
+
+
+@pytest.fixture(scope="module")
+def xml_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("xml_sim") / "home"
+    simulate(DAY, DAYS, "tiny", seed=5, out=home, fault_rate=0.02, xml_share=1.0)
+    assert all(r.success for r in run_days(home, DAY, DAY.replace(day=DAYS)))
+    return home
+
+
+def _dossiers(home: Path) -> list[Path]:
+    return sorted((home / "landing").glob("*/*/hoso__*.xml"))
+
+
+def test_every_hospital_sends_signed_dossiers_and_nothing_else_for_its_records(xml_lake: Path):
+    registry = pl.read_csv(registry_path(xml_lake), infer_schema=False)
+    hospitals = registry.filter(pl.col("facility_type").str.ends_with("hospital"))
+    assert set(hospitals["export_format"]) == {"qd130_xml"}
+    senders = {p.parts[-3] for p in _dossiers(xml_lake)}
+    assert senders == set(hospitals["facility_code"])
+    certs = {p.stem for p in (xml_lake / "registry" / "certificates").glob("*.pem")}
+    assert certs == senders
+    for code in senders:
+        # imaging stays DICOM (some of those file names broken on purpose: unsafe_path)
+        names = [p.name for p in (xml_lake / "landing" / code).glob("*/*")]
+        others = [n for n in names if not n.startswith("hoso__") and "imaging_studies" not in n]
+        assert not others, (code, others)
+    files = read(xml_lake, "bronze_files")
+    hoso = files.filter(pl.col("source_file").str.contains("/hoso__"))
+    assert hoso.height == len(_dossiers(xml_lake))
+    # Signed with the facility's certificate, so no signature verdict at all.
+    assert hoso.filter(pl.col("error_rule").is_not_null()).height == 0
+
+
+def test_dossier_counts_equal_the_ground_truth_per_facility_dataset_and_day(xml_lake: Path):
+    expected = ground_truth(xml_lake, "clean_counts").filter(pl.col("delivered") > 0)
+    got = day_text(read(xml_lake, "reconciliation")).filter(pl.col("delivered") > 0)
+    cols = ["facility_code", "dataset", "service_date"]
+    joined = expected.join(got, on=cols, how="full", coalesce=True, suffix="_lake")
+    for measure in ("accepted", "superseded", "quarantined", "delivered"):
+        differ = joined.filter(
+            pl.col(measure).fill_null(-1) != pl.col(f"{measure}_lake").fill_null(-1)
+        )
+        assert differ.height == 0, (measure, differ.head(10).to_dicts())
+    registry = pl.read_csv(registry_path(xml_lake), infer_schema=False)
+    xml_codes = registry.filter(pl.col("export_format") == "qd130_xml")["facility_code"]
+    from_xml = expected.filter(pl.col("facility_code").is_in(xml_codes.implode()))
+    assert set(from_xml["dataset"]) >= {"encounters", "prescriptions"}
+    assert from_xml["accepted"].sum() > 100
+
+
+def test_every_fault_in_a_dossier_is_quarantined_under_its_rule(xml_lake: Path):
+    faults = ground_truth(xml_lake, "faults")
+    in_dossiers = faults.filter(pl.col("file").str.contains("/hoso__"))
+    assert in_dossiers.height > 0, "the simulation should put faults into dossier rows"
+    quarantine = day_text(read(xml_lake, "quarantine")).explode("rule_ids")
+    found = faults.join(
+        quarantine,
+        left_on=["file", "record_no", "rule_id"],
+        right_on=["source_file", "record_no", "rule_ids"],
+        how="left",
+        nulls_equal=True,
+    )
+    missed = found.filter(pl.col("run_id").is_null())
+    assert missed.height == 0, missed.select("kind", "file", "locator").to_dicts()
+    extra = day_text(read(xml_lake, "quarantine")).join(
+        faults,
+        left_on=["source_file", "record_no"],
+        right_on=["file", "record_no"],
+        how="anti",
+        nulls_equal=True,
+    )
+    assert extra.height == 0, extra.select("source_file", "locator", "reason").to_dicts()
