@@ -22,7 +22,8 @@ class FaultKind:
     meaning: str
 
 
-_ALL = ("fhir_json", "fhir_ndjson", "csv", "dicom", "dicom_json")
+_ALL = ("fhir_json", "fhir_ndjson", "csv", "dicom", "dicom_json", "qd130_xml")
+_XML = ("qd130_xml",)
 _RECORD = ("fhir_json", "fhir_ndjson", "csv", "qd130_xml")
 
 FAULT_KINDS: tuple[FaultKind, ...] = (
@@ -42,6 +43,21 @@ FAULT_KINDS: tuple[FaultKind, ...] = (
               "a file named .dcm that is not DICOM"),
     FaultKind("unsafe_path", "file", "file.unsafe_path", _ALL,
               "the file name is not a safe landing name (.., absolute, odd characters)"),
+    # QĐ 130 XML dossiers: the gateway's whole-file checks (parsers/xml_qd130.py).
+    FaultKind("xml_malformed_envelope", "file", "xml.malformed_envelope", _XML,
+              "the dossier's XML does not parse (cut off mid-element)"),
+    FaultKind("xml_malformed_table", "file", "xml.malformed_table", _XML,
+              "an inner table (NOIDUNGFILE, decoded) is not well-formed XML"),
+    FaultKind("xml_bad_base64", "file", "xml.bad_base64", _XML,
+              "an inner table's NOIDUNGFILE is not valid base64"),
+    FaultKind("xml_unknown_table", "file", "xml.unknown_loaihoso", _XML,
+              "a LOAIHOSO names no QĐ 130 table"),
+    FaultKind("xml_count_mismatch", "file", "xml.count_mismatch", _XML,
+              "SOLUONGHOSO differs from the number of episodes in the file"),
+    FaultKind("xml_episode_mismatch", "file", "xml.episode_mismatch", _XML,
+              "the tables of one episode disagree on MA_LK"),
+    FaultKind("xml_facility_mismatch", "file", "xml.facility_mismatch", _XML,
+              "the envelope's MACSKCB is not the facility whose folder holds the file"),
     # Single records: the record is quarantined, its file's other records go on.
     FaultKind("malformed_record", "record", "record.malformed", ("fhir_ndjson",),
               "one NDJSON line does not parse"),

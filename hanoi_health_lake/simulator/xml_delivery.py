@@ -26,7 +26,8 @@ from hanoi_health_lake.simulator.delivery import Version, sla
 from hanoi_health_lake.simulator.fault_plan import FaultPlan
 from hanoi_health_lake.simulator.fault_values import FaultContext
 from hanoi_health_lake.simulator.faults_csv import ID_COLUMNS, apply_record_fault
-from hanoi_health_lake.simulator.files import OutFile, RecordSlot
+from hanoi_health_lake.simulator.faults_xml import TREE_FAULTS, cut_off, damage_tree
+from hanoi_health_lake.simulator.files import OutFile, RecordSlot, damage
 from hanoi_health_lake.simulator.ground_truth import Truth, group_truth
 from hanoi_health_lake.simulator.registry import HOSPITAL_TYPES, Facility
 from hanoi_health_lake.simulator.test_keys import Identity
@@ -82,12 +83,16 @@ def export_dossier(
     identity: Identity | None,
 ) -> tuple[OutFile, dict[str, list[RecordSlot]]]:
     """The dossier file and, per dataset, the slots of the records it counts."""
+    file_fault = plan.file_fault(XML_FORMAT)
     table_rows: dict[str, list[dict[str, str]]] = {}
     faults: dict[str, dict[int, str]] = {}
     for dataset, table in TABLES:
         if dataset not in records:
             continue
         table_rows[dataset] = rows(dataset, records[dataset], fac)
+        if file_fault:  # the file is rejected whole: its rows carry no fault of their own
+            faults[dataset] = {}
+            continue
         faults[dataset] = plan.record_faults(XML_FORMAT, dataset, len(table_rows[dataset]))
         for i, kind in faults[dataset].items():
             apply_record_fault(kind, table, table_rows[dataset], i, plan.partners.get(i), ctx)
@@ -111,10 +116,19 @@ def export_dossier(
             row["STT"] = str(number)
         episodes.append(list(tables.items()))
     root = xml_export.dossier(fac.code, export_ts.strftime("%Y%m%d"), episodes)
+    if file_fault in TREE_FAULTS:
+        file_fault = damage_tree(file_fault, root, ctx)
     if identity is not None:
         root = sign_dossier(root, identity.key_pem, identity.cert_pem)
     name = f"{DOSSIER_DATASET}__{_stamp(export_ts)}.xml"
-    return OutFile(name, xml_export.to_bytes(root), XML_FORMAT), slots
+    f = OutFile(name, xml_export.to_bytes(root), XML_FORMAT)
+    if not file_fault:
+        return f, slots
+    if file_fault == "xml_malformed_envelope":
+        f = replace(f, data=cut_off(f.data, ctx.rnd))
+    elif file_fault not in TREE_FAULTS:
+        f = damage(f, file_fault, ctx.rnd)  # empty_file, unsafe_path
+    return replace(f, fault=file_fault), {dataset: [] for dataset in slots}
 
 
 def _correction(records: dict[str, list], rnd) -> dict[str, list]:
