@@ -23,7 +23,7 @@ DAYS = 2
 def xml_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("xml_sim") / "home"
     # A high fault rate, so whole-dossier rejections happen too among a few dozen dossiers.
-    simulate(DAY, DAYS, "tiny", seed=5, out=home, fault_rate=0.25, xml_share=1.0)
+    simulate(DAY, DAYS, "tiny", seed=8, out=home, fault_rate=0.25, xml_share=1.0)
     assert all(r.success for r in run_days(home, DAY, DAY.replace(day=DAYS)))
     return home
 
@@ -69,6 +69,9 @@ def test_dossier_counts_equal_the_ground_truth_per_facility_dataset_and_day(xml_
     from_xml = expected.filter(pl.col("facility_code").is_in(xml_codes.implode()))
     assert set(from_xml["dataset"]) >= {"encounters", "prescriptions"}
     assert from_xml["accepted"].sum() > 100
+    # seed 8 has a late corrected dossier: a few episodes re-sent, their first copies superseded
+    corrected = from_xml.filter(pl.col("superseded").is_between(1, pl.col("accepted") - 1))
+    assert corrected.height > 0
 
 
 def test_every_fault_in_a_dossier_is_quarantined_under_its_rule(xml_lake: Path):
