@@ -10,6 +10,20 @@ from hanoi_health_lake.reports.period import Period
 from hanoi_health_lake.reports.source import ReportSource
 
 LAGGARD_HTML_ROWS = 500
+# Whom to call at the facility about its deliveries (optional registry columns: may be empty).
+CONTACT_COLUMNS = ("contact_name", "contact_phone", "contact_email")
+
+
+def contact_columns() -> list[Column]:
+    return [
+        Column("contact_name", label("col.contact_name"), "text", wrap=True),
+        column("contact_phone", "text"),
+        column("contact_email", "text"),
+    ]
+
+
+def contact_cells(r: dict) -> list:
+    return [r[c] for c in CONTACT_COLUMNS]
 
 
 def _laggard_status(r: dict) -> Text:
@@ -33,6 +47,7 @@ def _by_ward(laggards: list[dict]) -> Table:
             column("ward_name", "text"),
             Column("facility_name", label("col.facility_name"), "text", wrap=True),
             column("facility_code", "text"),
+            *contact_columns(),
             label_column("dataset"),
             label_column("laggard_status"),
             column("last_delivery_date", "date"),
@@ -42,6 +57,7 @@ def _by_ward(laggards: list[dict]) -> Table:
                 r["ward_name"],
                 r["facility_name"],
                 r["facility_code"],
+                *contact_cells(r),
                 code_label("dataset", r["dataset"]),
                 _laggard_status(r),
                 r["last_delivery_date"],
@@ -65,6 +81,7 @@ def laggards_section(src: ReportSource, period: Period) -> Section:
             column("facility_code", "text"),
             label_column("facility_type"),
             column("ward_name", "text"),
+            *contact_columns(),
             label_column("dataset"),
             label_column("laggard_status"),
             column("silent_days"),
@@ -80,6 +97,7 @@ def laggards_section(src: ReportSource, period: Period) -> Section:
                 r["facility_code"],
                 code_label("facility_type", r["facility_type"]),
                 r["ward_name"],
+                *contact_cells(r),
                 code_label("dataset", r["dataset"]),
                 _laggard_status(r),
                 r["silent_days"],
@@ -106,6 +124,7 @@ def laggards_section(src: ReportSource, period: Period) -> Section:
             column("facility_code", "text"),
             label_column("facility_type"),
             column("ward_name", "text"),
+            *contact_columns(),
             column("go_live_date", "date"),
             label_column("connection_status"),
             label_column("format"),
@@ -116,6 +135,7 @@ def laggards_section(src: ReportSource, period: Period) -> Section:
                 r["facility_code"],
                 code_label("facility_type", r["facility_type"]),
                 r["ward_name"],
+                *contact_cells(r),
                 r["go_live_date"],
                 label("connection.live_silent" if r["is_live"] else "connection.not_live"),
                 code_label("format", r["format"]),
