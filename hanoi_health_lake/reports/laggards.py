@@ -3,6 +3,7 @@ facilities that never delivered anything."""
 
 from __future__ import annotations
 
+from hanoi_health_lake.reference.registry import CONTACT_COLUMNS
 from hanoi_health_lake.reports.common import column, label_column, rows
 from hanoi_health_lake.reports.labels import code_label, label
 from hanoi_health_lake.reports.model import Column, Note, Section, Table, Text
@@ -10,11 +11,11 @@ from hanoi_health_lake.reports.period import Period
 from hanoi_health_lake.reports.source import ReportSource
 
 LAGGARD_HTML_ROWS = 500
-# Whom to call at the facility about its deliveries (optional registry columns: may be empty).
-CONTACT_COLUMNS = ("contact_name", "contact_phone", "contact_email")
 
 
 def contact_columns() -> list[Column]:
+    """Whom to call at the facility about its deliveries (optional registry columns: may be
+    empty)."""
     return [
         Column("contact_name", label("col.contact_name"), "text", wrap=True),
         column("contact_phone", "text"),

@@ -8,6 +8,7 @@ import re
 
 import polars as pl
 
+from hanoi_health_lake.reference.registry import CONTACT_COLUMNS
 from hanoi_health_lake.reports.common import by_key, column, label_column, rows
 from hanoi_health_lake.reports.labels import code_label, label
 from hanoi_health_lake.reports.model import Column, Recipient, Scorecards, Section, Table, Text
@@ -69,7 +70,7 @@ def scorecards_section(src: ReportSource, period: Period) -> Section:
 
 def _contact(info: dict) -> Text:
     """The registry's contact for the facility's deliveries, or a word that it names none."""
-    given = [info[c] for c in ("contact_name", "contact_phone", "contact_email") if info[c]]
+    given = [info[c] for c in CONTACT_COLUMNS if info[c]]
     if not given:
         return label("scorecard.no_contact")
     return label("scorecard.contact", who=" · ".join(given))
