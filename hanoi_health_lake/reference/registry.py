@@ -1,4 +1,9 @@
-"""The facility registry the Department keeps (`registry/facilities.csv`), read as a typed table."""
+"""The facility registry the Department keeps (`registry/facilities.csv`), read as a typed table.
+
+The contact columns (whom to call about the facility's deliveries: its own staff, a business
+contact, never a patient) are optional: a registry from before they existed loads with them
+empty, and a blank cell reads as null.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ REGISTRY_SCHEMA = {
     "export_format": pl.Utf8,
     "imaging_format": pl.Utf8,
 }
+CONTACT_COLUMNS = ("contact_name", "contact_phone", "contact_email")
 
 
 def load_registry(path: Path) -> pl.DataFrame:
@@ -29,10 +35,17 @@ def load_registry(path: Path) -> pl.DataFrame:
             f"facility registry not found at {path}; run `hhl simulate` or place the "
             "Department's registry there"
         )
-    raw = pl.read_csv(path, schema_overrides=REGISTRY_SCHEMA, encoding="utf8")
+    raw = pl.read_csv(
+        path,
+        schema_overrides=REGISTRY_SCHEMA | dict.fromkeys(CONTACT_COLUMNS, pl.Utf8),
+        encoding="utf8",
+    )
     missing = sorted(set(REGISTRY_SCHEMA) - set(raw.columns))
     if missing:
         raise ValueError(f"{path}: registry lacks columns {missing}")
+    raw = raw.with_columns(
+        pl.lit(None, pl.Utf8).alias(c) for c in CONTACT_COLUMNS if c not in raw.columns
+    )
     return raw.select(
         pl.col("facility_code").str.strip_chars(),
         "name",
@@ -49,7 +62,13 @@ def load_registry(path: Path) -> pl.DataFrame:
         .list.eval(pl.element().filter(pl.element() != "")),
         "export_format",
         pl.col("imaging_format").fill_null(""),
+        *(_blank_as_null(c) for c in CONTACT_COLUMNS),
     )
+
+
+def _blank_as_null(name: str) -> pl.Expr:
+    value = pl.col(name).str.strip_chars()
+    return pl.when(value != "").then(value).alias(name)
 
 
 def registry_codes(registry: pl.DataFrame) -> frozenset[str]:

@@ -1,5 +1,10 @@
 """Plotly figures for the report pages, one per language (titles, legends and categories
 translated), as JSON-ready dicts for the page's inline plotly.js to draw offline.
+
+How numbers read on a chart is decided here once: `_layout` sets plotly's `layout.separators` per
+language (vi-VN 1.500 and 1,25; en 1,500 and 1.25), which every d3 format on the figure — axis
+ticks, colour bars, hover labels — follows, and `format_axis` gives each numeric axis its
+tickformat from `AXIS_FORMATS`. No chart sets either on its own.
 """
 
 from __future__ import annotations
@@ -7,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import date
+from typing import Literal
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -30,6 +36,10 @@ METRIC_COLOURS = {
     "valid_share": "#7a4fa0",
     "connected_share": "#1f4e79",
 }
+# Plotly's `separators`: the decimal mark, then the thousands separator.
+SEPARATORS: dict[str, str] = {"vi": ",.", "en": ".,"}
+AxisKind = Literal["count", "number", "percent", "date"]
+AXIS_FORMATS: dict[str, str] = {"count": ",d", "number": ",.2~f", "percent": ".0%", "date": "%d/%m"}
 TARGET_COLOUR = "#c0392b"
 OTHER_COLOUR = "#8c8c8c"
 
@@ -46,7 +56,7 @@ def in_both(build: Callable[..., go.Figure], *args: object) -> dict[str, dict]:
 def _layout(fig: go.Figure, lang: Lang, **extra: object) -> go.Figure:
     layout = {
         "font": {"family": FONT, "size": 12, "color": "#1f2933"},
-        "separators": ",." if lang == "vi" else ".,",
+        "separators": SEPARATORS[lang],
         "margin": {"l": 60, "r": 20, "t": 30, "b": 50},
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
@@ -59,8 +69,22 @@ def _layout(fig: go.Figure, lang: Lang, **extra: object) -> go.Figure:
     return fig
 
 
+def format_axis(fig: go.Figure, axis: str, kind: AxisKind, peak: float | None = None) -> None:
+    """Give `axis` ("x", "y", "y2" …) the tickformat of its kind: counts in whole, round steps
+    up to `peak`, percentages in 20 % steps, dates as dd/mm. The separators come from _layout."""
+    settings: dict[str, object] = {"tickformat": AXIS_FORMATS[kind]}
+    if kind == "count":
+        settings |= {"rangemode": "tozero", "dtick": count_step(peak or 0)}
+    elif kind == "percent":
+        settings |= {"range": [0, 1.05], "dtick": 0.2}
+    elif kind == "date":
+        settings["type"] = "date"
+    name = f"{axis[0]}axis{axis[1:]}"
+    fig.update_layout({name: settings})
+
+
 def _percent_axis(fig: go.Figure, axis: str = "y") -> None:
-    getattr(fig, f"update_{axis}axes")(tickformat=".0%", range=[0, 1.05], dtick=0.2)
+    format_axis(fig, axis, "percent")
 
 
 DAY_MS = 86_400_000
@@ -69,7 +93,8 @@ DAY_MS = 86_400_000
 def _day_axis(fig: go.Figure, days: int) -> None:
     """Dates as dd/mm, one tick per day up to two weeks, else one a week: never the same date
     twice (plotly's automatic ticks fall every 12 hours on a short range)."""
-    fig.update_xaxes(type="date", tickformat="%d/%m", dtick=DAY_MS if days <= 14 else DAY_MS * 7)
+    format_axis(fig, "x", "date")
+    fig.update_xaxes(dtick=DAY_MS if days <= 14 else DAY_MS * 7)
 
 
 def _target_line(fig: go.Figure, lang: Lang, target: float, axis: str) -> None:
@@ -166,7 +191,7 @@ def ward_grid(
                 zmax=1,
                 colorbar={
                     "title": {"text": label("metric.on_time_share")[lang]},
-                    "tickformat": ".0%",
+                    "tickformat": AXIS_FORMATS["percent"],
                     "thickness": 12,
                 },
                 **common,
@@ -238,15 +263,21 @@ def stacked_counts(
         )
     margin = {"l": 260 if horizontal else 60, "r": 20, "t": 40, "b": 40}
     _layout(fig, lang, barmode="stack", margin=margin)
+    peak = max((sum(day) for day in zip(*stacks.values(), strict=True)), default=0)
+    format_axis(fig, "x" if horizontal else "y", "count", peak)
     if horizontal:
         fig.update_yaxes(autorange="reversed")
     if x_dates:
-        fig.update_xaxes(type="date", tickformat="%d/%m")
+        _day_axis(fig, len(cats))
     return fig
 
 
 def bars(
-    lang: Lang, categories: Sequence[Text], values: Sequence[float], colour: str, fmt: str = ",.0f"
+    lang: Lang,
+    categories: Sequence[Text],
+    values: Sequence[float],
+    colour: str,
+    kind: AxisKind = "count",
 ) -> go.Figure:
     cats = [c[lang] for c in categories]
     fig = go.Figure(
@@ -255,10 +286,11 @@ def bars(
             y=cats,
             orientation="h",
             marker_color=colour,
-            hovertemplate="%{y}: %{x:" + fmt + "}<extra></extra>",
+            hovertemplate="%{y}: %{x:" + AXIS_FORMATS[kind] + "}<extra></extra>",
         )
     )
     _layout(fig, lang, margin={"l": 320, "r": 20, "t": 20, "b": 40}, showlegend=False)
+    format_axis(fig, "x", kind, max(values, default=0))
     fig.update_yaxes(autorange="reversed")
     return fig
 
@@ -306,8 +338,10 @@ def heat_table(
     rows: Sequence[Text],
     columns: Sequence[Text],
     z: Sequence[Sequence[float | None]],
-    text: Sequence[Sequence[str]],
+    text: Sequence[Sequence[Text | str]],
 ) -> go.Figure:
+    """Counts per row and column; a cell's text may differ by language (1.500 / 1,500)."""
+    text = [[t[lang] if isinstance(t, Text) else t for t in row] for row in text]
     fig = go.Figure(
         go.Heatmap(
             z=[list(r) for r in z],
@@ -381,18 +415,11 @@ def bars_and_line(
     _layout(
         fig,
         lang,
-        yaxis2={
-            "overlaying": "y",
-            "side": "right",
-            "tickformat": ".0%",
-            "range": [0, 1.05],
-            "dtick": 0.2,
-            "showgrid": False,
-        },
+        yaxis2={"overlaying": "y", "side": "right", "showgrid": False},
         margin={"l": 60, "r": 60, "t": 30, "b": 50},
     )
-    peak = max((c for c in counts if c is not None), default=0)
-    fig.update_layout(yaxis={"rangemode": "tozero", "tickformat": ",d", "dtick": count_step(peak)})
+    format_axis(fig, "y2", "percent")
+    format_axis(fig, "y", "count", max((c for c in counts if c is not None), default=0))
     _day_axis(fig, len(days))
     return fig
 
@@ -425,7 +452,7 @@ def outbreak_trend(
     _layout(fig, lang, bargap=0.2)
     _day_axis(fig, len(days))
     peak = max([v for s in (observed, upperbound or []) for v in s if v is not None], default=0)
-    fig.update_yaxes(rangemode="tozero", tickformat=",d", dtick=count_step(peak))
+    format_axis(fig, "y", "count", peak)
     return fig
 
 

@@ -16,6 +16,7 @@ from hanoi_health_lake.reports import charts
 from hanoi_health_lake.reports.bulletin import NoSignals, bulletin_sections
 from hanoi_health_lake.reports.common import (
     basis,
+    both,
     by_key,
     column,
     label_column,
@@ -244,14 +245,13 @@ def notifiable_section(src: ReportSource, period: Period) -> Section:
     )
 
 
-def _heat_text(cell: dict | None, threshold: int) -> str:
+def _heat_text(cell: dict | None, threshold: int) -> Text | str:
     if cell is None:
         return ""
     if cell["published_cases"] is None:
         return f"<{threshold}"
-    return (
-        f"≥{cell['published_cases']}" if cell["suppressed_days"] else str(cell["published_cases"])
-    )
+    count = both(cell["published_cases"], "int")  # 1.500 in vi, 1,500 in en
+    return Text(f"≥{count.vi}", f"≥{count.en}") if cell["suppressed_days"] else count
 
 
 # --- prescribing ------------------------------------------------------------------------------

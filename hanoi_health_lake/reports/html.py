@@ -174,6 +174,8 @@ def _scorecards(deck: Scorecards, period_text: Text) -> str:
             f"<h3>{escape(r.name)} ({escape(r.facility_code)})</h3>",
             f'<p class="note">{bilingual(r.subtitle)} · {bilingual(period_text)}</p>',
         ]
+        if r.contact is not None:
+            parts.append(f'<p class="note sc-contact">{bilingual(r.contact)}</p>')
         for table in (deck.totals, deck.rules, deck.locators):
             mine = [row for row in table.rows if row[0] == r.facility_code]
             if mine:

@@ -3,6 +3,7 @@ facilities that never delivered anything."""
 
 from __future__ import annotations
 
+from hanoi_health_lake.reference.registry import CONTACT_COLUMNS
 from hanoi_health_lake.reports.common import column, label_column, rows
 from hanoi_health_lake.reports.labels import code_label, label
 from hanoi_health_lake.reports.model import Column, Note, Section, Table, Text
@@ -10,6 +11,20 @@ from hanoi_health_lake.reports.period import Period
 from hanoi_health_lake.reports.source import ReportSource
 
 LAGGARD_HTML_ROWS = 500
+
+
+def contact_columns() -> list[Column]:
+    """Whom to call at the facility about its deliveries (optional registry columns: may be
+    empty)."""
+    return [
+        Column("contact_name", label("col.contact_name"), "text", wrap=True),
+        column("contact_phone", "text"),
+        column("contact_email", "text"),
+    ]
+
+
+def contact_cells(r: dict) -> list:
+    return [r[c] for c in CONTACT_COLUMNS]
 
 
 def _laggard_status(r: dict) -> Text:
@@ -33,6 +48,7 @@ def _by_ward(laggards: list[dict]) -> Table:
             column("ward_name", "text"),
             Column("facility_name", label("col.facility_name"), "text", wrap=True),
             column("facility_code", "text"),
+            *contact_columns(),
             label_column("dataset"),
             label_column("laggard_status"),
             column("last_delivery_date", "date"),
@@ -42,6 +58,7 @@ def _by_ward(laggards: list[dict]) -> Table:
                 r["ward_name"],
                 r["facility_name"],
                 r["facility_code"],
+                *contact_cells(r),
                 code_label("dataset", r["dataset"]),
                 _laggard_status(r),
                 r["last_delivery_date"],
@@ -65,6 +82,7 @@ def laggards_section(src: ReportSource, period: Period) -> Section:
             column("facility_code", "text"),
             label_column("facility_type"),
             column("ward_name", "text"),
+            *contact_columns(),
             label_column("dataset"),
             label_column("laggard_status"),
             column("silent_days"),
@@ -80,6 +98,7 @@ def laggards_section(src: ReportSource, period: Period) -> Section:
                 r["facility_code"],
                 code_label("facility_type", r["facility_type"]),
                 r["ward_name"],
+                *contact_cells(r),
                 code_label("dataset", r["dataset"]),
                 _laggard_status(r),
                 r["silent_days"],
@@ -106,6 +125,7 @@ def laggards_section(src: ReportSource, period: Period) -> Section:
             column("facility_code", "text"),
             label_column("facility_type"),
             column("ward_name", "text"),
+            *contact_columns(),
             column("go_live_date", "date"),
             label_column("connection_status"),
             label_column("format"),
@@ -116,6 +136,7 @@ def laggards_section(src: ReportSource, period: Period) -> Section:
                 r["facility_code"],
                 code_label("facility_type", r["facility_type"]),
                 r["ward_name"],
+                *contact_cells(r),
                 r["go_live_date"],
                 label("connection.live_silent" if r["is_live"] else "connection.not_live"),
                 code_label("format", r["format"]),

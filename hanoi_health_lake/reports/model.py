@@ -109,6 +109,7 @@ class Recipient:
     facility_code: str
     name: str
     subtitle: Text  # type and ward
+    contact: Text | None = None  # whom to call there about deliveries (registry), or that none is
 
 
 @dataclass

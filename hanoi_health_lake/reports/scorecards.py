@@ -8,6 +8,7 @@ import re
 
 import polars as pl
 
+from hanoi_health_lake.reference.registry import CONTACT_COLUMNS
 from hanoi_health_lake.reports.common import by_key, column, label_column, rows
 from hanoi_health_lake.reports.labels import code_label, label
 from hanoi_health_lake.reports.model import Column, Recipient, Scorecards, Section, Table, Text
@@ -39,6 +40,7 @@ def scorecards_section(src: ReportSource, period: Period) -> Section:
     recipients = []
     for code in flagged:
         info = facilities.get((code,))
+        contact = None
         if info is None:
             subtitle = label("scorecard.unregistered")
             name = code
@@ -47,7 +49,8 @@ def scorecards_section(src: ReportSource, period: Period) -> Section:
             ward = info["ward_name"] or ""
             subtitle = Text(f"{kind.vi} · {ward}", f"{kind.en} · {ward}")
             name = info["facility_name"]
-        recipients.append(Recipient(code, name, subtitle))
+            contact = _contact(info)
+        recipients.append(Recipient(code, name, subtitle, contact))
     delivered_codes = set(totals["facility_code"].to_list())
     return Section(
         "scorecards",
@@ -63,6 +66,14 @@ def scorecards_section(src: ReportSource, period: Period) -> Section:
             )
         ],
     )
+
+
+def _contact(info: dict) -> Text:
+    """The registry's contact for the facility's deliveries, or a word that it names none."""
+    given = [info[c] for c in CONTACT_COLUMNS if info[c]]
+    if not given:
+        return label("scorecard.no_contact")
+    return label("scorecard.contact", who=" · ".join(given))
 
 
 def _totals_table(totals: pl.DataFrame) -> Table:

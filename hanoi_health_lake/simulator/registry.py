@@ -8,8 +8,11 @@ carry no meaning beyond being unique — as in the real registry.
 
 Go-live dates follow the city plan (STANDARDS.md §5): public hospitals connected by 2025-12-30,
 most other facilities by 2026-03-01, some private clinics later and some never (empty
-go_live_date). Besides the published columns each facility carries how its software exports
-(encoding, delimiter, bundle type, …); those are not in the CSV, as the Department would not know.
+go_live_date). Most facilities name whom to call about their data deliveries (contact_name,
+contact_phone, contact_email: staff business contacts from Faker's vi_VN name and phone lists);
+some leave them blank, as registries do. Besides the published columns each facility carries how
+its software exports (encoding, delimiter, bundle type, …); those are not in the CSV, as the
+Department would not know.
 """
 
 from __future__ import annotations
@@ -17,19 +20,26 @@ from __future__ import annotations
 import csv
 import io
 import random
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache
 
+from faker.providers.phone_number.vi_VN import Provider as FakerPhone
+
 from hanoi_health_lake.reference.wards import HanoiWard, hanoi_wards
 from hanoi_health_lake.simulator.data_files import data_rows
+from hanoi_health_lake.simulator.names import pools
 from hanoi_health_lake.simulator.rand import base36, rng
 from hanoi_health_lake.simulator.scales import Scale
 
 REGISTRY_COLUMNS = (
     "facility_code", "name", "facility_type", "ownership", "level", "ward_code", "ward_name",
     "opened_date", "go_live_date", "datasets", "export_format", "imaging_format",
+    "contact_name", "contact_phone", "contact_email",
 )  # fmt: skip
+CONTACT_SHARE = 0.85  # facilities whose registry row names a data-delivery contact
+EMAIL_SHARE = 0.8  # of those, the ones that also give an e-mail
 PHASE1_DEADLINE = date(2025, 12, 30)  # public hospitals connected
 PHASE2_DEADLINE = date(2026, 3, 1)  # everyone else, routinely synchronised
 HOSPITAL_TYPES = ("central_hospital", "city_hospital", "private_hospital")
@@ -72,6 +82,10 @@ class Facility:
     fhir_utc: bool  # FHIR times in UTC (…Z) rather than +07:00
     export_minute: int  # usual minute of the night its export job runs
     punctuality: float  # 0 (erratic) … 1 (never late)
+    # Whom the Department calls about the facility's deliveries; "" when the registry has none.
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
 
     def is_live(self, day: date) -> bool:
         return self.go_live_date is not None and self.go_live_date <= day
@@ -90,6 +104,9 @@ class Facility:
             "datasets": ";".join(self.datasets),
             "export_format": self.export_format,
             "imaging_format": self.imaging_format,
+            "contact_name": self.contact_name,
+            "contact_phone": self.contact_phone,
+            "contact_email": self.contact_email,
         }
 
 
@@ -153,7 +170,48 @@ def build_registry(scale: Scale, seed: int, start: date) -> list[Facility]:
                 punctuality=rnd.betavariate(6, 1),
             )
         )
-    return sorted(facilities, key=lambda f: f.code)
+    return _with_contacts(sorted(facilities, key=lambda f: f.code), seed, scale.name)
+
+
+def _with_contacts(facilities: list[Facility], seed: int, scale_name: str) -> list[Facility]:
+    """Contacts drawn from their own stream, so adding them changed no other registry value."""
+    rnd = rng(seed, "registry-contacts", scale_name)
+    parts = pools()
+    out = []
+    for f in facilities:
+        if rnd.random() >= CONTACT_SHARE:
+            out.append(f)
+            continue
+        female = rnd.random() < 0.6
+        sex = "female" if female else "male"
+        family = parts["family"].pick_one(rnd.random())
+        middle = parts[f"middle_{sex}"].pick_one(rnd.random())
+        given = parts[f"given_{sex}"].pick_one(rnd.random())
+        phone = "".join(
+            str(rnd.randrange(10)) if ch == "#" else ch for ch in rnd.choice(FakerPhone.formats)
+        )
+        email = ""
+        if rnd.random() < EMAIL_SHARE:
+            local = _ascii(f"{given}.{family}{middle[0]}").lower()
+            email = f"{local}{rnd.randrange(100)}@{rnd.choice(_EMAIL_DOMAINS)}"
+        out.append(
+            replace(
+                f,
+                contact_name=f"{family} {middle} {given}",
+                contact_phone=phone,
+                contact_email=email,
+            )
+        )
+    return out
+
+
+_EMAIL_DOMAINS = ("gmail.com", "yahoo.com.vn", "hanoi.gov.vn", "outlook.com")
+
+
+def _ascii(text: str) -> str:
+    """Vietnamese letters without their marks (Đ/đ has no decomposition of its own)."""
+    text = text.replace("Đ", "D").replace("đ", "d")
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if c.isascii() and c != " ")
 
 
 def _hospital_drafts(scale, rnd: random.Random, urban, wards) -> list[tuple]:

@@ -17,7 +17,7 @@ from hanoi_health_lake.lake.delta_io import PARTITION_COLUMN, overwrite_table
 from hanoi_health_lake.pipeline.bronze import BRONZE_FILES_SCHEMA
 from hanoi_health_lake.pipeline.quarantine import QUARANTINE_SCHEMA
 from hanoi_health_lake.pipeline.reconcile import RECONCILIATION_SCHEMA
-from hanoi_health_lake.reference.registry import REGISTRY_SCHEMA, load_registry
+from hanoi_health_lake.reference.registry import CONTACT_COLUMNS, REGISTRY_SCHEMA, load_registry
 from hanoi_health_lake.reference.tables import disease_groups_table, drugs_table, wards_table
 from hanoi_health_lake.sqlmodels.sources import is_partitioned, source_paths
 
@@ -42,14 +42,17 @@ def lake_table(name: str, rows: Iterable[Mapping[str, object]]) -> pa.Table:
 
 def facilities_table(rows: Iterable[Mapping[str, object]], workdir: Path) -> pa.Table:
     """The registry as the reference asset lands it: rows of registry CSV values, read back
-    through `load_registry` (dates as `YYYY-MM-DD`, datasets joined by `;`)."""
+    through `load_registry` (dates as `YYYY-MM-DD`, datasets joined by `;`). The optional contact
+    columns are written only when some row has them, so rows without stand for an older registry."""
+    rows = list(rows)
+    columns = list(REGISTRY_SCHEMA) + [c for c in CONTACT_COLUMNS if any(c in r for r in rows)]
     path = Path(workdir) / "facilities.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(REGISTRY_SCHEMA))
+        writer = csv.DictWriter(fh, fieldnames=columns)
         writer.writeheader()
         for row in rows:
-            writer.writerow({c: row.get(c, "") for c in REGISTRY_SCHEMA})
+            writer.writerow({c: row.get(c, "") for c in columns})
     return load_registry(path).to_arrow()
 
 

@@ -67,9 +67,22 @@ def synthetic_facilities(n: int, workdir: Path, seed: int = 0) -> pa.Table:
                 "datasets": kind[4],
                 "export_format": rng.choice(("csv", "fhir_json", "fhir_ndjson")),
                 "imaging_format": "dicom_json" if "imaging" in kind[4] else "",
+                **_contact(i),
             }
         )
     return facilities_table(rows, workdir)
+
+
+def _contact(i: int) -> dict[str, str]:
+    """Every seventh facility gives no contact (as some registry rows do); drawn without the
+    registry's random stream, so the facilities are the same as before contacts existed."""
+    if i % 7 == 6:
+        return {"contact_name": "", "contact_phone": "", "contact_email": ""}
+    return {
+        "contact_name": f"Cán bộ {i + 1}",
+        "contact_phone": f"09{i + 1:08d}",
+        "contact_email": f"canbo{i + 1}@example.vn",
+    }
 
 
 def synthetic_day(day: date, facilities: pa.Table, encounters: int, seed: int = 0) -> dict:

@@ -158,3 +158,14 @@ def test_the_standalone_page_has_the_reports_header_and_style(warehouse, tmp_pat
 def test_a_day_without_signals_names_the_command(warehouse):
     with warehouse.connect(read_only=True) as con, pytest.raises(NoSignals, match="hhl run"):
         bulletin_sections(ReportSource(con), DAY + timedelta(days=1))
+
+
+def test_the_bulletins_trend_charts_read_numbers_in_vi_vn(sections):
+    from tests.chart_numbers import SEPARATORS, unformatted_axes
+
+    charts = [b for s in sections for b in s.blocks if isinstance(b, Chart)]
+    assert charts
+    for chart in charts:
+        for lang, figure in chart.figures.items():
+            assert figure["layout"]["separators"] == SEPARATORS[lang], chart.id
+            assert not unformatted_axes(figure), (chart.id, unformatted_axes(figure))

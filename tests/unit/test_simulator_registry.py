@@ -85,3 +85,25 @@ def test_another_seed_gives_another_registry():
     a = registry_csv(build_registry(SCALES["tiny"], 1, START))
     assert a == registry_csv(build_registry(SCALES["tiny"], 1, START))
     assert a != registry_csv(build_registry(SCALES["tiny"], 2, START))
+
+
+def test_most_facilities_name_a_contact_for_their_deliveries_some_none(city, tmp_path):
+    from hanoi_health_lake.reference.registry import CONTACT_COLUMNS, load_registry
+    from hanoi_health_lake.simulator.names import pools
+
+    path = tmp_path / "facilities.csv"
+    path.write_bytes(registry_csv(city))
+    loaded = load_registry(path)
+    assert list(loaded.columns[-3:]) == list(CONTACT_COLUMNS)
+    named = loaded.filter(loaded["contact_name"].is_not_null())
+    assert 0.75 < named.height / loaded.height < 0.95  # most, not all
+    blank = loaded.filter(loaded["contact_name"].is_null())
+    assert blank["contact_phone"].null_count() == blank.height  # a blank row is blank throughout
+    assert named["contact_phone"].null_count() == 0
+    assert 0.6 < named["contact_email"].is_not_null().mean() < 0.95
+    families = set(pools()["family"].values)
+    for name, phone, email in named.select(CONTACT_COLUMNS).head(2000).iter_rows():
+        assert name.split()[0] in families, name  # family name first, as in Vietnam
+        digits = re.sub(r"\D", "", phone)
+        assert 9 <= len(digits) <= 11 and phone.startswith(("0", "(0", "+84")), phone
+        assert email is None or re.fullmatch(r"[a-z0-9.]+@[a-z.]+", email), email

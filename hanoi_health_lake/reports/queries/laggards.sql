@@ -69,6 +69,10 @@ final as (
         facilities.ownership,
         facilities.ward_code,
         facilities.ward_name,
+        -- Whom to call: the facility's own data-delivery contact (optional registry columns).
+        facilities.contact_name,
+        facilities.contact_phone,
+        facilities.contact_email,
         behind.dataset,
         behind.is_silent,
         behind.silent_days,

@@ -25,6 +25,9 @@ final as (
         facilities.ownership,
         facilities.ward_code,
         facilities.ward_name,
+        facilities.contact_name,
+        facilities.contact_phone,
+        facilities.contact_email,
         facilities.go_live_date,
         facilities.export_format as format,
         -- Due by the period's end: the one rule of int_facility_due.
