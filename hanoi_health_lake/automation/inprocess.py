@@ -130,6 +130,7 @@ def run_days(
 
         for day in service_days:
             check(f"{day} (before it started)")
+            say(f"{day}: ingesting")
             result = ingest.execute_in_process(
                 run_config=QUIET,
                 instance=instance,

@@ -90,11 +90,19 @@ def _percent_axis(fig: go.Figure, axis: str = "y") -> None:
 DAY_MS = 86_400_000
 
 
-def _day_axis(fig: go.Figure, days: int) -> None:
-    """Dates as dd/mm, one tick per day up to two weeks, else one a week: never the same date
-    twice (plotly's automatic ticks fall every 12 hours on a short range)."""
+def _day_axis(fig: go.Figure, days: Sequence[date | str]) -> None:
+    """Dates as dd/mm, one tick per day up to two weeks, one a week up to about four months,
+    else plotly's own: never the same date twice (its automatic ticks fall every 12 hours on a
+    short range). Judged on the span, not the number of points: a few dates months apart
+    (appointments due far ahead) with a daily step make thousands of ticks, which the browser
+    refuses ("Invalid array length")."""
     format_axis(fig, "x", "date")
-    fig.update_xaxes(dtick=DAY_MS if days <= 14 else DAY_MS * 7)
+    dated = [d if isinstance(d, date) else date.fromisoformat(str(d)[:10]) for d in days]
+    span = (max(dated) - min(dated)).days + 1 if dated else 0
+    if span <= 14:
+        fig.update_xaxes(dtick=DAY_MS)
+    elif span <= 120:
+        fig.update_xaxes(dtick=DAY_MS * 7)
 
 
 def _target_line(fig: go.Figure, lang: Lang, target: float, axis: str) -> None:
@@ -137,7 +145,7 @@ def coverage_trend(
         _target_line(fig, lang, target, "y")
     _layout(fig, lang)
     _percent_axis(fig)
-    _day_axis(fig, len(days))
+    _day_axis(fig, days)
     return fig
 
 
@@ -268,7 +276,7 @@ def stacked_counts(
     if horizontal:
         fig.update_yaxes(autorange="reversed")
     if x_dates:
-        _day_axis(fig, len(cats))
+        _day_axis(fig, cats)
     return fig
 
 
@@ -420,7 +428,7 @@ def bars_and_line(
     )
     format_axis(fig, "y2", "percent")
     format_axis(fig, "y", "count", max((c for c in counts if c is not None), default=0))
-    _day_axis(fig, len(days))
+    _day_axis(fig, days)
     return fig
 
 
@@ -450,7 +458,7 @@ def outbreak_trend(
                            line={"color": colour, "dash": dash, "width": 2})
             )  # fmt: skip
     _layout(fig, lang, bargap=0.2)
-    _day_axis(fig, len(days))
+    _day_axis(fig, days)
     peak = max([v for s in (observed, upperbound or []) for v in s if v is not None], default=0)
     format_axis(fig, "y", "count", peak)
     return fig

@@ -315,16 +315,25 @@ def referrals_section(src: ReportSource, period: Period) -> Section:
             return _withheld(threshold)
         return same(f"≥ {f['referrals']}") if f["suppressed_days"] else f["referrals"]
 
-    published = [f for f in flows if f["referrals"] is not None]
-    chart = Chart(
-        "referrals",
-        label("chart.referrals"),
-        charts.in_both(
-            charts.sankey,
-            [(f["from_facility_type"], f["to_facility_type"], f["referrals"]) for f in published],
-        ),
-        basis(src, period.start, period.end, "referrals"),
-        height=420,
+    published = [f for f in flows if f["referrals"]]
+    # A Sankey of no flow breaks the browser's drawing of every chart after it: when every flow
+    # is withheld, the table and a sentence say so instead.
+    chart = (
+        Chart(
+            "referrals",
+            label("chart.referrals"),
+            charts.in_both(
+                charts.sankey,
+                [
+                    (f["from_facility_type"], f["to_facility_type"], f["referrals"])
+                    for f in published
+                ],
+            ),
+            basis(src, period.start, period.end, "referrals"),
+            height=420,
+        )
+        if published
+        else Note(label("note.referrals_all_withheld"))
     )
     table = Table(
         id="referral_flows",

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from hanoi_health_lake.benchmarks.parsers import write_csv_day
 from hanoi_health_lake.formats import qd130
 from hanoi_health_lake.parsers import parse_file
 from hanoi_health_lake.simulator.encodings import encode_text
-from tests.unit.test_parsers_perf import write_csv_day
 
 DAY = "01012/2026-03-01"
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from hanoi_health_lake.automation.landing_scan import scan_landing
+from hanoi_health_lake.benchmarks.parsers import _xml1_row
 from hanoi_health_lake.formats import qd130
 from hanoi_health_lake.parsers import discover, parse_file
 from hanoi_health_lake.parsers.values import LOCAL_ZONE
 from hanoi_health_lake.pipeline.parse_day import parse_day
-from tests.unit.test_parsers_perf import _xml1_row
 
 DAY = date(2026, 3, 1)
 REGISTRY = frozenset({"01012", "01001"})
@@ -80,7 +80,7 @@ def test_symlinks_and_undated_folders_are_listed_as_rejected_never_followed(tmp_
     outside = tmp_path / "outside"
     _put(outside, "2026-03-01/encounters__20260302T061500.csv", _csv_bytes())
     other = "01001/2026-03-01/encounters__20260302T061500.csv"
-    _put(root, other, _csv_bytes(seed=2))
+    _put(root, other, _csv_bytes(seed=2).replace(b"01012", b"01001"))  # 01001's own records
     day = root / "01012" / "2026-03-01"
     day.mkdir(parents=True)
     # A link inside the root to another facility's file: would deliver it as 01012's.
