@@ -3,7 +3,6 @@ same functions the Dagster assets call, and check what must hold whatever was de
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from hanoi_health_lake.pipeline.write_day import write_day
 from hanoi_health_lake.reference import tables
 from hanoi_health_lake.reference.registry import load_registry, registry_codes
 from tests.fuzz.deliveries import FORMULAS
+from tests.identifiers import delivered_identifiers
 
 KEY = b"fuzz-tests-key-0123456789abcdef"
 RUN_ID = "fuzz"
@@ -35,7 +35,6 @@ SILVER_KEYS = {
     "imaging_studies": ("study_uid",),
 }
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-CSV_PII = ("SO_CCCD", "HO_TEN", "DIEN_THOAI", "MA_THE_BHYT", "DIA_CHI", "MA_BN")
 
 
 def write_reference(home: Path) -> None:
@@ -135,35 +134,9 @@ def _utf8(raw: bytes) -> bool:
 
 
 def identifiers(home: Path) -> set[str]:
-    """Every personal value delivered, read back from the bronze payloads as delivered."""
-    found: set[str] = set()
-    bronze = read(home, "bronze_records")
-    for payload, resource in bronze.select("payload", "resource_type").iter_rows():
-        try:
-            data = json.loads(payload)
-        except (TypeError, ValueError):
-            continue
-        if resource == "Patient" and isinstance(data, dict):
-            for key in ("identifier", "name", "telecom", "address"):
-                _walk_strings(data.get(key), found)
-        elif isinstance(data, dict):
-            found.update(str(data[c]) for c in CSV_PII if data.get(c))
-    # Codes and short tokens (system URIs, "home", "VN") are not identifiers of a person, nor
-    # are the formulas the fuzzer plants (one may land in a Patient field and in a ward code).
-    return {
-        v for v in found if len(v) >= 6 and not v.startswith(("urn:", "http")) and v not in FORMULAS
-    }
-
-
-def _walk_strings(value, out: set[str]) -> None:
-    if isinstance(value, dict):
-        for v in value.values():
-            _walk_strings(v, out)
-    elif isinstance(value, list):
-        for v in value:
-            _walk_strings(v, out)
-    elif isinstance(value, str):
-        out.add(value)
+    """Every personal value delivered, less the formulas the fuzzer plants (one may land in a
+    Patient field and in a ward code: it is not an identifier of a person)."""
+    return delivered_identifiers(read(home, "bronze_records"), ignore=FORMULAS)
 
 
 def _strings(frame: pl.DataFrame) -> set[str]:

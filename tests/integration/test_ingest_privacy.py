@@ -2,44 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import polars as pl
 
+from tests.identifiers import delivered_identifiers
 from tests.integration.lake_helpers import SILVER, read
-
-CSV_PII = ("SO_CCCD", "HO_TEN", "DIEN_THOAI", "MA_THE_BHYT", "DIA_CHI", "MA_BN")
-
-
-def _walk_strings(value, out: set[str]) -> None:
-    if isinstance(value, dict):
-        for v in value.values():
-            _walk_strings(v, out)
-    elif isinstance(value, list):
-        for v in value:
-            _walk_strings(v, out)
-    elif isinstance(value, str):
-        out.add(value)
 
 
 def _identifiers(home: Path) -> set[str]:
-    """Every personal value delivered, read back from bronze payloads as delivered."""
-    found: set[str] = set()
-    bronze = read(home, "bronze_records")
-    for payload, resource in bronze.select("payload", "resource_type").iter_rows():
-        try:
-            data = json.loads(payload)
-        except (TypeError, ValueError):
-            continue
-        if resource == "Patient":
-            for key in ("identifier", "name", "telecom", "address"):
-                _walk_strings(data.get(key), found)
-        elif isinstance(data, dict):
-            found.update(str(data[c]) for c in CSV_PII if data.get(c))
-    # Codes and short tokens (system URIs, "home", "VN") are not identifiers of a person.
-    return {v for v in found if len(v) >= 6 and not v.startswith(("urn:", "http"))}
+    return delivered_identifiers(read(home, "bronze_records"))
 
 
 def test_no_personal_identifier_in_any_silver_string_column(ingested_home: Path):
