@@ -46,6 +46,20 @@ def ground_truth(home: Path, name: str) -> pl.DataFrame:
     )
 
 
+def missed_faults(faults: pl.DataFrame, home: Path) -> pl.DataFrame:
+    """The injected faults (ground_truth/faults.csv rows) that no quarantine row of the lake
+    holds under their file, record and rule."""
+    quarantine = day_text(read(home, "quarantine")).explode("rule_ids")
+    found = faults.join(
+        quarantine,
+        left_on=["file", "record_no", "rule_id"],
+        right_on=["source_file", "record_no", "rule_ids"],
+        how="left",
+        nulls_equal=True,
+    )
+    return found.filter(pl.col("run_id").is_null())
+
+
 def copy_home(src: Path, dst: Path, dirs_exist_ok: bool = False) -> Path:
     shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=dirs_exist_ok)
     return dst

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from hanoi_health_lake.faults import RULE_FOR_KIND
-from tests.integration.lake_helpers import INGESTED, day_text, ground_truth, read
+from tests.integration.lake_helpers import INGESTED, day_text, ground_truth, missed_faults, read
 
 
 def _ingested(frame: pl.DataFrame) -> pl.DataFrame:
@@ -20,15 +20,7 @@ def test_every_injected_fault_is_quarantined_under_the_rule_of_its_kind(ingested
     faults = _ingested(ground_truth(ingested_home, "faults"))
     assert faults.height > 10, "the simulation should inject faults to find"
     assert set(faults["rule_id"]) <= set(RULE_FOR_KIND.values())
-    quarantine = day_text(read(ingested_home, "quarantine")).explode("rule_ids")
-    found = faults.join(
-        quarantine,
-        left_on=["file", "record_no", "rule_id"],
-        right_on=["source_file", "record_no", "rule_ids"],
-        how="left",
-        nulls_equal=True,
-    )
-    missed = found.filter(pl.col("run_id").is_null())
+    missed = missed_faults(faults, ingested_home)
     assert missed.height == 0, missed.select("kind", "file", "locator").to_dicts()
 
 

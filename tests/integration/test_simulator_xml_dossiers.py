@@ -13,7 +13,7 @@ import pytest
 from hanoi_health_lake.automation.inprocess import run_days
 from hanoi_health_lake.config import registry_path
 from hanoi_health_lake.simulator.run import simulate
-from tests.integration.lake_helpers import day_text, ground_truth, read
+from tests.integration.lake_helpers import day_text, ground_truth, missed_faults, read
 
 DAY = date(2026, 3, 1)
 DAYS = 2
@@ -78,15 +78,7 @@ def test_every_fault_in_a_dossier_is_quarantined_under_its_rule(xml_lake: Path):
     faults = ground_truth(xml_lake, "faults")
     in_dossiers = faults.filter(pl.col("file").str.contains("hoso__"))
     assert set(in_dossiers["level"]) == {"file", "record"}, "faults in rows and whole files"
-    quarantine = day_text(read(xml_lake, "quarantine")).explode("rule_ids")
-    found = faults.join(
-        quarantine,
-        left_on=["file", "record_no", "rule_id"],
-        right_on=["source_file", "record_no", "rule_ids"],
-        how="left",
-        nulls_equal=True,
-    )
-    missed = found.filter(pl.col("run_id").is_null())
+    missed = missed_faults(faults, xml_lake)
     assert missed.height == 0, missed.select("kind", "file", "locator").to_dicts()
     extra = day_text(read(xml_lake, "quarantine")).join(
         faults,
