@@ -96,16 +96,16 @@ def _write(figures: dict, name: str, args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
+    from hanoi_health_lake.benchmarks.simulator import bench_simulate
     from hanoi_health_lake.config import hhl_home
-    from hanoi_health_lake.simulator.bench import bench_simulate
 
     out = hhl_home(args.home) / "bench" / "simulate-landing"
     return _write(bench_simulate(args.scale, args.days, out), "simulate", args)
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    from hanoi_health_lake.benchmarks.ingest import bench_ingest
     from hanoi_health_lake.config import hhl_home
-    from hanoi_health_lake.pipeline.bench import bench_ingest
 
     return _write(bench_ingest(hhl_home(args.home), args.scale, args.days), "ingest", args)
 
@@ -113,8 +113,8 @@ def _ingest(args: argparse.Namespace) -> int:
 def _marts(args: argparse.Namespace) -> int:
     import sys
 
+    from hanoi_health_lake.benchmarks.marts import bench_marts
     from hanoi_health_lake.config import hhl_home
-    from hanoi_health_lake.sqlmodels.bench import bench_marts
 
     figures = bench_marts(
         hhl_home(args.home),
@@ -131,7 +131,7 @@ def _parsers(args: argparse.Namespace) -> int:
 
 
 def _detection(args: argparse.Namespace) -> int:
+    from hanoi_health_lake.benchmarks.detection import bench_detection
     from hanoi_health_lake.config import hhl_home
-    from hanoi_health_lake.outbreaks.bench import bench_detection
 
     return _write(bench_detection(hhl_home(args.home), months=args.months), "detection", args)

@@ -1,4 +1,4 @@
-"""Epidemic early warning in the pipeline (no Dagster here: the assets wire these functions).
+"""Epidemic early warning, the pipeline step (no Dagster here: the assets wire these functions).
 
 - cases.py: new cases per disease group and day, city and ward of residence, a return visit
   within the window not counted again (`count_cases`);
@@ -8,7 +8,9 @@
   (`compute_signals`);
 - day.py: one service day read from the lake; tables.py: the gold tables;
 - bulletin.py (with svg.py): the HTML bulletin;
-- bench.py (with landing.py, scoring.py): `bench_detection` against injected outbreaks.
+Benchmarking detection against injected outbreaks lives in hanoi_health_lake/benchmarks/
+(detection.py). This package is the pipeline step; the detection algorithms it calls are in
+hanoi_health_lake/surveillance/.
 """
 
 from hanoi_health_lake.outbreaks.cases import count_cases, new_cases

@@ -32,7 +32,7 @@ class OutbreakSettings:
     # Count only the main diagnosis (True) or any diagnosis of the encounter (False).
     primary_only: bool = False
     # "auto" or a name from surveillance.METHODS (e.g. "ears-c2"). The default won the detection
-    # benchmark (outbreaks/bench.py): with 5 years of history, "auto" would move to Noufaily.
+    # benchmark (benchmarks/detection.py): with 5 years of history, "auto" would move to Noufaily.
     method: str = "ears-c3"
     # EARS floor on the baseline standard deviation; most ward series are mostly zeros, where a
     # zero spread would make a single case an alarm.

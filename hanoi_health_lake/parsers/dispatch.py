@@ -24,7 +24,8 @@ from hanoi_health_lake.parsers.landing_paths import (
     UnsafePathError,
     display_path,
     parse_landing_path,
-    quoted_path,
+    refuse_links,
+    safe_landing_path,
 )
 from hanoi_health_lake.records import ParsedFile, ParsedRecord, RecordError
 
@@ -55,9 +56,9 @@ def parse_file(
     beside the registry (`<landing_root>/../registry/`, parsers/xml_signature.py).
     """
     try:
-        _refuse_links(Path(landing_root), relpath)
+        refuse_links(Path(landing_root), relpath)
         name = parse_landing_path(relpath)
-        path = _safe_path(Path(landing_root), relpath)
+        path = safe_landing_path(Path(landing_root), relpath)
     except UnsafePathError as exc:
         return _rejected(display_path(relpath), "unknown", 0, "", r.UNSAFE_PATH, str(exc))
     try:
@@ -160,38 +161,6 @@ def read_capped(path: Path, relpath: str, fmt: str = "dicom") -> bytes:
                 size=size,
             )
         return handle.read()
-
-
-_LINK_PLACES = ("the facility folder", "the day folder", "the file")
-
-
-def _refuse_links(root: Path, relpath: str) -> None:
-    """Reject a path that passes through a symlink anywhere below the root: a link is never
-    followed, even one that stays inside the landing root (it would deliver another facility's
-    file under this facility's name). Paths the name check rejects anyway are left to it."""
-    parts = relpath.split("/")
-    if relpath.startswith("/") or any(p in ("", ".", "..") for p in parts):
-        return
-    for i in range(len(parts)):
-        if os.path.islink(root.joinpath(*parts[: i + 1])):
-            if i == len(parts) - 1 and len(parts) >= 3:
-                place = "the file"
-            elif i < 2:
-                place = _LINK_PLACES[i]
-            else:
-                place = f"folder {'/'.join(parts[: i + 1])!r}"
-            raise UnsafePathError(
-                f"{quoted_path(relpath)}: {place} is a symlink; links are never followed"
-            )
-
-
-def _safe_path(root: Path, relpath: str) -> Path:
-    """The file's path, refusing one that a symlink leads out of the landing root."""
-    path = root / relpath
-    real_root = os.path.realpath(root)
-    if os.path.commonpath([real_root, os.path.realpath(path)]) != real_root:
-        raise UnsafePathError(f"{relpath!r}: a symlink leads out of the landing root")
-    return path
 
 
 def _parse_into(

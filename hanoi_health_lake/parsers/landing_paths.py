@@ -211,3 +211,36 @@ def _walk(root: Path, directory: Path) -> list[str]:
         elif entry.is_file(follow_symlinks=False) or entry.is_symlink():
             out.append(Path(entry.path).relative_to(root).as_posix())
     return out
+
+
+_LINK_PLACES = ("the facility folder", "the day folder", "the file")
+
+
+def refuse_links(root: Path, relpath: str) -> None:
+    """Reject a path that passes through a symlink anywhere below the root: a link is never
+    followed, even one that stays inside the landing root (it would deliver another facility's
+    file under this facility's name). Paths the name check rejects anyway are left to it."""
+    parts = relpath.split("/")
+    if relpath.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        return
+    for i in range(len(parts)):
+        if os.path.islink(root.joinpath(*parts[: i + 1])):
+            if i == len(parts) - 1 and len(parts) >= 3:
+                place = "the file"
+            elif i < 2:
+                place = _LINK_PLACES[i]
+            else:
+                place = f"folder {'/'.join(parts[: i + 1])!r}"
+            raise UnsafePathError(
+                f"{quoted_path(relpath)}: {place} is a symlink; links are never followed"
+            )
+
+
+def safe_landing_path(root: Path, relpath: str) -> Path:
+    """`root / relpath`, refusing a path that a symlink leads out of the landing root (the
+    parsers open files only through it; so does the ingest when it records a crashed file)."""
+    path = root / relpath
+    real_root = os.path.realpath(root)
+    if os.path.commonpath([real_root, os.path.realpath(path)]) != real_root:
+        raise UnsafePathError(f"{relpath!r}: a symlink leads out of the landing root")
+    return path

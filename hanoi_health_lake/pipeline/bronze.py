@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from hanoi_health_lake.parsers.landing_paths import DOSSIER
-
-if TYPE_CHECKING:
-    from hanoi_health_lake.pipeline.parse_day import DeliveredFile
+from hanoi_health_lake.pipeline.delivered import DeliveredFile
 
 BRONZE_FILES_SCHEMA = pa.schema(
     [

@@ -28,7 +28,8 @@ from hanoi_health_lake.contracts.context import ValidationContext
 from hanoi_health_lake.contracts.model import contract_for
 from hanoi_health_lake.contracts.validate import RuleResult, validate
 from hanoi_health_lake.pipeline import quarantine
-from hanoi_health_lake.pipeline.parse_day import BRONZE_ROW, DeliveredFile, parse_day
+from hanoi_health_lake.pipeline.delivered import DeliveredFile
+from hanoi_health_lake.pipeline.parse_day import BRONZE_ROW, parse_day
 from hanoi_health_lake.pipeline.reconcile import reconciliation
 from hanoi_health_lake.pipeline.supersede import mark_superseded
 from hanoi_health_lake.records import DATASETS

@@ -26,7 +26,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -34,7 +34,7 @@ import pyarrow as pa
 
 from hanoi_health_lake.conform.staging import staged_frame
 from hanoi_health_lake.parsers import rejection as r
-from hanoi_health_lake.parsers.dispatch import _safe_path, parse_file, read_capped
+from hanoi_health_lake.parsers.dispatch import parse_file, read_capped
 from hanoi_health_lake.parsers.landing_paths import (
     DOSSIER,
     LandingName,
@@ -42,8 +42,10 @@ from hanoi_health_lake.parsers.landing_paths import (
     discover,
     display_path,
     parse_landing_path,
+    safe_landing_path,
 )
 from hanoi_health_lake.pipeline import bronze, versions
+from hanoi_health_lake.pipeline.delivered import DeliveredFile
 from hanoi_health_lake.pipeline.placement import placement_fault
 from hanoi_health_lake.records import DATASETS, ParsedFile, ParsedRecord
 
@@ -59,24 +61,6 @@ MAX_CHUNK_FILES = 1024
 MIN_POOL_FILES = 400  # below this, starting worker processes costs more than it saves
 
 Parser = Callable[..., ParsedFile]  # parse_file's signature
-
-_NOT_NAME = "".join(chr(c) for c in range(33, 127) if not chr(c).isalnum() and chr(c) != "_")
-
-
-@dataclass
-class DeliveredFile:
-    parsed: ParsedFile
-    name: LandingName | None  # None when the landing name is unsafe
-    facility_code: str  # from the name, or the folder for an unsafe name
-    arrived_at: datetime | None = None  # versions.arrived_at of the landed file
-
-    @property
-    def dataset(self) -> str | None:
-        if self.name:
-            return self.name.dataset
-        # An unsafe name is never opened, but its prefix still says what it claimed to be.
-        prefix = self.parsed.path.rsplit("/", 1)[-1].split("__", 1)[0].strip(_NOT_NAME)
-        return prefix if prefix in DATASETS else None
 
 
 @dataclass
@@ -171,7 +155,7 @@ def _crashed(
     size, sha = 0, ""
     if name is not None:  # still record what was delivered, if it may be read at all
         try:
-            data = read_capped(_safe_path(Path(landing_root), relpath), relpath, name.format)
+            data = read_capped(safe_landing_path(Path(landing_root), relpath), relpath, name.format)
             size, sha = len(data), hashlib.sha256(data).hexdigest()
         except (OSError, UnsafePathError, r.FileRejected):
             pass

@@ -9,7 +9,7 @@ Layout, in the order a run uses it: `scales` (how big), `registry` (facilities a
 happens to them), `episodes` (a facility's day), `outbreaks`, `delivery` (when files arrive),
 `corrections`, `fault_plan`/`faults_csv`/`faults_fhir`/`files` (faults), `csv_export`/
 `fhir_export`/`dicom_export` (file formats), `ground_truth`, `facility_run` and `run` (the
-driver), `bench`.
+driver). Its benchmark is hanoi_health_lake/benchmarks/simulator.py.
 
 Determinism: every random draw comes from a generator seeded by (seed, facility, day, purpose) or
 from a hash of (seed, person index), iteration is sorted, and no wall-clock time is read, so the

@@ -147,9 +147,9 @@ def synthetic_home() -> Path:
 def _build_synthetic_home(home: Path) -> None:
     import pyarrow as pa
 
+    from hanoi_health_lake.benchmarks.lake_tables import reference_tables, write_lake
+    from hanoi_health_lake.benchmarks.synthetic_day import synthetic_day, synthetic_facilities
     from hanoi_health_lake.config import lake_dir
-    from hanoi_health_lake.sqlmodels.lake_tables import reference_tables, write_lake
-    from hanoi_health_lake.sqlmodels.synthetic import synthetic_day, synthetic_facilities
 
     facilities = synthetic_facilities(60, home / "registry")
     days = [SYNTHETIC_END - timedelta(days=k) for k in range(SYNTHETIC_DAYS - 1, -1, -1)]
@@ -163,8 +163,8 @@ def _build_synthetic_home(home: Path) -> None:
 def surveilled_home() -> Path:
     """The synthetic home plus the surveillance gold tables of its days (computed by the
     pipeline's own code) and the marts over them: a home with an outbreak bulletin."""
+    from hanoi_health_lake.benchmarks.lake_tables import write_gold
     from hanoi_health_lake.config import lake_dir
-    from hanoi_health_lake.sqlmodels.lake_tables import write_gold
 
     home = _scratch("surveilled")
     shutil.copytree(synthetic_home(), home, dirs_exist_ok=True)

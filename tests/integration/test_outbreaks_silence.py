@@ -17,7 +17,7 @@ import pytest
 from hanoi_health_lake.config import landing_dir, registry_path
 from hanoi_health_lake.outbreaks.reporting import facility_silence
 from hanoi_health_lake.parsers.landing_paths import UnsafePathError, discover, parse_landing_path
-from hanoi_health_lake.pipeline.parse_day import DeliveredFile
+from hanoi_health_lake.pipeline.delivered import DeliveredFile
 from hanoi_health_lake.records import ParsedFile
 from hanoi_health_lake.reference.registry import load_registry
 from hanoi_health_lake.simulator.run import simulate

@@ -14,12 +14,12 @@ from hanoi_health_lake.assets.ingest import INGEST_ASSETS
 from hanoi_health_lake.assets.marts import MART_ASSETS, WAREHOUSE_POOL
 from hanoi_health_lake.assets.outbreaks import OUTBREAK_ASSETS
 from hanoi_health_lake.assets.reference import REFERENCE_ASSETS
+from hanoi_health_lake.benchmarks.lake_tables import reference_tables, write_lake
+from hanoi_health_lake.benchmarks.synthetic_day import synthetic_day, synthetic_facilities
 from hanoi_health_lake.config import lake_dir, warehouse_path
 from hanoi_health_lake.partitions import service_day
 from hanoi_health_lake.resources import LakeResource, PseudonymizerResource
 from hanoi_health_lake.sqlmodels import Warehouse, load_models
-from hanoi_health_lake.sqlmodels.lake_tables import reference_tables, write_lake
-from hanoi_health_lake.sqlmodels.synthetic import synthetic_day, synthetic_facilities
 
 MODELS = {m.name: m for m in load_models(SQL_DIR)}
 ASSETS = {a.key.to_user_string(): a for a in MART_ASSETS}

@@ -12,11 +12,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from hanoi_health_lake.config import PROJECT_ROOT, TIMEZONE
-from hanoi_health_lake.lake.completion import mark_complete, mark_incomplete
-from hanoi_health_lake.sqlmodels import Warehouse, load_models, open_sources
-from hanoi_health_lake.sqlmodels.build import build
-from hanoi_health_lake.sqlmodels.lake_tables import (
+from hanoi_health_lake.benchmarks.lake_tables import (
     PARTITIONED_SCHEMAS,
     facilities_table,
     lake_table,
@@ -24,6 +20,10 @@ from hanoi_health_lake.sqlmodels.lake_tables import (
     shift_days,
     write_lake,
 )
+from hanoi_health_lake.config import PROJECT_ROOT, TIMEZONE
+from hanoi_health_lake.lake.completion import mark_complete, mark_incomplete
+from hanoi_health_lake.sqlmodels import Warehouse, load_models, open_sources
+from hanoi_health_lake.sqlmodels.build import build
 from hanoi_health_lake.sqlmodels.loader import find_seeds
 
 SQL_DIR = PROJECT_ROOT / "dbt_like_sql"

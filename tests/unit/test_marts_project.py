@@ -16,13 +16,13 @@ import pyarrow as pa
 import pytest
 from test_marts_lake import SQL_DIR, query
 
+from hanoi_health_lake.benchmarks.lake_tables import reference_tables, write_gold, write_lake
+from hanoi_health_lake.benchmarks.synthetic_day import synthetic_day, synthetic_facilities
 from hanoi_health_lake.lake.delta_io import write_partition
 from hanoi_health_lake.sqlmodels import Warehouse, load_models
 from hanoi_health_lake.sqlmodels.build import build
-from hanoi_health_lake.sqlmodels.lake_tables import reference_tables, write_gold, write_lake
 from hanoi_health_lake.sqlmodels.loader import find_seeds
 from hanoi_health_lake.sqlmodels.sources import source_paths
-from hanoi_health_lake.sqlmodels.synthetic import synthetic_day, synthetic_facilities
 
 DAYS = [date(2026, 3, 1) + timedelta(days=i) for i in range(7)]
 REFRESHED = DAYS[4]

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
+from hanoi_health_lake.benchmarks.detection_scoring import City, recommend, score_city, summarise
 from hanoi_health_lake.outbreaks.reporting import COMPLETENESS_SCHEMA
-from hanoi_health_lake.outbreaks.scoring import City, recommend, score_city, summarise
 from hanoi_health_lake.outbreaks.settings import OutbreakSettings
 from hanoi_health_lake.reference.wards import hanoi_wards
 

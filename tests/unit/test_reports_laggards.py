@@ -96,14 +96,14 @@ def test_each_feedback_card_names_the_contact_or_says_there_is_none():
 
 
 def test_a_registry_without_contact_columns_still_builds_the_report(tmp_path):
-    from hanoi_health_lake.reports import day_period, write_reports
-    from hanoi_health_lake.reports.build import build_pages
-    from hanoi_health_lake.sqlmodels.lake_tables import (
+    from hanoi_health_lake.benchmarks.lake_tables import (
         facilities_table,
         reference_tables,
         write_lake,
     )
-    from hanoi_health_lake.sqlmodels.synthetic import synthetic_day, synthetic_facilities
+    from hanoi_health_lake.benchmarks.synthetic_day import synthetic_day, synthetic_facilities
+    from hanoi_health_lake.reports import day_period, write_reports
+    from hanoi_health_lake.reports.build import build_pages
 
     synthetic_facilities(25, tmp_path / "current")
     with (tmp_path / "current" / "facilities.csv").open(encoding="utf-8", newline="") as fh:

@@ -6,12 +6,12 @@ from datetime import date, timedelta
 
 import pytest
 
+from hanoi_health_lake.benchmarks.lake_tables import reference_tables, write_lake
+from hanoi_health_lake.benchmarks.marts import MAX_RATIO, bench_marts
+from hanoi_health_lake.benchmarks.synthetic_day import synthetic_day, synthetic_facilities
 from hanoi_health_lake.config import lake_dir
 from hanoi_health_lake.lake.delta_io import partitions
-from hanoi_health_lake.sqlmodels.bench import MAX_RATIO, bench_marts
-from hanoi_health_lake.sqlmodels.lake_tables import reference_tables, write_lake
 from hanoi_health_lake.sqlmodels.sources import source_paths
-from hanoi_health_lake.sqlmodels.synthetic import synthetic_day, synthetic_facilities
 
 REAL_DAY = date(2026, 2, 14)
 

@@ -1,8 +1,8 @@
 """`bench_detection`: how well each detection setting finds the simulator's injected outbreaks.
 
 Several simulated cities (one per seed, since the simulator plants at most five outbreaks in a
-run) are read from their landing files (outbreaks/landing.py: the real parsers and conforming,
-no contract validation), counted and scored like the pipeline does, then every candidate
+run) are read from their landing files (encounters_landing.py: the real parsers and
+conforming, no contract validation), counted and scored like the pipeline does, then every candidate
 setting runs on the same counts. Scoring:
 
 - an outbreak is detected when its own group alarms in one of its wards or in the city series
@@ -30,11 +30,7 @@ from pathlib import Path
 
 import polars as pl
 
-from hanoi_health_lake.config import ground_truth_dir, landing_dir, registry_path
-from hanoi_health_lake.outbreaks.cases import count_cases
-from hanoi_health_lake.outbreaks.landing import read_encounters_day, throwaway_pseudonymizer
-from hanoi_health_lake.outbreaks.reporting import reporting_completeness
-from hanoi_health_lake.outbreaks.scoring import (
+from hanoi_health_lake.benchmarks.detection_scoring import (
     DAYS_PER_MONTH,
     City,
     recommend,
@@ -42,6 +38,13 @@ from hanoi_health_lake.outbreaks.scoring import (
     scored_outbreaks,
     summarise,
 )
+from hanoi_health_lake.benchmarks.encounters_landing import (
+    read_encounters_day,
+    throwaway_pseudonymizer,
+)
+from hanoi_health_lake.config import ground_truth_dir, landing_dir, registry_path
+from hanoi_health_lake.outbreaks.cases import count_cases
+from hanoi_health_lake.outbreaks.reporting import reporting_completeness
 from hanoi_health_lake.outbreaks.settings import OutbreakSettings
 from hanoi_health_lake.reference.registry import load_registry, registry_codes
 from hanoi_health_lake.reference.wards import hanoi_wards

@@ -1,4 +1,4 @@
-"""Scoring detection against injected outbreaks (see bench.py for the rules in words)."""
+"""Scoring detection against injected outbreaks (see detection.py for the rules in words)."""
 
 from __future__ import annotations
 

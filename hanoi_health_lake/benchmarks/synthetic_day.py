@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
+from hanoi_health_lake.benchmarks.lake_tables import facilities_table, lake_table
 from hanoi_health_lake.config import TIMEZONE
 from hanoi_health_lake.faults import FAULT_KINDS
 from hanoi_health_lake.reference import icd10
 from hanoi_health_lake.reference.drugs import drugs
 from hanoi_health_lake.reference.wards import hanoi_wards
-from hanoi_health_lake.sqlmodels.lake_tables import facilities_table, lake_table
 
 # (type, share of facilities, ownership, relative daily volume, datasets)
 _CORE = "encounters;prescriptions;referrals;appointments"
