@@ -10,31 +10,20 @@ import dagster as dg
 import polars as pl
 
 from hanoi_health_lake.checks import ingest_checks, silver_keys
+from hanoi_health_lake.lake.catalog import table as catalog_table
+from hanoi_health_lake.lake.catalog import table_path, zone_of
 from hanoi_health_lake.lake.delta_io import read_table, table_exists
 from hanoi_health_lake.lake.key_fingerprint import check_key
 from hanoi_health_lake.partitions import service_day
 from hanoi_health_lake.pipeline.ingest_day import accepted_in_silver, ingest_day
 from hanoi_health_lake.pipeline.volume import history_window, volume_outliers
-from hanoi_health_lake.pipeline.write_day import TABLE_ZONES, table_path, write_day
+from hanoi_health_lake.pipeline.write_day import INGEST_TABLES, write_day
 from hanoi_health_lake.reference.registry import load_registry, registry_codes
 from hanoi_health_lake.resources import LakeResource, PseudonymizerResource
 
-# table → (group, description); zones come from pipeline.write_day.TABLE_ZONES
-TABLES = {
-    "bronze_files": ("bronze", "One row per delivered file: format, size, parse status."),
-    "bronze_records": ("bronze", "Every delivered record as delivered, with provenance."),
-    "quarantine": ("bronze", "Rejected records and files, with the rules broken."),
-    "encounters": ("silver", "One row per accepted encounter (episode)."),
-    "diagnoses": ("silver", "One row per ICD-10 code of an accepted encounter."),
-    "prescriptions": ("silver", "One row per accepted e-prescription."),
-    "prescription_items": ("silver", "One row per accepted drug line."),
-    "referrals": ("silver", "One row per accepted referral letter."),
-    "appointments": ("silver", "One row per accepted re-examination appointment."),
-    "imaging_studies": ("silver", "One row per accepted imaging study."),
-    "services": ("silver", "One row per accepted service or supply line (XML3 of a dossier)."),
-    "lab_results": ("silver", "One row per accepted lab or imaging result (XML4 of a dossier)."),
-    "reconciliation": ("silver", "Per facility and dataset: delivered = kept + rejected."),
-}
+# The ingest's tables, as lake/catalog.py declares them; the Dagster group of each zone.
+TABLES = list(INGEST_TABLES)
+GROUPS = {"bronze": "bronze", "quarantine": "bronze", "silver": "silver", "audit": "silver"}
 # The silver table that holds each staged dataset's accepted records.
 DATASET_TABLE = {
     "encounters": "encounters",
@@ -51,17 +40,17 @@ _REFERENCE_DEPS = ["facilities", "wards", "icd10", "drugs"]
 SPECS = [
     dg.AssetSpec(
         name,
-        group_name=group,
+        group_name=GROUPS[zone_of(name)],
         description=(
-            f"{description} Daily partition by service date; "
-            f"Delta table {TABLE_ZONES[name]}/{name}."
+            f"{catalog_table(name).description} Daily partition by service date; "
+            f"Delta table {zone_of(name)}/{name}."
         ),
         kinds={"deltalake", "polars"},
         deps=_REFERENCE_DEPS if name == "bronze_files" else [],
         partitions_def=service_day,
-        tags={"zone": TABLE_ZONES[name]},
+        tags={"zone": zone_of(name)},
     )
-    for name, (group, description) in TABLES.items()
+    for name in TABLES
 ]
 
 
@@ -146,7 +135,7 @@ def ingest_service_day(
             metadata={
                 "dagster/row_count": table.num_rows,
                 "delta_version": versions[name],
-                "path": lake.table(TABLE_ZONES[name], name),
+                "path": str(table_path(lake.lake, name)),
                 **_extra_metadata(name, day),
             },
             check_results=checks.get(name, []),
@@ -155,7 +144,7 @@ def ingest_service_day(
 
 def _volume(lake: LakeResource, encounters, service_date, names) -> dg.AssetCheckResult:
     today = pl.from_arrow(encounters.select(["facility_code"])).group_by("facility_code").len("n")
-    path = lake.table("silver", "encounters")
+    path = str(table_path(lake.lake, "encounters"))
     history = pl.DataFrame(
         schema={"facility_code": pl.Utf8, "service_date": pl.Date, "n": pl.UInt32}
     )

@@ -13,12 +13,12 @@ from pathlib import Path
 import dagster as dg
 
 from hanoi_health_lake.config import PROJECT_ROOT
+from hanoi_health_lake.lake.catalog import is_partitioned
 from hanoi_health_lake.partitions import service_day
 from hanoi_health_lake.resources import LakeResource
 from hanoi_health_lake.sqlmodels import SqlModel, Warehouse, load_models
 from hanoi_health_lake.sqlmodels.build import build
 from hanoi_health_lake.sqlmodels.loader import find_seeds
-from hanoi_health_lake.sqlmodels.sources import is_partitioned
 
 SQL_DIR = PROJECT_ROOT / "dbt_like_sql"
 # Several days per backfill run: each run re-opens the warehouse and re-reads the look-backs.

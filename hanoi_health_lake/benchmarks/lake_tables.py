@@ -12,20 +12,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import write_deltalake
 
-from hanoi_health_lake.conform.silver_schemas import SILVER_SCHEMAS
-from hanoi_health_lake.lake.delta_io import PARTITION_COLUMN, overwrite_table
-from hanoi_health_lake.pipeline.bronze import BRONZE_FILES_SCHEMA
-from hanoi_health_lake.pipeline.quarantine import QUARANTINE_SCHEMA
-from hanoi_health_lake.pipeline.reconcile import RECONCILIATION_SCHEMA
+from hanoi_health_lake.lake import catalog
+from hanoi_health_lake.lake.catalog import PARTITION_COLUMN, is_partitioned
+from hanoi_health_lake.lake.delta_io import overwrite_table
 from hanoi_health_lake.reference.registry import CONTACT_COLUMNS, REGISTRY_SCHEMA, load_registry
 from hanoi_health_lake.reference.tables import disease_groups_table, drugs_table, wards_table
-from hanoi_health_lake.sqlmodels.sources import is_partitioned, source_paths
+from hanoi_health_lake.sqlmodels.sources import source_paths
 
+# The ingest's tables the marts read (bronze_files, quarantine, silver, reconciliation).
 PARTITIONED_SCHEMAS: dict[str, pa.Schema] = {
-    **SILVER_SCHEMAS,
-    "bronze_files": BRONZE_FILES_SCHEMA,
-    "reconciliation": RECONCILIATION_SCHEMA,
-    "quarantine": QUARANTINE_SCHEMA,
+    name: catalog.schema(name)
+    for name in catalog.names(written_by="ingest")
+    if catalog.table(name).sql_source
 }
 
 

@@ -27,10 +27,11 @@ from hanoi_health_lake.benchmarks.lake_tables import (
 )
 from hanoi_health_lake.benchmarks.synthetic_day import synthetic_day, synthetic_facilities
 from hanoi_health_lake.config import PROJECT_ROOT, lake_dir
+from hanoi_health_lake.lake.catalog import is_partitioned
 from hanoi_health_lake.lake.delta_io import partitions, read_table, table_exists
 from hanoi_health_lake.sqlmodels.build import build
 from hanoi_health_lake.sqlmodels.loader import find_seeds, load_models
-from hanoi_health_lake.sqlmodels.sources import SOURCE_TABLES, is_partitioned, source_paths
+from hanoi_health_lake.sqlmodels.sources import SOURCE_TABLES, source_paths
 from hanoi_health_lake.sqlmodels.warehouse import Warehouse
 
 MAX_RATIO = 1.3

@@ -1,4 +1,5 @@
-"""`hhl docs`: write the static page documenting every SQL model."""
+"""`hhl docs`: write the static page documenting every SQL model, or (`--lake-tables`)
+docs/lake-tables.md from the lake catalog."""
 
 from __future__ import annotations
 
@@ -28,10 +29,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--out", type=Path, help="page to write (default: HHL_HOME/docs/models.html)"
     )
+    parser.add_argument(
+        "--lake-tables",
+        action="store_true",
+        help="instead, rewrite docs/lake-tables.md from the lake catalog (lake/catalog.py)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.lake_tables:
+        from hanoi_health_lake.lake.catalog_docs import write_lake_tables_doc
+
+        print(f"lake tables documented in {write_lake_tables_doc()}")
+        return 0
     from hanoi_health_lake.sqlmodels import build_docs, docs_path, load_models
 
     home = config.hhl_home(args.home)

@@ -47,6 +47,7 @@ def rekey(home: Path, old_key: str) -> list:
     """Re-key the lake under `home` from `old_key` to HHL_PSEUDONYM_KEY; the day runs."""
     from hanoi_health_lake.automation.inprocess import run_days
     from hanoi_health_lake.config import lake_dir
+    from hanoi_health_lake.lake.catalog import table_path
     from hanoi_health_lake.lake.delta_io import partitions
     from hanoi_health_lake.lake.key_fingerprint import (
         KeyRecord,
@@ -70,7 +71,7 @@ def rekey(home: Path, old_key: str) -> list:
             )
         if old == new:
             raise ValueError("HHL_PSEUDONYM_KEY is the old key: set it to the new key")
-    days = partitions(lake / "bronze" / "bronze_files")
+    days = partitions(table_path(lake, "bronze_files"))
     write_record(lake, KeyRecord(new, rekeying_from=old))
     if not days:
         write_record(lake, KeyRecord(new))

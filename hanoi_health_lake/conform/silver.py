@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from hanoi_health_lake.conform import person
 from hanoi_health_lake.conform.pseudonym import Pseudonymizer
-from hanoi_health_lake.conform.silver_schemas import PERSON, PROVENANCE, SILVER_SCHEMAS
+from hanoi_health_lake.lake.catalog import PERSON, PROVENANCE, SILVER_SCHEMAS
 from hanoi_health_lake.reference import icd10
 
 # The id an `episode:` patient key falls back to, per dataset.
@@ -59,7 +59,7 @@ def conform(
     *,
     run_id: str | None = None,
 ) -> dict[str, pa.Table]:
-    """The silver tables one staged dataset feeds (silver_schemas.SILVER_TABLES), as Arrow."""
+    """The silver tables one staged dataset feeds (lake.catalog.SILVER_TABLES), as Arrow."""
     people = _with_people(dataset, accepted, pseudonymizer, encounter_lookup)
     frames = _BUILDERS[dataset](people)
     return {name: _to_arrow(frame, SILVER_SCHEMAS[name], run_id) for name, frame in frames.items()}

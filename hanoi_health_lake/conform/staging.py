@@ -25,7 +25,7 @@ from hanoi_health_lake.conform.columns import (
     nest,
     typed_column,
 )
-from hanoi_health_lake.conform.silver_schemas import SILVER_SCHEMAS
+from hanoi_health_lake.lake.catalog import SILVER_SCHEMAS
 from hanoi_health_lake.parsers.landing_paths import UnsafePathError, parse_landing_path
 from hanoi_health_lake.records import (
     DATASET_FIELDS,

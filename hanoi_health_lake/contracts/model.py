@@ -28,9 +28,9 @@ import pyarrow as pa
 import yaml
 
 from hanoi_health_lake.config import PROJECT_ROOT
-from hanoi_health_lake.conform.silver_schemas import SILVER_SCHEMAS
 from hanoi_health_lake.conform.staging import PROVENANCE_SCHEMA, STAGED_SCHEMAS
 from hanoi_health_lake.contracts.derived import DERIVED
+from hanoi_health_lake.lake.catalog import SILVER_SCHEMAS
 from hanoi_health_lake.records import DATASETS
 from hanoi_health_lake.reference.dicom_modalities import modality_codes
 

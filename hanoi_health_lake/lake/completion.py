@@ -18,26 +18,15 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hanoi_health_lake.lake.delta_io import (
-    PARTITION_COLUMN,
-    read_table,
-    table_exists,
-    write_partition,
-)
+from hanoi_health_lake.lake.catalog import PARTITION_COLUMN, schema, table_path
+from hanoi_health_lake.lake.delta_io import read_table, table_exists, write_partition
 
 COMPLETION_TABLE = "ingest_completed"
-COMPLETION_ZONE = "audit"
-SCHEMA = pa.schema(
-    [
-        (PARTITION_COLUMN, pa.date32()),
-        ("run_id", pa.string()),
-        ("completed_at", pa.timestamp("us", tz="UTC")),
-    ]
-)
+SCHEMA = schema(COMPLETION_TABLE)
 
 
 def completion_path(lake_root: Path) -> Path:
-    return Path(lake_root) / COMPLETION_ZONE / COMPLETION_TABLE
+    return table_path(lake_root, COMPLETION_TABLE)
 
 
 def mark_incomplete(lake_root: Path, service_date: date, run_id: str) -> None:

@@ -19,10 +19,9 @@ import pyarrow.compute as pc
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import DeltaError
 
+from hanoi_health_lake.lake.catalog import PARTITION_COLUMN
 from hanoi_health_lake.lake.locks import table_writer_lock
 from hanoi_health_lake.lake.restricted import restricted_writes
-
-PARTITION_COLUMN = "service_date"
 
 
 class LakeTableError(RuntimeError):

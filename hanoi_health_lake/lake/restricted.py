@@ -1,4 +1,5 @@
-"""The restricted zone (bronze, quarantine: identifiers as delivered) is readable by its owner only.
+"""The restricted zones (bronze, quarantine, restricted: identifiers as delivered; lake/catalog.py)
+are readable by their owner only.
 
 delta-rs creates its data and log files itself, with the process umask, so a restricted table is
 written under umask 077: folders come out 0700 and files 0600 whatever the caller's umask. The
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from hanoi_health_lake.lake.zones import RESTRICTED_ZONES
+from hanoi_health_lake.lake.catalog import RESTRICTED_ZONES
 
 OWNER_ONLY_UMASK = 0o077
 DIR_MODE, FILE_MODE = 0o700, 0o600

@@ -19,19 +19,14 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from hanoi_health_lake.lake.catalog import polars_schema
 from hanoi_health_lake.reference.disease_groups import DiseaseGroup, disease_groups
 from hanoi_health_lake.reference.wards import hanoi_wards
 
 CITY = "city"
 WARD = "ward"
 GEOGRAPHY_KEY = ("group_id", "geo_level", "ward_code")
-CASE_SCHEMA = {
-    "service_date": pl.Date,
-    "group_id": pl.Utf8,
-    "geo_level": pl.Utf8,
-    "ward_code": pl.Utf8,
-    "cases": pl.Int64,
-}
+CASE_SCHEMA = polars_schema("case_counts")  # declared in lake/catalog.py
 DIAGNOSIS_COLUMNS = ["service_date", "patient_key", "ward_code", "icd10", "is_primary"]
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from hanoi_health_lake.lake.catalog import table_path
 from hanoi_health_lake.lake.delta_io import read_table, table_exists
 from hanoi_health_lake.outbreaks.cases import DIAGNOSIS_COLUMNS, count_cases, lookback_days
 from hanoi_health_lake.outbreaks.reporting import (
@@ -26,9 +27,9 @@ from hanoi_health_lake.outbreaks.signals import BASELINE_REACH, compute_signals,
 from hanoi_health_lake.outbreaks.tables import SCHEMAS, gold_path
 from hanoi_health_lake.reference.wards import hanoi_wards
 
-# Where the inputs live: zone/table under the lake root.
-DIAGNOSES = ("silver", "diagnoses")
-BRONZE_FILES = ("bronze", "bronze_files")
+# The lake tables it reads (lake/catalog.py says where they live).
+DIAGNOSES = "diagnoses"
+BRONZE_FILES = "bronze_files"
 VISIT_COLUMNS = ["service_date", "facility_code", "ward_code", "is_primary"]
 
 
@@ -37,11 +38,11 @@ class MissingInput(RuntimeError):
 
 
 def read_days(
-    lake_root: Path, zone_table: tuple[str, str], days: Sequence[date], columns: list[str]
+    lake_root: Path, table: str, days: Sequence[date], columns: list[str]
 ) -> pl.DataFrame:
-    path = Path(lake_root, *zone_table)
+    path = table_path(lake_root, table)
     if not table_exists(path):
-        raise MissingInput(f"{path} does not exist yet: materialise {zone_table[1]} first")
+        raise MissingInput(f"{path} does not exist yet: materialise {table} first")
     return pl.from_arrow(read_table(path, list(days), columns))
 
 

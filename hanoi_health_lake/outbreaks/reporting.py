@@ -31,34 +31,14 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from hanoi_health_lake.lake.catalog import polars_schema
 from hanoi_health_lake.outbreaks.cases import CITY, WARD
 
 ENCOUNTERS = "encounters"
 MIN_RATE_DAYS = 7  # days of history before a facility's own delivery rate is trusted
 DELIVERY_COLUMNS = ["service_date", "facility_code", "dataset", "status"]
-SILENCE_SCHEMA = {
-    "service_date": pl.Date,
-    "facility_code": pl.Utf8,
-    "facility_type": pl.Utf8,
-    "ward_code": pl.Utf8,
-    "files_delivered": pl.Int64,
-    "files_readable": pl.Int64,
-    "days_without_delivery": pl.Int64,
-    "delivery_rate": pl.Float64,
-    "silent_since": pl.Date,
-    "is_silent": pl.Boolean,
-}
-COMPLETENESS_SCHEMA = {
-    "service_date": pl.Date,
-    "geo_level": pl.Utf8,
-    "ward_code": pl.Utf8,
-    "expected_facilities": pl.Int64,
-    "reporting_facilities": pl.Int64,
-    "facility_share": pl.Float64,
-    "volume_share": pl.Float64,
-    "reporting_share": pl.Float64,
-    "is_incomplete": pl.Boolean,
-}
+SILENCE_SCHEMA = polars_schema("facility_silence")  # declared in lake/catalog.py
+COMPLETENESS_SCHEMA = polars_schema("reporting_completeness")
 
 
 def days_back(day: date, n: int) -> list[date]:

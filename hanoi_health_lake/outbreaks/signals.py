@@ -33,6 +33,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
+from hanoi_health_lake.lake.catalog import polars_schema
 from hanoi_health_lake.outbreaks.cases import GEOGRAPHY_KEY, WARD
 from hanoi_health_lake.outbreaks.reporting import COMPLETENESS_SCHEMA
 from hanoi_health_lake.outbreaks.settings import AUTO, OutbreakSettings
@@ -43,24 +44,7 @@ from hanoi_health_lake.surveillance.methods import (
 )
 from hanoi_health_lake.surveillance.result import SHORT_HISTORY
 
-SIGNAL_SCHEMA = {
-    "service_date": pl.Date,
-    "group_id": pl.Utf8,
-    "geo_level": pl.Utf8,
-    "ward_code": pl.Utf8,
-    "observed": pl.Int64,
-    "expected": pl.Float64,
-    "upperbound": pl.Float64,
-    "alarm": pl.Boolean,
-    "method": pl.Utf8,
-    "status": pl.Utf8,
-    "why": pl.Utf8,
-    "history_days": pl.Int64,
-    "reporting_share": pl.Float64,
-    "computed_on_incomplete_data": pl.Boolean,
-    "baseline_incomplete_days": pl.Int64,
-    "suppressed": pl.Boolean,
-}
+SIGNAL_SCHEMA = polars_schema("outbreak_signals")  # declared in lake/catalog.py
 # Days before t an EARS statistic looks at (C3 sums the C2 of t−2..t, each with a 9-day reach).
 BASELINE_REACH = {"ears-c1": 7, "ears-c2": 9, "ears-c3": 11, "ears-c3-r": 11}
 _EARS = tuple(BASELINE_REACH)

@@ -1,4 +1,4 @@
-"""The gold tables of the surveillance pipeline: names, Arrow schemas, paths.
+"""The gold tables of the surveillance pipeline, as lake/catalog.py declares them.
 
 None holds a person identifier: counts, signals and facility-level reporting facts only.
 """
@@ -10,21 +10,16 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
-from hanoi_health_lake.outbreaks.cases import CASE_SCHEMA
-from hanoi_health_lake.outbreaks.reporting import COMPLETENESS_SCHEMA, SILENCE_SCHEMA
-from hanoi_health_lake.outbreaks.signals import SIGNAL_SCHEMA
+from hanoi_health_lake.lake import catalog
 
 ZONE = "gold"
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {
-    "case_counts": CASE_SCHEMA,
-    "outbreak_signals": SIGNAL_SCHEMA,
-    "facility_silence": SILENCE_SCHEMA,
-    "reporting_completeness": COMPLETENESS_SCHEMA,
+    name: catalog.polars_schema(name) for name in catalog.names(zone=ZONE)
 }
 
 
 def gold_path(lake_root: Path, name: str) -> Path:
-    return Path(lake_root) / ZONE / name
+    return catalog.table_path(lake_root, name)
 
 
 def to_arrow(name: str, frame: pl.DataFrame) -> pa.Table:
@@ -33,14 +28,5 @@ def to_arrow(name: str, frame: pl.DataFrame) -> pa.Table:
     return frame.select(list(schema)).cast(schema).to_arrow().cast(arrow_schema(name))
 
 
-_ARROW_TYPES = {
-    pl.Utf8: pa.string(),
-    pl.Date: pa.date32(),
-    pl.Int64: pa.int64(),
-    pl.Float64: pa.float64(),
-    pl.Boolean: pa.bool_(),
-}
-
-
 def arrow_schema(name: str) -> pa.Schema:
-    return pa.schema([(column, _ARROW_TYPES[dtype]) for column, dtype in SCHEMAS[name].items()])
+    return catalog.schema(name)

@@ -8,48 +8,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hanoi_health_lake.lake.catalog import schema
 from hanoi_health_lake.parsers.landing_paths import DOSSIER
 from hanoi_health_lake.pipeline.delivered import DeliveredFile
 
-BRONZE_FILES_SCHEMA = pa.schema(
-    [
-        ("service_date", pa.date32()),
-        ("facility_code", pa.string()),
-        ("dataset", pa.string()),
-        ("source_file", pa.string()),
-        ("format", pa.string()),
-        ("encoding", pa.string()),
-        ("delimiter", pa.string()),
-        ("table_name", pa.string()),
-        ("size_bytes", pa.int64()),
-        ("sha256", pa.string()),
-        ("export_ts", pa.timestamp("us")),
-        ("arrived_at", pa.timestamp("us")),  # local time; pipeline/versions.py
-        ("status", pa.string()),
-        ("error_rule", pa.string()),
-        ("error_message", pa.string()),
-        ("n_records", pa.int64()),
-        ("run_id", pa.string()),
-    ]
-)
-
-BRONZE_RECORDS_SCHEMA = pa.schema(
-    [
-        ("service_date", pa.date32()),
-        ("facility_code", pa.string()),
-        ("dataset", pa.string()),
-        ("source_file", pa.string()),
-        ("sha256", pa.string()),
-        ("export_ts", pa.timestamp("us")),
-        ("record_no", pa.int64()),
-        ("locator", pa.string()),
-        ("record_id", pa.string()),
-        ("resource_type", pa.string()),
-        ("is_auxiliary", pa.bool_()),
-        ("payload", pa.string()),
-        ("run_id", pa.string()),
-    ]
-)
+BRONZE_FILES_SCHEMA = schema("bronze_files")  # declared in lake/catalog.py
+BRONZE_RECORDS_SCHEMA = schema("bronze_records")
 
 
 def bronze_files(service_date: date, files: list[DeliveredFile], run_id: str) -> pa.Table:

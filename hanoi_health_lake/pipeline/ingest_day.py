@@ -22,11 +22,11 @@ import pyarrow.compute as pc
 
 from hanoi_health_lake.conform.pseudonym import Pseudonymizer
 from hanoi_health_lake.conform.silver import conform, encounter_lookup
-from hanoi_health_lake.conform.silver_schemas import SILVER_SCHEMAS
 from hanoi_health_lake.contracts import gx_suite
 from hanoi_health_lake.contracts.context import ValidationContext
 from hanoi_health_lake.contracts.model import contract_for
 from hanoi_health_lake.contracts.validate import RuleResult, validate
+from hanoi_health_lake.lake.catalog import SILVER_SCHEMAS
 from hanoi_health_lake.pipeline import quarantine
 from hanoi_health_lake.pipeline.delivered import DeliveredFile
 from hanoi_health_lake.pipeline.parse_day import BRONZE_ROW, parse_day

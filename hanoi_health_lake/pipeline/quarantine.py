@@ -6,24 +6,9 @@ from __future__ import annotations
 import polars as pl
 import pyarrow as pa
 
-QUARANTINE_SCHEMA = pa.schema(
-    [
-        ("service_date", pa.date32()),
-        ("facility_code", pa.string()),
-        ("dataset", pa.string()),
-        ("source_file", pa.string()),
-        ("export_ts", pa.timestamp("us")),
-        ("record_no", pa.int64()),
-        ("locator", pa.string()),
-        ("record_id", pa.string()),
-        ("rule_ids", pa.list_(pa.string())),
-        ("categories", pa.list_(pa.string())),
-        ("severity", pa.string()),
-        ("reason", pa.string()),
-        ("payload", pa.string()),
-        ("run_id", pa.string()),
-    ]
-)
+from hanoi_health_lake.lake.catalog import schema
+
+QUARANTINE_SCHEMA = schema("quarantine")  # declared in lake/catalog.py
 
 
 def rule_category(rule_id: str) -> str:

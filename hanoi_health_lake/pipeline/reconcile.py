@@ -7,20 +7,9 @@ from datetime import date
 import polars as pl
 import pyarrow as pa
 
-RECONCILIATION_SCHEMA = pa.schema(
-    [
-        ("service_date", pa.date32()),
-        ("facility_code", pa.string()),
-        ("dataset", pa.string()),
-        ("files", pa.int64()),
-        ("files_failed", pa.int64()),
-        ("delivered", pa.int64()),
-        ("accepted", pa.int64()),
-        ("quarantined", pa.int64()),
-        ("superseded", pa.int64()),
-        ("run_id", pa.string()),
-    ]
-)
+from hanoi_health_lake.lake.catalog import schema
+
+RECONCILIATION_SCHEMA = schema("reconciliation")  # declared in lake/catalog.py
 
 
 def reconciliation(

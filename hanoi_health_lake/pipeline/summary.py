@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from hanoi_health_lake.config import lake_dir
+from hanoi_health_lake.lake.catalog import table_path
 from hanoi_health_lake.lake.delta_io import read_table, table_exists
 
 TOP_RULES = 3
@@ -15,7 +16,7 @@ TOP_RULES = 3
 
 def ingest_summary(home: Path, days: list[date]) -> str:
     lake = lake_dir(home)
-    rec_path, q_path = lake / "audit" / "reconciliation", lake / "quarantine" / "quarantine"
+    rec_path, q_path = table_path(lake, "reconciliation"), table_path(lake, "quarantine")
     if not table_exists(rec_path):
         return f"nothing ingested yet under {lake}"
     rec = pl.from_arrow(read_table(rec_path, days))

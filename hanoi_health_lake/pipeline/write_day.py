@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hanoi_health_lake.lake.catalog import names, table_path
 from hanoi_health_lake.lake.completion import mark_complete, mark_incomplete
 from hanoi_health_lake.lake.delta_io import write_partition
-from hanoi_health_lake.lake.zones import TABLE_ZONES
 from hanoi_health_lake.pipeline.ingest_day import DayIngest
 
-
-def table_path(lake_root: Path, name: str) -> Path:
-    return lake_root / TABLE_ZONES[name] / name
+INGEST_TABLES = names(written_by="ingest")  # every table one ingested day writes
 
 
 def write_day(lake_root: Path, day: DayIngest, run_id: str) -> dict[str, int]:
@@ -23,7 +21,7 @@ def write_day(lake_root: Path, day: DayIngest, run_id: str) -> dict[str, int]:
         name: write_partition(
             table_path(lake_root, name), day.tables[name], day.service_date, run_id=run_id
         )
-        for name in TABLE_ZONES
+        for name in INGEST_TABLES
     }
     mark_complete(lake_root, day.service_date, run_id)
     return versions

@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
+from hanoi_health_lake.lake.catalog import is_partitioned
 from hanoi_health_lake.sqlmodels.model import SqlModel
 from hanoi_health_lake.sqlmodels.publish import publish_marts
-from hanoi_health_lake.sqlmodels.sources import is_partitioned, open_sources
+from hanoi_health_lake.sqlmodels.sources import open_sources
 from hanoi_health_lake.sqlmodels.warehouse import Warehouse
 
 WHOLE = None  # the days of a source to copy: all of them

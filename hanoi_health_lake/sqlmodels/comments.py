@@ -2,9 +2,10 @@
 `duckdb_columns()`) shows what each table and column means, from the model file's header.
 
 Called after every build of a table: `create or replace` drops a table's comments, so they are
-written again each time (a few hundred catalog statements, milliseconds). Lake copies and seeds
-get a table comment saying where they come from; their columns are described in
-docs/lake-tables.md and dbt_like_sql/README.md.
+written again each time (a few hundred catalog statements, milliseconds). Lake copies take their
+table and column descriptions from the lake catalog (lake/catalog.py, also behind
+docs/lake-tables.md); seeds get a table comment saying where they come from (their columns:
+dbt_like_sql/README.md).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import duckdb
 
 from hanoi_health_lake.config import TIMEZONE
+from hanoi_health_lake.lake import catalog
 from hanoi_health_lake.sqlmodels.dependencies import MODEL_SCHEMA, SOURCE_SCHEMA
 from hanoi_health_lake.sqlmodels.model import SqlModel
 
@@ -70,14 +72,19 @@ def comment_seed(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 
 def comment_source(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """A lake copy: where it comes from, and the time-zone note on its `_at` columns."""
+    """A lake copy: its catalog description, where it comes from, and each column's catalog
+    note (with the time-zone note on `_at` columns)."""
     target = f'{SOURCE_SCHEMA}."{name}"'
+    entry = catalog.TABLES.get(name)
+    description = f"{entry.description} " if entry else ""
+    zone = f"{entry.zone}/" if entry else ""
     text = (
-        f"Copy of the Delta lake table {name} for the days the marts read (columns: "
-        "docs/lake-tables.md); refreshed by every build."
+        f"{description}Copy of the Delta lake table {zone}{name} for the days the marts read "
+        "(docs/lake-tables.md); refreshed by every build."
     )
     con.execute(f"comment on table {target} is {_literal(text)}")
+    notes = entry.notes if entry else {}
     for column, data_type in _columns(con, SOURCE_SCHEMA, name):
-        note = column_comment("", column, data_type)
+        note = column_comment(notes.get(column, ""), column, data_type)
         if note:
             con.execute(f'comment on column {target}."{column}" is {_literal(note)}')

@@ -1,10 +1,11 @@
 """The lake tables SQL models may read (`lake.<table>`), and where their Delta tables live.
 
-Mostly the pseudonymous zones: reference, silver and audit (docs/lake-tables.md). Two restricted
-tables come in for the coverage and data-quality marts, without what identifies a person:
-`bronze_files` (one row per delivered file: arrival facts only) and `quarantine` minus its
-`payload` column (the rejected record as delivered, with names and citizen ids). Records from
-`bronze_records` never reach the warehouse analysts open.
+Both come from lake/catalog.py: the tables with `sql_source`, minus their `identifiers` columns.
+Mostly the pseudonymous zones: reference, silver, audit and gold (docs/lake-tables.md). Two
+restricted tables come in for the coverage and data-quality marts, without what identifies a
+person: `bronze_files` (one row per delivered file: arrival facts only) and `quarantine` minus
+its `payload` and `reason` columns (the rejected record as delivered, with names and citizen ids,
+and a reason that may quote it). Records from `bronze_records` never reach a warehouse.
 """
 
 from __future__ import annotations
@@ -16,37 +17,25 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 from deltalake import DeltaTable
 
+from hanoi_health_lake.lake import catalog
+from hanoi_health_lake.lake.catalog import PARTITION_COLUMN
 from hanoi_health_lake.lake.completion import completed_days
 from hanoi_health_lake.lake.delta_io import naming_table
-from hanoi_health_lake.lake.zones import TABLE_ZONES
 
-PARTITION_COLUMN = "service_date"
-REFERENCE_ZONE = "reference"  # whole tables; every other zone is partitioned by service_date
-
-# The ingest decides where its tables live; the marts read all of them but bronze_records.
-SOURCE_TABLES: dict[str, str] = {
-    **dict.fromkeys(("facilities", "wards", "icd10", "drugs", "disease_groups"), REFERENCE_ZONE),
-    **{name: zone for name, zone in TABLE_ZONES.items() if name != "bronze_records"},
-    # surveillance outputs (hanoi_health_lake/outbreaks/tables.py)
-    **dict.fromkeys(("outbreak_signals", "facility_silence", "reporting_completeness"), "gold"),
-}
+# Source → zone, for every lake table the SQL models may read.
+SOURCE_TABLES: dict[str, str] = {t.name: t.zone for t in catalog.TABLES.values() if t.sql_source}
 
 # Columns that never leave the lake, per source: they hold what identifies a person.
 SOURCE_EXCLUDED_COLUMNS: dict[str, frozenset[str]] = {
-    # payload is the record as delivered; reason may quote delivered values. Neither belongs in
-    # the analysts' warehouse: the locator and rule ids say enough.
-    "quarantine": frozenset({"payload", "reason"}),
+    name: catalog.table(name).identifiers
+    for name in SOURCE_TABLES
+    if catalog.table(name).identifiers
 }
-
-
-def is_partitioned(source: str) -> bool:
-    """Whether a lake source is split by service day (everything but reference data)."""
-    return SOURCE_TABLES[source] != REFERENCE_ZONE
 
 
 def source_paths(lake_root: Path) -> dict[str, Path]:
     """Delta table path of every known source: `<lake_root>/<zone>/<table>`."""
-    return {name: Path(lake_root) / zone / name for name, zone in SOURCE_TABLES.items()}
+    return {name: catalog.table_path(lake_root, name) for name in SOURCE_TABLES}
 
 
 def without_excluded(name: str, dataset: ds.Dataset) -> ds.Dataset:
@@ -66,9 +55,7 @@ def declared_schema(name: str) -> pa.Schema | None:
     """
     if SOURCE_TABLES.get(name) != "gold":
         return None
-    from hanoi_health_lake.outbreaks.tables import SCHEMAS, arrow_schema  # heavy; only when needed
-
-    return arrow_schema(name) if name in SCHEMAS else None
+    return catalog.schema(name)
 
 
 def open_sources(
@@ -96,7 +83,7 @@ def open_sources(
                 opened[name] = ds.dataset(schema.empty_table())
             continue
         pruning = None
-        if is_partitioned(name):
+        if catalog.is_partitioned(name):
             days = None if dates is None else set(dates)
             if completed is not None:
                 days = completed if days is None else days & completed

@@ -32,6 +32,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.dataset as ds
 
+from hanoi_health_lake.lake.catalog import PARTITION_COLUMN
 from hanoi_health_lake.lake.locks import table_writer_lock
 from hanoi_health_lake.sqlmodels.comments import comment_model, comment_seed, comment_source
 from hanoi_health_lake.sqlmodels.dependencies import MODEL_SCHEMA, SOURCE_SCHEMA
@@ -44,7 +45,6 @@ from hanoi_health_lake.sqlmodels.sources import without_excluded
 STORAGE_COMPATIBILITY = "v1.4.0"
 # The window a full rebuild uses: wide enough for any service date.
 ALL_DATES = (date(1, 1, 1), date(9999, 12, 31))
-PARTITION_COLUMN = "service_date"
 _STAGED = "_hhl_new_rows"
 _SOURCE_VIEW = "_hhl_source"
 

@@ -13,8 +13,8 @@ import polars as pl
 from deltalake import DeltaTable
 
 from hanoi_health_lake.config import lake_dir, landing_dir, registry_path, warehouse_path
+from hanoi_health_lake.lake.catalog import table_path
 from hanoi_health_lake.lake.delta_io import overwrite_table
-from hanoi_health_lake.lake.zones import TABLE_ZONES
 from hanoi_health_lake.pipeline.ingest_day import ingest_day
 from hanoi_health_lake.pipeline.write_day import write_day
 from hanoi_health_lake.reference import tables
@@ -68,7 +68,7 @@ def publish(home: Path, day: date) -> list[Path]:
 
 
 def read(home: Path, name: str) -> pl.DataFrame:
-    path = lake_dir(home) / TABLE_ZONES[name] / name
+    path = table_path(lake_dir(home), name)
     return pl.from_arrow(DeltaTable(str(path)).to_pyarrow_table())
 
 

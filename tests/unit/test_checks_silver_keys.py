@@ -14,7 +14,7 @@ from hanoi_health_lake.checks.silver_keys import (
     SILVER_KEYS,
     duplicate_key_check,
 )
-from hanoi_health_lake.conform.silver_schemas import SILVER_SCHEMAS
+from hanoi_health_lake.lake.catalog import SILVER_SCHEMAS
 from hanoi_health_lake.lake.delta_io import write_partition
 
 DAY = date(2026, 3, 1)

@@ -10,14 +10,8 @@ import pyarrow as pa
 import pytest
 
 from hanoi_health_lake.config import TIMEZONE
-from hanoi_health_lake.conform import (
-    SILVER_SCHEMAS,
-    SILVER_TABLES,
-    Pseudonymizer,
-    conform,
-    encounter_lookup,
-    staged_frame,
-)
+from hanoi_health_lake.conform import Pseudonymizer, conform, encounter_lookup, staged_frame
+from hanoi_health_lake.lake.catalog import SILVER_SCHEMAS, SILVER_TABLES
 from hanoi_health_lake.records import DATASETS, PII_FIELDS, ParsedFile, ParsedRecord
 from hanoi_health_lake.reference import icd10
 

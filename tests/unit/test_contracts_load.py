@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hanoi_health_lake.conform import SILVER_SCHEMAS, STAGED_SCHEMAS
+from hanoi_health_lake.conform import STAGED_SCHEMAS
 from hanoi_health_lake.conform.columns import VALUE_TYPE_RULE
 from hanoi_health_lake.contracts import ContractError, contract_for, load_contracts
 from hanoi_health_lake.contracts.model import contracts_dir, load_contract
 from hanoi_health_lake.faults import FAULT_KINDS
+from hanoi_health_lake.lake.catalog import SILVER_SCHEMAS
 from hanoi_health_lake.parsers import rejection
 from hanoi_health_lake.records import DATASETS, PII_FIELDS, REQUIRED_FIELDS
 

@@ -18,7 +18,7 @@ import pytest
 from deltalake import DeltaTable, write_deltalake
 
 from hanoi_health_lake.config import PROJECT_ROOT
-from hanoi_health_lake.conform.silver_schemas import SILVER_SCHEMAS
+from hanoi_health_lake.lake.catalog import SILVER_SCHEMAS
 from hanoi_health_lake.sqlmodels import (
     SqlModelError,
     Warehouse,
