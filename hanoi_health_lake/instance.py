@@ -19,6 +19,8 @@ from pathlib import Path
 
 from dagster import DagsterInstance
 
+from hanoi_health_lake.config import environment, setting
+
 PROFILES = ("embedded", "production")
 GENERATED_MARK = "# Written by hhl"
 _EARLIER_MARKS = (GENERATED_MARK, "# Embedded profile: run, event-log")  # hhl's first wording
@@ -44,7 +46,7 @@ class InstanceSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> InstanceSettings:
-        env = os.environ if env is None else env
+        env = environment() if env is None else env
         names = {
             "max_concurrent_runs": "HHL_MAX_CONCURRENT_RUNS",
             "pool_limit": "HHL_POOL_LIMIT",
@@ -87,7 +89,7 @@ def instance_yaml(
     """The dagster.yaml of a profile; production refers to the connection by `env:` only."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; expected one of {PROFILES}")
-    env = os.environ if env is None else env
+    env = environment() if env is None else env
     head = f"{GENERATED_MARK} (profile: {profile}); set HHL_* variables instead of editing.\n"
     head += "telemetry:\n  enabled: false\nnux:\n  enabled: false\n"  # no sign-up pop-up in the UI
     if profile == "embedded":
@@ -126,8 +128,8 @@ def instance_yaml(
 
 def dagster_home(home: Path, profile: str = "embedded") -> Path:
     """DAGSTER_HOME if set, else HHL_HOME/dagster (embedded) or HHL_HOME/dagster-production."""
-    if os.environ.get("DAGSTER_HOME"):
-        return Path(os.environ["DAGSTER_HOME"])
+    if setting("DAGSTER_HOME"):
+        return Path(setting("DAGSTER_HOME"))
     return home / ("dagster" if profile == "embedded" else "dagster-production")
 
 
@@ -152,5 +154,5 @@ def ensure_instance_dir(
 
 def open_instance(home: Path, profile: str = "embedded") -> DagsterInstance:
     directory = ensure_instance_dir(home, profile)
-    os.environ["DAGSTER_HOME"] = str(directory)
+    os.environ["DAGSTER_HOME"] = str(directory)  # for Dagster, which reads it itself
     return DagsterInstance.from_config(str(directory))

@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from hanoi_health_lake.assets.marts import BACKFILL_DAYS_PER_RUN
-from hanoi_health_lake.config import PROJECT_ROOT, TIMEZONE
+from hanoi_health_lake.config import PROJECT_ROOT, TIMEZONE, setting
 from hanoi_health_lake.partitions import SERVICE_DAY_START, service_day
 from hanoi_health_lake.reports import Period, ReportFiles, day_period, week_period, write_reports
 from hanoi_health_lake.reports.source import tables_read
@@ -65,7 +65,7 @@ def record_report(home: Path, period: Period, files: ReportFiles, by: str = "hhl
     of its asset on the instance under `home`, so the UI shows it as if the asset had run."""
     from hanoi_health_lake.instance import open_instance
 
-    before = os.environ.get("DAGSTER_HOME")  # open_instance sets it; a caller keeps its own
+    before = setting("DAGSTER_HOME") or None  # open_instance sets it; a caller keeps its own
     try:
         with open_instance(home) as instance:
             instance.report_runless_asset_event(report_materialization(period, files, by))

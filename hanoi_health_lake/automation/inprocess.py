@@ -11,7 +11,6 @@ fails, nothing further runs, and `RunStopped` says so (automation.stopping).
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,7 +24,8 @@ from hanoi_health_lake.config import lake_dir, registry_path
 from hanoi_health_lake.instance import open_instance
 from hanoi_health_lake.lake.key_fingerprint import check_key
 from hanoi_health_lake.partitions import SERVICE_DAY_START, service_day
-from hanoi_health_lake.secrets import ensure_pseudonym_key, key_source
+from hanoi_health_lake.pseudonym_key import ensure_pseudonym_key, key_source
+from hanoi_health_lake.resources import LakeResource, PseudonymizerResource
 
 INGEST_JOB, MARTS_JOB = "ingest_job", "marts_job"
 RUN_TAGS = {"hhl/source": "hhl run"}
@@ -104,13 +104,18 @@ def run_days(
             f"no facility registry at {registry_path(home)}: run `hhl simulate` first, or place "
             "the Department's registry there"
         )
-    os.environ["HHL_HOME"] = str(home)
-    source = key_source()  # before the key is read: reading it sets the environment variable
+    key = ensure_pseudonym_key(create=create_key)
     # Refuse a key the lake was not written with before any day starts (one clear line).
-    check_key(lake_dir(home), ensure_pseudonym_key(create=create_key).encode("utf-8"))
-    say(f"pseudonymisation key: {source}")
+    check_key(lake_dir(home), key.encode("utf-8"))
+    say(f"pseudonymisation key: {key_source()}")
     from hanoi_health_lake.assets.marts import BACKFILL_DAYS_PER_RUN
-    from hanoi_health_lake.definitions import defs  # after the environment is set
+    from hanoi_health_lake.definitions import defs
+
+    # The home and key reach the assets as resources, in place of the EnvVar-bound defaults.
+    resources = {
+        "lake": LakeResource(home=str(home)),
+        "pseudonymizer": PseudonymizerResource(key=key),
+    }
 
     instance = open_instance(home)
     ingest = defs.resolve_job_def(INGEST_JOB)
@@ -133,6 +138,7 @@ def run_days(
             say(f"{day}: ingesting")
             result = ingest.execute_in_process(
                 run_config=QUIET,
+                resources=resources,
                 instance=instance,
                 partition_key=day.isoformat(),
                 raise_on_error=False,
@@ -160,6 +166,7 @@ def run_days(
             say(f"{span}: building the marts and surveillance signals")
             result = marts.execute_in_process(
                 run_config=QUIET,
+                resources=resources,
                 instance=instance,
                 asset_selection=warehouse_keys,
                 raise_on_error=False,

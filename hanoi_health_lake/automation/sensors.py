@@ -3,7 +3,6 @@ daily schedule's ingest → the same day's marts (automation/schedules.py)."""
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -20,11 +19,10 @@ from hanoi_health_lake.automation.landing_scan import (
     scan_landing,
 )
 from hanoi_health_lake.automation.schedules import CHAIN_SENSORS
-from hanoi_health_lake.config import TIMEZONE
+from hanoi_health_lake.config import TIMEZONE, sensor_lookback_days
 from hanoi_health_lake.partitions import service_day
 from hanoi_health_lake.resources import LakeResource
 
-DEFAULT_LOOKBACK_DAYS = 92
 # The ingest writes this table first; its materialisations tell which days were ingested when.
 INGESTED_MARKER = dg.AssetKey("bronze_files")
 
@@ -50,15 +48,6 @@ def _already_ingested(instance: dg.DagsterInstance, days: dict[str, DayFiles]) -
     }
 
 
-def lookback_days() -> int:
-    """How many days back the sensor watches (HHL_SENSOR_LOOKBACK_DAYS, default 92): a file
-    for an older day is ingested by a backfill of that day, not by the sensor."""
-    value = int(os.environ.get("HHL_SENSOR_LOOKBACK_DAYS") or DEFAULT_LOOKBACK_DAYS)
-    if value < 1:
-        raise ValueError(f"HHL_SENSOR_LOOKBACK_DAYS must be at least 1, got {value}")
-    return value
-
-
 def build_landing_sensor(
     *,
     name: str = "landing_sensor",
@@ -68,8 +57,8 @@ def build_landing_sensor(
     default_status: dg.DefaultSensorStatus = dg.DefaultSensorStatus.RUNNING,
 ) -> dg.SensorDefinition:
     """Ask for an ingest run of every service day of the last `watch_days` (default:
-    `lookback_days()`) whose landing files changed (new, late or corrected), once they have not
-    been written to for `settle_seconds`."""
+    `config.sensor_lookback_days()`, read when the sensor ticks) whose landing files changed
+    (new, late or corrected), once they have not been written to for `settle_seconds`."""
 
     @dg.sensor(
         name=name,
@@ -83,7 +72,7 @@ def build_landing_sensor(
     )
     def _landing_sensor(context: dg.SensorEvaluationContext, lake: LakeResource):
         today = datetime.now(ZoneInfo(TIMEZONE)).date()
-        since = today - timedelta(days=watch_days or lookback_days())
+        since = today - timedelta(days=watch_days or sensor_lookback_days())
         days = {
             d: f
             for d, f in scan_landing(lake.landing, since).items()

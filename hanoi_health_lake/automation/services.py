@@ -20,9 +20,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hanoi_health_lake.config import PROJECT_ROOT
+from hanoi_health_lake.config import PROJECT_ROOT, environment
 from hanoi_health_lake.instance import InstanceSettings, ensure_instance_dir
-from hanoi_health_lake.secrets import ensure_pseudonym_key, key_source
+from hanoi_health_lake.pseudonym_key import ENV_KEY, ensure_pseudonym_key, key_source
 
 DEFAULT_TARGET = ["-m", "hanoi_health_lake.definitions", "-a", "defs"]
 _LOCATIONS_QUERY = (
@@ -56,9 +56,10 @@ def prepare_instance(home: Path, profile: str, settings: InstanceSettings | None
     into this process's environment (the children inherit it) and create the storage schema."""
     from dagster import DagsterInstance
 
+    # The Dagster processes started below read these through their resources' EnvVar.
     os.environ["HHL_HOME"] = str(home)
-    source = key_source()  # before the key is read: reading it sets the environment variable
-    ensure_pseudonym_key(create=profile == "embedded")
+    source = key_source()
+    os.environ[ENV_KEY] = ensure_pseudonym_key(create=profile == "embedded")
     print(f"pseudonymisation key: {source}", file=sys.stderr, flush=True)
     directory = ensure_instance_dir(home, profile, settings)
     os.environ["DAGSTER_HOME"] = str(directory)
@@ -146,7 +147,7 @@ def start_services(
             out = (log_dir / f"{name}.log").open("ab")
         services.processes[name] = subprocess.Popen(
             command,
-            env=env or dict(os.environ),
+            env=env or dict(environment()),
             stdout=out,
             stderr=subprocess.STDOUT if out else None,
             stdin=subprocess.DEVNULL,

@@ -11,7 +11,6 @@ finished by running the command again (lake/key_fingerprint.py keeps the state).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -38,8 +37,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _old_key(args: argparse.Namespace) -> str:
     if args.old_key_file is not None:
         return args.old_key_file.read_text(encoding="utf-8").strip()
-    if os.environ.get(ENV_OLD_KEY):
-        return os.environ[ENV_OLD_KEY]
+    from hanoi_health_lake.config import setting
+
+    if setting(ENV_OLD_KEY):
+        return setting(ENV_OLD_KEY)
     raise ValueError(f"give the lake's current key: --old-key-file FILE or {ENV_OLD_KEY}")
 
 
@@ -55,7 +56,7 @@ def rekey(home: Path, old_key: str) -> list:
         read_record,
         write_record,
     )
-    from hanoi_health_lake.secrets import ensure_pseudonym_key
+    from hanoi_health_lake.pseudonym_key import ensure_pseudonym_key
 
     lake = lake_dir(home)
     old, new = (

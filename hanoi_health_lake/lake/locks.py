@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from hanoi_health_lake.config import lock_dir
+
 
 def _lock_file(table_path: str) -> Path:
     digest = hashlib.sha256(str(table_path).encode()).hexdigest()[:16]
-    root = Path(os.environ.get("HHL_LOCK_DIR") or Path(str(table_path)).parent / ".locks")
+    root = lock_dir() or Path(str(table_path)).parent / ".locks"
     root.mkdir(parents=True, exist_ok=True)
     return root / f"{Path(str(table_path)).name}-{digest}.lock"
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from hanoi_health_lake.config import megabytes
 from hanoi_health_lake.parsers import csv_qd130, dicom, encodings, fhir, xml_qd130, xml_signature
 from hanoi_health_lake.parsers import rejection as r
 from hanoi_health_lake.parsers.fhir_mapping import COUNTED_TYPE
@@ -122,27 +123,14 @@ def _fail(parsed: ParsedFile, rule: str, message: str) -> None:
     parsed.records, parsed.auxiliary = [], []
 
 
-def _megabytes(env: str, default: int) -> int:
-    value = os.environ.get(env, "").strip()
-    if not value:
-        return default * 2**20
-    try:
-        megabytes = float(value)
-    except ValueError:
-        raise ValueError(f"{env} must be a number of MB, got {value!r}") from None
-    if megabytes <= 0:
-        raise ValueError(f"{env} must be positive, got {value!r}")
-    return int(megabytes * 2**20)
-
-
 def max_file_bytes(fmt: str = "dicom") -> tuple[int, str]:
     """(cap in bytes, the setting that set it) for a file of format `fmt` (a name's guess):
     HHL_MAX_FILE_MB (default 256) for every file, HHL_MAX_TEXT_FILE_MB (default 64) too for
     the text formats. Read when called."""
-    cap = (_megabytes(MAX_FILE_MB_ENV, DEFAULT_MAX_FILE_MB), MAX_FILE_MB_ENV)
+    cap = (megabytes(MAX_FILE_MB_ENV, DEFAULT_MAX_FILE_MB), MAX_FILE_MB_ENV)
     if fmt == "dicom":
         return cap
-    text = (_megabytes(MAX_TEXT_FILE_MB_ENV, DEFAULT_MAX_TEXT_FILE_MB), MAX_TEXT_FILE_MB_ENV)
+    text = (megabytes(MAX_TEXT_FILE_MB_ENV, DEFAULT_MAX_TEXT_FILE_MB), MAX_TEXT_FILE_MB_ENV)
     return min(cap, text)
 
 

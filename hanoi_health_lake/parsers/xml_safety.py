@@ -21,13 +21,13 @@ the most used XML library for Python and is hardened here as follows:
 from __future__ import annotations
 
 import io
-import os
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
 from lxml import etree
 
+from hanoi_health_lake.config import setting
 from hanoi_health_lake.parsers import rejection as r
 
 FORBIDDEN_DTD = "xml.forbidden_dtd"
@@ -54,7 +54,7 @@ class XmlLimits:
     def from_env(cls) -> XmlLimits:
         values = {}
         for name in cls.__dataclass_fields__:
-            text = os.environ.get(_ENV_PREFIX + name.upper(), "").strip()
+            text = setting(_ENV_PREFIX + name.upper())
             if text:
                 try:
                     values[name] = int(text)

@@ -19,7 +19,6 @@ on; under `quarantine` the dossier is rejected whole.
 from __future__ import annotations
 
 import base64
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,6 +30,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from lxml import etree
 from signxml import XMLVerifier
 from signxml.exceptions import InvalidCertificate, InvalidInput, InvalidSignature
+
+from hanoi_health_lake.config import setting
 
 MISSING = "signature.missing"
 INVALID = "signature.invalid"
@@ -57,7 +58,7 @@ class SignatureVerdict:
 
 
 def default_policy() -> str:
-    value = os.environ.get(POLICY_ENV, "").strip().lower() or "report"
+    value = setting(POLICY_ENV).lower() or "report"
     if value not in POLICIES:
         raise ValueError(f"{POLICY_ENV} must be one of {POLICIES}, got {value!r}")
     return value

@@ -1,14 +1,14 @@
 """Read every file delivered for one service day: each parse is independent, so one bad file
 never stops the others.
 
-Files are parsed in chunks (consecutive landing paths) by HHL_PARSE_WORKERS processes (default
-up to 2): this one and, when the day is large enough, HHL_PARSE_WORKERS - 1 worker processes
-started for the day ("spawn", never "fork": the caller may run threads, as a Dagster step does).
-1 parses in this process only. A chunk comes back as Arrow only — its bronze rows and, per
-dataset, its staged frame — so the day's records are never held as Python objects beyond one
-chunk, and never twice: the staged frames carry no payload, only the row of the record in
-`bronze_records`, where the payload is. A file whose parser raises becomes one failed file; a
-worker that dies leaves its chunks to this process.
+Files are parsed in chunks (consecutive landing paths) by `workers` processes (default
+`config.parse_workers()`: HHL_PARSE_WORKERS, else up to 2): this one and, when the day is large
+enough, `workers` - 1 worker processes started for the day ("spawn", never "fork": the caller
+may run threads, as a Dagster step does). 1 parses in this process only. A chunk comes back as
+Arrow only — its bronze rows and, per dataset, its staged frame — so the day's records are never
+held as Python objects beyond one chunk, and never twice: the staged frames carry no payload,
+only the row of the record in `bronze_records`, where the payload is. A file whose parser raises
+becomes one failed file; a worker that dies leaves its chunks to this process.
 
 Concatenating the chunks in path order gives the same tables, in the same order, as parsing the
 day file by file.
@@ -32,6 +32,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
+from hanoi_health_lake.config import parse_workers
 from hanoi_health_lake.conform.staging import staged_frame
 from hanoi_health_lake.parsers import rejection as r
 from hanoi_health_lake.parsers.dispatch import parse_file, read_capped
@@ -51,7 +52,6 @@ from hanoi_health_lake.records import DATASETS, ParsedFile, ParsedRecord
 
 log = logging.getLogger(__name__)
 
-WORKERS_ENV = "HHL_PARSE_WORKERS"
 BRONZE_ROW = "_bronze_row"  # staged column: the record's row in the day's bronze_records
 # A task is a run of consecutive files of about CHUNK_BYTES (at most MAX_CHUNK_FILES files, and
 # about 4 tasks per process on a small day): few enough that per-task costs stay small, small
@@ -168,18 +168,6 @@ def _crashed(
         error_rule=r.UNREADABLE,
         error_message=f"{display_path(relpath)}: cannot be parsed ({type(exc).__name__}: {exc})",
     )
-
-
-def parse_workers() -> int:
-    """Processes that parse a day, this one included: HHL_PARSE_WORKERS, else up to 2 (one per
-    core). 1 parses in this process only."""
-    value = os.environ.get(WORKERS_ENV, "").strip()
-    if value:
-        try:
-            return max(1, int(value))
-        except ValueError:
-            raise ValueError(f"{WORKERS_ENV} must be a whole number, got {value!r}") from None
-    return max(1, min(2, os.cpu_count() or 1))
 
 
 def parse_day(

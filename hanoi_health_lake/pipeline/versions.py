@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from hanoi_health_lake.config import TIMEZONE
+from hanoi_health_lake.config import TIMEZONE, setting
 
 TOLERANCE_ENV = "HHL_EXPORT_TS_FUTURE_TOLERANCE_MINUTES"
 DEFAULT_TOLERANCE = timedelta(hours=2)  # facility clocks drift; a vendor server may run UTC+8/9
@@ -33,7 +33,7 @@ _ZONE = ZoneInfo(TIMEZONE)
 def future_tolerance() -> timedelta:
     """HHL_EXPORT_TS_FUTURE_TOLERANCE_MINUTES (default 120): how far an export may be stamped
     after the file arrived before it is rejected."""
-    value = os.environ.get(TOLERANCE_ENV, "").strip()
+    value = setting(TOLERANCE_ENV)
     if not value:
         return DEFAULT_TOLERANCE
     try:

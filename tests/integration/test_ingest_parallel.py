@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from hanoi_health_lake import config
 from hanoi_health_lake.config import landing_dir, registry_path
 from hanoi_health_lake.parsers.dispatch import parse_file
 from hanoi_health_lake.pipeline import parse_day as parse_day_module
@@ -220,11 +221,11 @@ def test_a_worker_that_dies_leaves_its_chunks_to_the_parent(home, codes, referen
 
 def test_parse_workers_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("HHL_PARSE_WORKERS", "3")
-    assert parse_day_module.parse_workers() == 3
+    assert config.parse_workers() == 3
     monkeypatch.setenv("HHL_PARSE_WORKERS", "0")
-    assert parse_day_module.parse_workers() == 1
+    assert config.parse_workers() == 1
     monkeypatch.delenv("HHL_PARSE_WORKERS")
-    assert parse_day_module.parse_workers() == min(2, os.cpu_count() or 1)
+    assert config.parse_workers() == min(2, os.cpu_count() or 1)
     monkeypatch.setenv("HHL_PARSE_WORKERS", "many")
     with pytest.raises(ValueError, match="HHL_PARSE_WORKERS"):
-        parse_day_module.parse_workers()
+        config.parse_workers()

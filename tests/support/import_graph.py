@@ -11,7 +11,7 @@ from pathlib import Path
 
 
 def module_name(root: Path, path: Path) -> str:
-    """`hanoi_health_lake/lake/zones.py` → `hanoi_health_lake.lake.zones` (a package is its
+    """`hanoi_health_lake/lake/catalog.py` → `hanoi_health_lake.lake.catalog` (a package is its
     `__init__`'s name)."""
     parts = list(path.relative_to(root.parent).with_suffix("").parts)
     if parts[-1] == "__init__":

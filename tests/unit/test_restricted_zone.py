@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from hanoi_health_lake.lake.delta_io import write_partition
-from hanoi_health_lake.secrets import ensure_pseudonym_key
+from hanoi_health_lake.pseudonym_key import ensure_pseudonym_key
 
 DAY = date(2026, 3, 1)
 
@@ -73,7 +73,7 @@ def test_a_key_file_readable_by_others_is_warned_about(tmp_path, monkeypatch, ca
     key_file.chmod(0o644)
     assert ensure_pseudonym_key(create=False) == "k" * 40
     assert "readable by others" in capsys.readouterr().err
-    monkeypatch.delenv("HHL_PSEUDONYM_KEY")
+    assert "HHL_PSEUDONYM_KEY" not in os.environ  # read, not put into the environment
     key_file.chmod(0o600)
     ensure_pseudonym_key(create=False)
     assert "readable" not in capsys.readouterr().err

@@ -6,18 +6,18 @@ says so; production sets HHL_PSEUDONYM_KEY from its secret store.
 
 from __future__ import annotations
 
-import os
 import secrets
 import sys
 from pathlib import Path
+
+from hanoi_health_lake.config import config_home, setting
 
 ENV_KEY = "HHL_PSEUDONYM_KEY"
 ENV_KEY_FILE = "HHL_PSEUDONYM_KEY_FILE"
 
 
 def default_key_file() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
-    return Path(base) / "hanoi-health-lake" / "pseudonym.key"
+    return config_home() / "hanoi-health-lake" / "pseudonym.key"
 
 
 def warn_if_readable(path: Path) -> bool:
@@ -35,10 +35,11 @@ def warn_if_readable(path: Path) -> bool:
 
 
 def ensure_pseudonym_key(*, create: bool) -> str:
-    """Put the key into the environment (where Dagster's EnvVar reads it) and return it."""
-    if os.environ.get(ENV_KEY):
-        return os.environ[ENV_KEY]
-    path = Path(os.environ.get(ENV_KEY_FILE) or default_key_file())
+    """The key: HHL_PSEUDONYM_KEY, else the key file (created when `create`). A caller hands it
+    on as the pseudonymizer resource, or to the Dagster processes it starts."""
+    if setting(ENV_KEY):
+        return setting(ENV_KEY)
+    path = Path(setting(ENV_KEY_FILE) or default_key_file())
     if not path.exists():
         if not create:
             raise RuntimeError(
@@ -50,18 +51,16 @@ def ensure_pseudonym_key(*, create: bool) -> str:
         path.chmod(0o600)
         print(f"created a local pseudonymisation key at {path} (outside the repo)", file=sys.stderr)
     warn_if_readable(path)
-    key = path.read_text().strip()
-    os.environ[ENV_KEY] = key
-    return key
+    return path.read_text().strip()
 
 
 def key_source() -> str:
     """Where `ensure_pseudonym_key` takes the key from, in words: every command that reads or
     creates the key says so, since a key from another place gives other patient_keys."""
-    if os.environ.get(ENV_KEY):
+    if setting(ENV_KEY):
         return f"from {ENV_KEY} (environment)"
-    if os.environ.get(ENV_KEY_FILE):
-        return f"key file {os.environ[ENV_KEY_FILE]} (from {ENV_KEY_FILE})"
+    if setting(ENV_KEY_FILE):
+        return f"key file {setting(ENV_KEY_FILE)} (from {ENV_KEY_FILE})"
     return (
         f"key file {default_key_file()} (the default; set {ENV_KEY} or {ENV_KEY_FILE} to use "
         "another, e.g. one per HHL_HOME)"
