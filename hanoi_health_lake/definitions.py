@@ -17,11 +17,18 @@ from hanoi_health_lake.resources import default_resources
 # teardown's abort (exit_guard). A no-op in any other process.
 guard_dagster_worker()
 
-defs = dg.Definitions(
-    assets=[*REFERENCE_ASSETS, *INGEST_ASSETS, *MART_ASSETS, *OUTBREAK_ASSETS, *REPORT_ASSETS],
-    jobs=JOBS,
-    schedules=SCHEDULES,
-    sensors=SENSORS,
-    resources=default_resources(),
-    executor=BOUNDED_EXECUTOR,
-)
+
+def build_defs(resources: dict[str, dg.ConfigurableResource] | None = None) -> dg.Definitions:
+    """The definitions with `resources` (default: from the environment, as a code location
+    loads them; `hhl run` passes its home and key instead)."""
+    return dg.Definitions(
+        assets=[*REFERENCE_ASSETS, *INGEST_ASSETS, *MART_ASSETS, *OUTBREAK_ASSETS, *REPORT_ASSETS],
+        jobs=JOBS,
+        schedules=SCHEDULES,
+        sensors=SENSORS,
+        resources=default_resources() if resources is None else resources,
+        executor=BOUNDED_EXECUTOR,
+    )
+
+
+defs = build_defs()

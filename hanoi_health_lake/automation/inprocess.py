@@ -109,13 +109,12 @@ def run_days(
     check_key(lake_dir(home), key.encode("utf-8"))
     say(f"pseudonymisation key: {key_source()}")
     from hanoi_health_lake.assets.marts import BACKFILL_DAYS_PER_RUN
-    from hanoi_health_lake.definitions import defs
+    from hanoi_health_lake.definitions import build_defs
 
     # The home and key reach the assets as resources, in place of the EnvVar-bound defaults.
-    resources = {
-        "lake": LakeResource(home=str(home)),
-        "pseudonymizer": PseudonymizerResource(key=key),
-    }
+    defs = build_defs(
+        {"lake": LakeResource(home=str(home)), "pseudonymizer": PseudonymizerResource(key=key)}
+    )
 
     instance = open_instance(home)
     ingest = defs.resolve_job_def(INGEST_JOB)
@@ -138,7 +137,6 @@ def run_days(
             say(f"{day}: ingesting")
             result = ingest.execute_in_process(
                 run_config=QUIET,
-                resources=resources,
                 instance=instance,
                 partition_key=day.isoformat(),
                 raise_on_error=False,
@@ -166,7 +164,6 @@ def run_days(
             say(f"{span}: building the marts and surveillance signals")
             result = marts.execute_in_process(
                 run_config=QUIET,
-                resources=resources,
                 instance=instance,
                 asset_selection=warehouse_keys,
                 raise_on_error=False,
