@@ -9,7 +9,7 @@
 --   band_floor_share: Smallest half-width of the volume band, as a share of its median.
 --   band_floor_records: Smallest half-width of the volume band, in records.
 --   max_quarantine_share: Largest share of delivered records quarantined on a valid day.
---   laggard_silent_days: Days without a file that put an expected dataset on the laggard list.
+--   laggard_days_since_delivery: Days without a file that put an expected dataset on the laggard list.
 --   phase_window_days: Trailing days over which routine and real-time phase targets are judged.
 --   suppress_below: Counts of people below this are suppressed in ward-level marts.
 
@@ -32,7 +32,7 @@ pivoted as (
         max(value) filter (where setting = 'band_floor_share') as band_floor_share,
         max(value) filter (where setting = 'band_floor_records') as band_floor_records,
         max(value) filter (where setting = 'max_quarantine_share') as max_quarantine_share,
-        max(value) filter (where setting = 'laggard_silent_days') as laggard_silent_days,
+        max(value) filter (where setting = 'laggard_days_since_delivery') as laggard_days_since_delivery,
         max(value) filter (where setting = 'phase_window_days') as phase_window_days,
         max(value) filter (where setting = 'suppress_below') as suppress_below
     from setting_rows
@@ -62,9 +62,11 @@ final as (
             as double
         ) as max_quarantine_share,
         cast(
-            coalesce(laggard_silent_days, error('sla_settings: laggard_silent_days is missing'))
-            as integer
-        ) as laggard_silent_days,
+            coalesce(
+                laggard_days_since_delivery,
+                error('sla_settings: laggard_days_since_delivery is missing')
+            ) as integer
+        ) as laggard_days_since_delivery,
         cast(
             coalesce(phase_window_days, error('sla_settings: phase_window_days is missing'))
             as integer

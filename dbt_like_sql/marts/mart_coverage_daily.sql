@@ -39,10 +39,12 @@
 --   connected_since: First service day the facility delivered this dataset, up to this day.
 --   is_connected: The facility has delivered this dataset at least once up to this day.
 --   last_delivery_date: Latest service day up to this one with a delivery of this dataset.
---   silent_days: Days since last_delivery_date (0 when delivered today); if it never delivered,
---     days since it became due (int_facility_due) counting this one; NULL when neither applies.
---   is_laggard: Expected and silent for laggard_silent_days or more (sla_settings): the one
---     laggard rule, read by mart_laggards and by the report's "silent" status.
+--   days_since_delivery: Days since last_delivery_date (0 when delivered today); if it never
+--     delivered, days since it became due (int_facility_due) counting this one; NULL when neither
+--     applies. (Not the statistical silence of mart_facility_silence_daily.is_silent.)
+--   is_laggard: Expected and days_since_delivery at least laggard_days_since_delivery
+--     (sla_settings): the one laggard rule, read by mart_laggards and by the report's "no file
+--     for days" status.
 
 -- The days built are the window, clamped on a full rebuild (no bounds) to the days from the
 -- first to the last delivery in the lake. connected_since and last_delivery_date need the
@@ -197,7 +199,7 @@ joined as (
         volumes.band_high,
         volumes.completeness as band_verdict,
         settings.max_quarantine_share,
-        settings.laggard_silent_days,
+        settings.laggard_days_since_delivery,
         due.due_from,
         coalesce(earlier_deliveries.first_delivery_date, window_deliveries.first_delivery_date)
             as connected_since,
@@ -288,7 +290,7 @@ final as (
         case
             when last_delivery_date is not null then date_diff('day', last_delivery_date, service_date)
             when is_expected then date_diff('day', due_from, service_date) + 1
-        end as silent_days,
+        end as days_since_delivery,
         coalesce(
             is_expected and (
                 case
@@ -296,7 +298,7 @@ final as (
                         then date_diff('day', last_delivery_date, service_date)
                     else date_diff('day', due_from, service_date) + 1
                 end
-            ) >= laggard_silent_days,
+            ) >= laggard_days_since_delivery,
             false
         ) as is_laggard
     from judged

@@ -477,10 +477,19 @@ _ENTRIES: tuple[LakeTable, ...] = (
         ("ward_code", pa.string()),
         ("files_delivered", pa.int64()),
         ("files_readable", pa.int64()),
-        ("days_without_delivery", pa.int64()),
-        ("delivery_rate", pa.float64()),
+        (
+            "days_without_delivery",
+            pa.int64(),
+            "expected days in a row without any encounters file, up to the look-back",
+        ),
+        ("delivery_rate", pa.float64(), "share of expected days delivered in the look-back"),
         ("silent_since", pa.date32()),
-        ("is_silent", pa.bool_()),
+        (
+            "is_silent",
+            pa.bool_(),
+            "statistical: a run of days without delivery this unlikely for this facility "
+            "(outbreaks/reporting.py); not the SLA's days_since_delivery of the marts",
+        ),
     ),
     _gold(
         "reporting_completeness",

@@ -1,6 +1,8 @@
 """Who should have reported and who did: facility silence and reporting completeness.
 
 Kept apart from epidemic alarms: a silent facility is a data problem, not a health event.
+"Silent" is this statistical verdict only; the delivery SLA counts `days_since_delivery` and
+lists laggards (mart_coverage_daily, mart_laggards) by a fixed number of days.
 
 A facility is *expected* to send encounters on a day when the registry says it is open
 (opened_date), connected (go_live_date) and `encounters` is in its datasets. It is *silent* once

@@ -28,8 +28,8 @@ def contact_cells(r: dict) -> list:
 
 
 def _laggard_status(r: dict) -> Text:
-    if r["is_silent"]:
-        return label("laggard.silent")
+    if r["is_laggard_at_end"]:
+        return label("laggard.no_file")
     if r["missed_days"]:
         return label("laggard.missed")
     return label("laggard.late")
@@ -73,7 +73,7 @@ def _by_ward(laggards: list[dict]) -> Table:
 
 def laggards_section(src: ReportSource, period: Period) -> Section:
     laggards = rows(src.frame("laggards", start=period.start, end=period.end))
-    silent_days = src.scalar("select laggard_silent_days from int_settings")
+    laggard_days = src.scalar("select laggard_days_since_delivery from int_settings")
     table = Table(
         id="laggards",
         title=label("table.laggards", n=str(len({r["facility_code"] for r in laggards}))),
@@ -85,7 +85,7 @@ def laggards_section(src: ReportSource, period: Period) -> Section:
             *contact_columns(),
             label_column("dataset"),
             label_column("laggard_status"),
-            column("silent_days"),
+            column("days_since_delivery"),
             column("last_delivery_date", "date"),
             label_column("format"),
             column("missed_days"),
@@ -101,7 +101,7 @@ def laggards_section(src: ReportSource, period: Period) -> Section:
                 *contact_cells(r),
                 code_label("dataset", r["dataset"]),
                 _laggard_status(r),
-                r["silent_days"],
+                r["days_since_delivery"],
                 r["last_delivery_date"],
                 code_label("format", r["format"]),
                 r["missed_days"],
@@ -114,7 +114,7 @@ def laggards_section(src: ReportSource, period: Period) -> Section:
         sheet=label("sheet.laggards"),
         sortable=True,
         html_row_limit=LAGGARD_HTML_ROWS,
-        note=label("note.laggards", days=str(silent_days)),
+        note=label("note.laggards", days=str(laggard_days)),
     )
     never = rows(src.frame("not_connected", end=period.end))
     not_connected = Table(

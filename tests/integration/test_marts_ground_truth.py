@@ -73,8 +73,8 @@ def test_silent_and_late_facilities_show_as_such(ingested_home: Path):
     assert quiet.height > 0, "the simulation should make some facility go silent"
     quiet = quiet.join(coverage, on=["facility_code", "dataset", "service_date"])
     assert not quiet["is_delivered"].any()
-    assert (quiet["silent_days"] >= 1).all(), quiet.select(
-        "facility_code", "silent_days"
+    assert (quiet["days_since_delivery"] >= 1).all(), quiet.select(
+        "facility_code", "days_since_delivery"
     ).to_dicts()
     on_last = deliveries.filter((pl.col("service_date") == LAST) & (pl.col("expected") > 0))
     # A facility in a silent stretch is expected (past go-live) and must be on the laggard list.

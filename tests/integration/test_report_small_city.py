@@ -49,15 +49,15 @@ def test_record_locators_read_in_vietnamese(pages):
     assert all(e.startswith(("row ", "line ")) for e in english)
 
 
-def test_the_reports_silent_datasets_are_mart_laggards(pages):
+def test_the_reports_overdue_datasets_are_mart_laggards(pages):
     laggards = table_of(pages["coverage"], "laggards")
-    silent = {
+    overdue = {
         tuple(row_id.split(":"))
         for row_id, row in zip(laggards.row_ids, laggards.rows, strict=True)
-        if row[[c.id for c in laggards.columns].index("laggard_status")].en == "Silent"
+        if row[[c.id for c in laggards.columns].index("laggard_status")].en == "No file for days"
     }
     mart = query(simulated_week_home(), "select facility_code, dataset from mart_laggards")
-    assert silent == {(r["facility_code"], r["dataset"]) for r in mart}
+    assert overdue == {(r["facility_code"], r["dataset"]) for r in mart}
 
 
 def test_the_per_ward_list_holds_the_same_datasets_ward_by_ward(pages):

@@ -209,20 +209,21 @@ def test_validity_from_quarantine_share_and_failed_files(warehouse):
 def test_connected_since_last_delivery_and_silence(warehouse):
     rows = coverage_on(warehouse, T)
     presc = rows[("01001", "prescriptions")]
-    assert (presc["connected_since"], presc["last_delivery_date"], presc["silent_days"]) == (
+    since = presc["days_since_delivery"]
+    assert (presc["connected_since"], presc["last_delivery_date"], since) == (
         date(2026, 1, 5),
         day(-3),
         3,
     )
     b = rows[("01A01", "encounters")]
     assert not b["is_connected"] and b["last_delivery_date"] is None
-    assert b["silent_days"] == (T - date(2026, 3, 5)).days + 1
+    assert b["days_since_delivery"] == (T - date(2026, 3, 5)).days + 1
     assert rows[("01004", "encounters")]["connected_since"] == date(2025, 12, 20)
     # Connection is as of each day: on 2026-01-10 A's prescriptions are, its encounters not yet.
     january = coverage_on(warehouse, date(2026, 1, 10))
     assert january[("01001", "prescriptions")]["is_connected"]
     assert not january[("01001", "encounters")]["is_connected"]
-    assert coverage_on(warehouse, day(-2))[("01001", "prescriptions")]["silent_days"] == 1
+    assert coverage_on(warehouse, day(-2))[("01001", "prescriptions")]["days_since_delivery"] == 1
 
 
 def test_rollups_agree_with_the_coverage_rows(warehouse):
@@ -323,7 +324,8 @@ def test_laggards_are_expected_datasets_silent_three_days_or_never_connected(war
         ("01A01", "encounters"),
     ]
     presc, clinic = rows
-    assert (presc["last_delivery_date"], presc["silent_days"], presc["is_never_delivered"]) == (
+    since = presc["days_since_delivery"]
+    assert (presc["last_delivery_date"], since, presc["is_never_delivered"]) == (
         day(-3),
         3,
         False,
@@ -331,4 +333,4 @@ def test_laggards_are_expected_datasets_silent_three_days_or_never_connected(war
     assert (presc["registry_format"], presc["last_format"]) == ("fhir_json", "fhir_json")
     assert presc["facility_name"] == "Facility 01001" and presc["as_of_date"] == T
     assert clinic["is_never_delivered"] and clinic["last_format"] is None
-    assert clinic["silent_days"] == 6
+    assert clinic["days_since_delivery"] == 6

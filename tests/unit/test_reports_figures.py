@@ -129,7 +129,8 @@ def test_laggards_are_every_missed_late_or_silent_facility_dataset(home):
         "select distinct facility_code || ':' || dataset as id from mart_coverage_daily "
         "where is_expected and service_date between ? and ? "
         "and (not is_delivered or not is_on_time or "
-        "(service_date = ? and silent_days >= (select laggard_silent_days from int_settings)))",
+        "(service_date = ? and days_since_delivery >= "
+        "(select laggard_days_since_delivery from int_settings)))",
         [week.start, week.end, week.end],
     )
     listed = table_rows(synthetic_pages("weekly")["coverage"], "laggards")
@@ -137,17 +138,17 @@ def test_laggards_are_every_missed_late_or_silent_facility_dataset(home):
     assert set(listed) == {r["id"] for r in behind}
 
 
-def test_laggards_silent_at_the_warehouses_last_day_are_the_laggards_mart(home):
+def test_laggards_overdue_at_the_warehouses_last_day_are_the_laggards_mart(home):
     mart = query(home, "select facility_code || ':' || dataset as id from mart_laggards")
     page = synthetic_pages("daily")["coverage"]
     table = table_of(page, "laggards")
     status = [c.id for c in table.columns].index("laggard_status")
-    silent = {
+    overdue = {
         row_id
         for row_id, row in zip(table.row_ids, table.rows, strict=True)
-        if row[status] == Text("Im lặng nhiều ngày", "Silent")
+        if row[status] == Text("Không gửi tệp nhiều ngày", "No file for days")
     }
-    assert silent == {r["id"] for r in mart}
+    assert overdue == {r["id"] for r in mart}
 
 
 def test_lag_by_type_counts_on_time_as_the_coverage_mart(home):

@@ -1,6 +1,7 @@
 -- Facility datasets behind in the report period: expected on a day and not delivered, delivered
--- late, or silent at the period's end. "Silent" is mart_coverage_daily.is_laggard, the one laggard
--- rule mart_laggards lists, read on the period's last day rather than the warehouse's latest.
+-- late, or with no file for days at the period's end (is_laggard_at_end): that is
+-- mart_coverage_daily.is_laggard, the one laggard rule mart_laggards lists, read on the period's
+-- last day rather than the warehouse's latest.
 with coverage as (
 
     select * from mart_coverage_daily
@@ -23,7 +24,7 @@ period as (
         count(*) filter (where not is_delivered) as missed_days,
         count(*) filter (where is_delivered and not is_on_time) as late_days,
         max(first_lag_hours) filter (where is_delivered and not is_on_time) as worst_lag_hours,
-        arg_max(silent_days, service_date) as silent_days,
+        arg_max(days_since_delivery, service_date) as days_since_delivery,
         arg_max(is_laggard, service_date) as is_laggard,
         arg_max(last_delivery_date, service_date) as last_delivery_date,
         max(service_date) as last_expected_date
@@ -36,7 +37,7 @@ behind as (
 
     select
         period.*,
-        period.last_expected_date = $end and period.is_laggard as is_silent
+        period.last_expected_date = $end and period.is_laggard as is_laggard_at_end
     from period
     where
         period.missed_days > 0
@@ -74,8 +75,8 @@ final as (
         facilities.contact_phone,
         facilities.contact_email,
         behind.dataset,
-        behind.is_silent,
-        behind.silent_days,
+        behind.is_laggard_at_end,
+        behind.days_since_delivery,
         behind.last_delivery_date,
         coalesce(
             last_files.first_format,
@@ -98,12 +99,12 @@ final as (
 -- A facility's datasets stay together, the facilities worst off first.
 select * from final
 order by
-    max(is_silent::integer) over (partition by facility_code) desc,
-    max(silent_days) over (partition by facility_code) desc,
+    max(is_laggard_at_end::integer) over (partition by facility_code) desc,
+    max(days_since_delivery) over (partition by facility_code) desc,
     sum(missed_days) over (partition by facility_code) desc,
     sum(late_days) over (partition by facility_code) desc,
     facility_code,
-    is_silent desc,
+    is_laggard_at_end desc,
     missed_days desc,
     late_days desc,
     dataset
