@@ -54,6 +54,20 @@ class Warehouse:
         self.path = Path(path)
         self._session: duckdb.DuckDBPyConnection | None = None
 
+    @classmethod
+    @contextmanager
+    def in_memory(cls) -> Iterator[Warehouse]:
+        """A throwaway warehouse in memory, for a few models run without touching any file
+        (an asset check that must judge exactly as a model does)."""
+        warehouse = cls(Path(":memory:"))
+        con = _quiet(duckdb.connect(":memory:"))
+        warehouse._session = con
+        try:
+            yield warehouse
+        finally:
+            warehouse._session = None
+            con.close()
+
     @contextmanager
     def session(self) -> Iterator[Warehouse]:
         """Keep one writing connection (and the lock) across several calls: opening and closing
