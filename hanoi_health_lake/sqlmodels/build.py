@@ -35,7 +35,7 @@ def source_days(
         for source in model.sources:
             if needed.get(source, set()) is WHOLE:
                 continue
-            windowed = model.is_incremental and (start or end) and is_partitioned(source)
+            windowed = model.is_windowed and (start or end) and is_partitioned(source)
             if not windowed:
                 needed[source] = WHOLE
                 continue
