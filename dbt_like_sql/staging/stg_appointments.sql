@@ -1,6 +1,5 @@
 -- description: One row per re-examination appointment (giấy hẹn khám lại) from silver, typed.
--- materialized: incremental
--- unique_key: service_date
+-- materialized: view
 -- columns:
 --   facility_code: Facility code (MA_CSKCB), 5 characters starting with 01.
 --   service_date: Day the care happened (Asia/Ho_Chi_Minh); the partition.
@@ -25,7 +24,6 @@
 with appointments as (
 
     select * from lake.appointments
-    where service_date between getvariable('start_date') and getvariable('end_date')
 
 ),
 

@@ -1,6 +1,5 @@
 -- description: One row per ICD-10 code of an accepted encounter, from silver, typed.
--- materialized: incremental
--- unique_key: service_date
+-- materialized: view
 -- columns:
 --   facility_code: Facility code (MA_CSKCB), 5 characters starting with 01.
 --   service_date: Day the care happened (Asia/Ho_Chi_Minh); the partition.
@@ -24,7 +23,6 @@
 with diagnoses as (
 
     select * from lake.diagnoses
-    where service_date between getvariable('start_date') and getvariable('end_date')
 
 ),
 

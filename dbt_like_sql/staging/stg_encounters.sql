@@ -1,6 +1,5 @@
 -- description: Accepted encounters (one row per episode of care) from silver, typed.
--- materialized: incremental
--- unique_key: service_date
+-- materialized: view
 -- columns:
 --   facility_code: Facility code (MA_CSKCB), 5 characters starting with 01.
 --   service_date: Day the care happened (Asia/Ho_Chi_Minh); the partition.
@@ -35,7 +34,6 @@
 with encounters as (
 
     select * from lake.encounters
-    where service_date between getvariable('start_date') and getvariable('end_date')
 
 ),
 

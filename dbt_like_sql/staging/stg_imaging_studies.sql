@@ -1,6 +1,5 @@
 -- description: One row per imaging study (DICOM headers, FHIR ImagingStudy) from silver, typed.
--- materialized: incremental
--- unique_key: service_date
+-- materialized: view
 -- columns:
 --   facility_code: Facility code (MA_CSKCB), 5 characters starting with 01.
 --   service_date: Day the care happened (Asia/Ho_Chi_Minh); the partition.
@@ -28,7 +27,6 @@
 with imaging_studies as (
 
     select * from lake.imaging_studies
-    where service_date between getvariable('start_date') and getvariable('end_date')
 
 ),
 

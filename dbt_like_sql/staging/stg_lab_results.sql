@@ -1,6 +1,5 @@
 -- description: One row per lab or imaging result item (QĐ 130 XML4, from XML dossiers) from silver, typed.
--- materialized: incremental
--- unique_key: service_date
+-- materialized: view
 -- columns:
 --   facility_code: Facility code (MA_CSKCB), 5 characters starting with 01.
 --   service_date: Day the care happened (Asia/Ho_Chi_Minh); the partition.
@@ -30,7 +29,6 @@
 with lab_results as (
 
     select * from lake.lab_results
-    where service_date between getvariable('start_date') and getvariable('end_date')
 
 ),
 

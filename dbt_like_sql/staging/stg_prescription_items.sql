@@ -1,6 +1,5 @@
 -- description: One row per prescribed drug line (QĐ 130 XML2, FHIR MedicationRequest) from silver, typed.
--- materialized: incremental
--- unique_key: service_date
+-- materialized: view
 -- columns:
 --   facility_code: Facility code (MA_CSKCB), 5 characters starting with 01.
 --   service_date: Day the care happened (Asia/Ho_Chi_Minh); the partition.
@@ -34,7 +33,6 @@
 with prescription_items as (
 
     select * from lake.prescription_items
-    where service_date between getvariable('start_date') and getvariable('end_date')
 
 ),
 

@@ -1,6 +1,5 @@
 -- description: One row per e-prescription (prescription header) from silver, typed.
--- materialized: incremental
--- unique_key: service_date
+-- materialized: view
 -- columns:
 --   facility_code: Facility code (MA_CSKCB), 5 characters starting with 01.
 --   service_date: Day the care happened (Asia/Ho_Chi_Minh); the partition.
@@ -23,7 +22,6 @@
 with prescriptions as (
 
     select * from lake.prescriptions
-    where service_date between getvariable('start_date') and getvariable('end_date')
 
 ),
 

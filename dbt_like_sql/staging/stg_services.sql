@@ -1,6 +1,5 @@
 -- description: One row per service or supply line (QĐ 130 XML3, from XML dossiers) from silver, typed.
--- materialized: incremental
--- unique_key: service_date
+-- materialized: view
 -- columns:
 --   facility_code: Facility code (MA_CSKCB), 5 characters starting with 01.
 --   service_date: Day the care happened (Asia/Ho_Chi_Minh); the partition.
@@ -33,7 +32,6 @@
 with services as (
 
     select * from lake.services
-    where service_date between getvariable('start_date') and getvariable('end_date')
 
 ),
 

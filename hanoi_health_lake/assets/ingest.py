@@ -10,13 +10,12 @@ import dagster as dg
 import polars as pl
 
 from hanoi_health_lake.checks import ingest_checks, silver_keys
+from hanoi_health_lake.checks.volume import volume_outliers
 from hanoi_health_lake.lake.catalog import table as catalog_table
 from hanoi_health_lake.lake.catalog import table_path, zone_of
-from hanoi_health_lake.lake.delta_io import read_table, table_exists
 from hanoi_health_lake.lake.key_fingerprint import check_key
 from hanoi_health_lake.partitions import service_day
 from hanoi_health_lake.pipeline.ingest_day import accepted_in_silver, ingest_day
-from hanoi_health_lake.pipeline.volume import history_window, volume_outliers
 from hanoi_health_lake.pipeline.write_day import INGEST_TABLES, write_day
 from hanoi_health_lake.reference.registry import load_registry, registry_codes
 from hanoi_health_lake.resources import LakeResource, PseudonymizerResource
@@ -113,7 +112,9 @@ def ingest_service_day(
         ]
         for ds, table in DATASET_TABLE.items()
     }
-    checks["encounters"].append(_volume(lake, day.tables["encounters"], service_date, names))
+    checks["encounters"].append(
+        ingest_checks.volume_check("encounters", volume_outliers(lake.lake, service_date), names)
+    )
     bronze = pl.from_arrow(day.tables["bronze_records"].select(["is_auxiliary"]))
     checks["reconciliation"] = [
         ingest_checks.reconciliation_check(
@@ -140,18 +141,6 @@ def ingest_service_day(
             },
             check_results=checks.get(name, []),
         )
-
-
-def _volume(lake: LakeResource, encounters, service_date, names) -> dg.AssetCheckResult:
-    today = pl.from_arrow(encounters.select(["facility_code"])).group_by("facility_code").len("n")
-    path = str(table_path(lake.lake, "encounters"))
-    history = pl.DataFrame(
-        schema={"facility_code": pl.Utf8, "service_date": pl.Date, "n": pl.UInt32}
-    )
-    if table_exists(path):
-        past = read_table(path, history_window(service_date), ["facility_code", "service_date"])
-        history = pl.from_arrow(past).group_by("facility_code", "service_date").len("n")
-    return ingest_checks.volume_check("encounters", volume_outliers(today, history), names)
 
 
 def _extra_metadata(name: str, day) -> dict:

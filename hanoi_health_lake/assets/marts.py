@@ -1,8 +1,9 @@
 """The marts group: one asset per SQL model of dbt_like_sql/, built in the DuckDB warehouse.
 
 An incremental model is partitioned by service day: materialising day D copies the lake days it
-reads (D plus its declared look-back) into the warehouse, then replaces its rows for D. Table
-models are rebuilt whole. Dependencies come from the tables each query reads.
+reads (D plus its declared look-back) into the warehouse, then replaces its rows for D. A view is
+partitioned alike: day D refreshes the lake days it shows. Table models are rebuilt whole.
+Dependencies come from the tables each query reads.
 """
 
 import hashlib
@@ -29,7 +30,7 @@ WAREHOUSE_POOL = "duckdb_warehouse"
 
 
 def _input_is_partitioned(name: str, models: dict[str, SqlModel]) -> bool:
-    return models[name].is_incremental if name in models else is_partitioned(name)
+    return models[name].is_windowed if name in models else is_partitioned(name)
 
 
 def _deps(model: SqlModel, models: dict[str, SqlModel]) -> list[dg.AssetDep]:
@@ -79,7 +80,7 @@ def _window(context: dg.AssetExecutionContext) -> tuple[date | None, date | None
 def _model_asset(
     model: SqlModel, models: dict[str, SqlModel], seeds: dict[str, Path]
 ) -> dg.AssetsDefinition:
-    incremental = model.is_incremental
+    incremental = model.is_windowed  # partitioned by service day
 
     @dg.asset(
         name=model.name,

@@ -32,8 +32,10 @@ DESCRIPTIONS = {
         "facilities and files with the most rejections."
     ),
     VOLUME_CHECK: (
-        "Each facility's encounters for the day against its own median of the previous 28 days; "
-        "warns when a facility sends less than half or more than twice its usual volume."
+        "Each facility's accepted encounters for the day against its own volume band, as "
+        "mart_coverage_daily judges it (int_volume_bands): the median of its deliveries on the "
+        "same weekday in the previous 8 weeks, plus or minus 3 median absolute deviations (at "
+        "least 20% of the median or 5 records); warns when a facility falls outside its band."
     ),
     RECONCILIATION_CHECK: (
         "Nothing lost: for every facility and dataset, records delivered = accepted into silver "
@@ -149,15 +151,17 @@ def contract_check(
 def volume_check(
     asset_key: str, outliers: pl.DataFrame, names: Mapping[str, str] | None = None
 ) -> dg.AssetCheckResult:
-    rows = _named(outliers.select("facility_code", "n", "median").head(50).to_dicts(), names)
+    """`outliers`: rows of int_volume_bands outside their band (checks.volume)."""
+    columns = ("facility_code", "accepted", "band_low", "band_high", "band_median", "completeness")
+    rows = _named(outliers.select(columns).head(50).to_dicts(), names)
     return dg.AssetCheckResult(
         asset_key=asset_key,
         check_name=VOLUME_CHECK,
         passed=outliers.height == 0,
         severity=dg.AssetCheckSeverity.WARN,
         description=(
-            f"{outliers.height} facilities sent a volume outside 0.5×–2× their own median "
-            "of the previous 28 days"
+            f"{outliers.height} facilities sent a volume outside their band (same weekday, "
+            "previous 8 weeks: median ± 3 MAD)"
         ),
         metadata={
             "outside_band": markdown_table(
@@ -165,8 +169,11 @@ def volume_check(
                 {
                     "facility_code": "facility",
                     "facility_name": "name",
-                    "n": "encounters today",
-                    "median": "median of previous 28 days",
+                    "accepted": "encounters today",
+                    "band_low": "band from",
+                    "band_high": "band to",
+                    "band_median": "same-weekday median",
+                    "completeness": "verdict",
                 },
             ),
             "facilities_outside_band": outliers.height,

@@ -78,7 +78,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parsers.add_argument("--rows", type=int, default=100_000)
     parsers.set_defaults(func=_parsers)
 
-    for name in ("simulate", "ingest", "marts", "detection", "parsers"):
+    validate = sub.add_parser(
+        "validate",
+        help="contract validation alone on a fixed parsed day, this checkout vs --against",
+        description=(
+            "Simulate and parse one day at --scale once (kept under HHL_HOME/bench/), then time "
+            "`validate` of every dataset's staged frame in fresh processes, best of --repeats, "
+            "for this checkout and, with --against DIR (another checkout, e.g. a git worktree "
+            "of an older commit), for that one too, alternating on the same input."
+        ),
+    )
+    validate.add_argument("--scale", default="small", choices=["tiny", "small", "city"])
+    validate.add_argument("--repeats", type=int, default=3)
+    validate.add_argument("--against", type=Path, help="another checkout to time alike")
+    validate.set_defaults(func=_validate)
+
+    for name in ("simulate", "ingest", "marts", "detection", "parsers", "validate"):
         sub.choices[name].add_argument("--output", type=Path, help="JSON file for the figures")
         sub.choices[name].add_argument("--home", help="HHL_HOME (default: $HHL_HOME or data/)")
 
@@ -135,3 +150,11 @@ def _detection(args: argparse.Namespace) -> int:
     from hanoi_health_lake.config import hhl_home
 
     return _write(bench_detection(hhl_home(args.home), months=args.months), "detection", args)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from hanoi_health_lake.benchmarks.validation import bench_validate
+    from hanoi_health_lake.config import hhl_home
+
+    figures = bench_validate(hhl_home(args.home), args.scale, args.repeats, args.against)
+    return _write(figures, "validate", args)

@@ -1,8 +1,8 @@
 """A contract compiled to checks: each is one GX expectation and the same condition in Polars.
 
-Great Expectations gives the per-expectation counts and the suite's verdict; Polars evaluates
-the identical condition to name the failing rows (GX row-level output is slow on big frames and
-its results must stay small). `validate` asserts that both agree on every count.
+Polars evaluates every check on the whole frame and so gives the verdicts (which rows fail,
+the counts, the suite's success); Great Expectations runs the suite built from the same checks
+on a sample of the frame, and `validate.audit` stops when the two disagree there.
 """
 
 from __future__ import annotations

@@ -12,10 +12,16 @@ batch level). Every rule says how it is checked (`check.kind`):
 - `unique`: the listed columns together are unique (rows with a null among them are skipped);
 - `derived`: a named cross-field or lookup check (contracts/derived.py) with its parameters;
 - `parse_error`: the parser reported this rule id for the row (a value that did not parse).
+
+Rules several contracts check alike (a parser's format errors, the facility code's pattern, the
+citizen id) are written once in `shared/rules.yml` beside the contracts; a contract lists
+`- include: <rule id>` where the rule takes its place, and the included rule applies to the
+contract's own target. The loaded contract is the same as if the rule were written out.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -55,6 +61,8 @@ _COLUMN_KEYS = {
 }  # fmt: skip
 _RULE_KEYS = {"id", "category", "severity", "applies_to", "description", "check"}
 _CHECK_KEYS = {"kind", "columns", "name", "params"}
+SHARED_RULES = Path("shared") / "rules.yml"  # beside the contracts
+_INCLUDE = "include"
 
 
 # Code lists a column's `enum` may name instead of listing them: a standard's own list.
@@ -182,10 +190,61 @@ def load_contract(path: Path) -> Contract:
     keys = tuple(raw["keys"])
     _expect(set(keys) <= set(columns), where, f"keys {keys} must be columns")
     _expect(isinstance(raw["rules"], list) and raw["rules"], where, "rules: a non-empty list")
+    raw["rules"] = with_shared_rules(raw["rules"], Path(path).parent, where)
     rules = tuple(_rule(spec, f"{where}: rules[{i}]") for i, spec in enumerate(raw["rules"]))
     contract = Contract(raw["version"], table, raw["grain"], keys, columns, rules)
     _check_contract(contract, where)
     return contract
+
+
+def with_shared_rules(rules: list, directory: Path, where: str) -> list[dict]:
+    """A contract's `rules:` list with each `- include: <id>` replaced by that shared rule,
+    applying to the target the contract's own rules name."""
+    if not any(isinstance(spec, dict) and _INCLUDE in spec for spec in rules):
+        return rules
+    shared = shared_rules(directory)
+    own = [spec for spec in rules if isinstance(spec, dict) and _INCLUDE not in spec]
+    targets = {spec.get("applies_to") for spec in own}
+    _expect(
+        len(targets) == 1,
+        where,
+        f"included rules need one target among the own rules, got {targets}",
+    )
+    target = targets.pop()
+    out = []
+    for i, spec in enumerate(rules):
+        if not (isinstance(spec, dict) and _INCLUDE in spec):
+            out.append(spec)
+            continue
+        _keys(spec, {_INCLUDE}, {_INCLUDE}, f"{where}: rules[{i}]")
+        rule_id = spec[_INCLUDE]
+        _expect(rule_id in shared, f"{where}: rules[{i}]", f"no shared rule {rule_id!r}")
+        out.append({**copy.deepcopy(shared[rule_id]), "applies_to": target})
+    return out
+
+
+def shared_rules(directory: Path) -> dict[str, dict]:
+    """Rule id → rule (without `applies_to`) from `<directory>/shared/rules.yml`."""
+    return _shared_rules(Path(directory).resolve() / SHARED_RULES)
+
+
+@cache
+def _shared_rules(path: Path) -> dict[str, dict]:
+    where = str(path)
+    _expect(path.exists(), where, "a contract includes shared rules but the file is missing")
+    raw = _mapping(yaml.safe_load(path.read_text(encoding="utf-8")), where)
+    _keys(raw, {"rules"}, {"rules"}, where)
+    _expect(isinstance(raw["rules"], list), where, "rules: a list")
+    rules: dict[str, dict] = {}
+    for i, spec in enumerate(raw["rules"]):
+        spec = _mapping(spec, f"{where}: rules[{i}]")
+        _expect(
+            "applies_to" not in spec, f"{where}: rules[{i}]", "applies_to comes from the contract"
+        )
+        _rule({**spec, "applies_to": "shared"}, f"{where}: rules[{i}]")  # the schema check
+        _expect(spec["id"] not in rules, where, f"rule {spec['id']!r} defined twice")
+        rules[spec["id"]] = spec
+    return rules
 
 
 def _column(name: str, spec: Any, where: str) -> Column:

@@ -48,7 +48,7 @@ class DayIngest:
     service_date: date
     tables: dict[str, pa.Table]  # every table's rows for this day, by table name
     rules: dict[str, dict[str, RuleResult]] = field(default_factory=dict)  # dataset → rule → result
-    gx_success: dict[str, bool] = field(default_factory=dict)
+    suite_success: dict[str, bool] = field(default_factory=dict)
     suites: dict[str, str] = field(default_factory=dict)
 
 
@@ -92,7 +92,7 @@ def ingest_day(
         except Exception as exc:  # a bug of ours on some input: set its files aside, not the day
             judged = _judge_without_culprits(dataset, staged, judge, exc)
         day.rules[dataset] = judged.rules
-        day.gx_success[dataset] = judged.success
+        day.suite_success[dataset] = judged.success
         day.suites[dataset] = judged.suite_name
         if dataset == "encounters":
             lookup = judged.lookup

@@ -10,7 +10,11 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
+import pyarrow as pa
+
 from hanoi_health_lake.lake.catalog import is_partitioned
+from hanoi_health_lake.sqlmodels.dependencies import MODEL_SCHEMA
+from hanoi_health_lake.sqlmodels.loader import find_seeds, load_models
 from hanoi_health_lake.sqlmodels.model import SqlModel
 from hanoi_health_lake.sqlmodels.publish import publish_marts
 from hanoi_health_lake.sqlmodels.sources import open_sources
@@ -32,7 +36,7 @@ def source_days(
         for source in model.sources:
             if needed.get(source, set()) is WHOLE:
                 continue
-            windowed = model.is_incremental and (start or end) and is_partitioned(source)
+            windowed = model.is_windowed and (start or end) and is_partitioned(source)
             if not windowed:
                 needed[source] = WHOLE
                 continue
@@ -84,3 +88,31 @@ def build(
         with warehouse.connect() as con:
             publish_marts(con, warehouse.path, results)
         return results
+
+
+def with_upstream(models: Sequence[SqlModel], name: str) -> list[SqlModel]:
+    """Model `name` and every model it reads, directly or not."""
+    by_name = {model.name: model for model in models}
+    wanted, stack = set(), [name]
+    while stack:
+        current = stack.pop()
+        if current not in wanted:
+            wanted.add(current)
+            stack.extend(by_name[current].depends_on)
+    return [model for model in models if model.name in wanted]
+
+
+def model_rows(lake_root: Path, sql_dir: Path, name: str, start: date, end: date) -> pa.Table:
+    """The rows model `name` holds for the window, built with the models it reads in a
+    throwaway in-memory warehouse over the lake: the model's own verdict, for a caller (an
+    asset check) that must not judge otherwise than the marts do."""
+    models = with_upstream(load_models(sql_dir), name)
+    seeds = find_seeds(sql_dir)
+    with Warehouse.in_memory() as warehouse:
+        warehouse.load_seeds(
+            {seed: seeds[seed] for seed in sorted(set().union(*(m.seeds for m in models)))}
+        )
+        refresh_inputs(warehouse, lake_root, models, start, end)
+        warehouse.run_all(models, start, end)
+        with warehouse.connect() as con:
+            return con.sql(f'select * from {MODEL_SCHEMA}."{name}"').to_arrow_table()

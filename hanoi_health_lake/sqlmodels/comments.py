@@ -58,7 +58,8 @@ def comment_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> None:
     target = f'{MODEL_SCHEMA}."{model.name}"'
     relative = f"dbt_like_sql/{model.layer}/{model.name}.sql"
     table = f"{model.description} ({model.materialized}; built from {relative})"
-    con.execute(f"comment on table {target} is {_literal(table)}")
+    kind = "view" if model.is_view else "table"
+    con.execute(f"comment on {kind} {target} is {_literal(table)}")
     for name, data_type in _columns(con, MODEL_SCHEMA, model.name):
         description = model.columns.get(name)
         if description:

@@ -10,6 +10,9 @@ line), written as a small YAML-like list so that it stays a plain SQL comment:
     --   facility_code: Facility code (MA_CSKCB).
     --   encounters: Encounters that day.
 
+A `view` model stores nothing: the warehouse keeps its query, over the lake copies the runner
+refreshes for each window (the `stg_*` models, which only rename and type silver columns).
+
 A more indented line continues the description or column above it. Unknown keys are an error, so a
 typo such as `materialised` cannot silently turn an incremental model into a full rebuild.
 
@@ -26,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 LAYERS = ("staging", "intermediate", "marts")
-MATERIALIZATIONS = ("table", "incremental")
+MATERIALIZATIONS = ("table", "incremental", "view")
 DEFAULT_UNIQUE_KEY = "service_date"
 HEADER_KEYS = ("description", "materialized", "unique_key", "lookback_days", "columns")
 ALL_INPUTS = "*"  # a lookback given as one number applies to every input
@@ -61,6 +64,17 @@ class SqlModel:
     @property
     def is_incremental(self) -> bool:
         return self.materialized == "incremental"
+
+    @property
+    def is_view(self) -> bool:
+        return self.materialized == "view"
+
+    @property
+    def is_windowed(self) -> bool:
+        """Built for a window of service days: an incremental model, or a view (nothing is
+        stored, but the lake days it shows are refreshed for the window like an incremental
+        model's, and it is partitioned alike in Dagster)."""
+        return self.is_incremental or self.is_view
 
     def lookback(self, name: str) -> int:
         """Days before the window this model reads of input `name` (a model or lake table)."""

@@ -54,6 +54,20 @@ class Warehouse:
         self.path = Path(path)
         self._session: duckdb.DuckDBPyConnection | None = None
 
+    @classmethod
+    @contextmanager
+    def in_memory(cls) -> Iterator[Warehouse]:
+        """A throwaway warehouse in memory, for a few models run without touching any file
+        (an asset check that must judge exactly as a model does)."""
+        warehouse = cls(Path(":memory:"))
+        con = _quiet(duckdb.connect(":memory:"))
+        warehouse._session = con
+        try:
+            yield warehouse
+        finally:
+            warehouse._session = None
+            con.close()
+
     @contextmanager
     def session(self) -> Iterator[Warehouse]:
         """Keep one writing connection (and the lock) across several calls: opening and closing
@@ -269,8 +283,16 @@ def _run(
     con.execute("set variable start_date = ?", [start])
     con.execute("set variable end_date = ?", [end])
     target = f'{MODEL_SCHEMA}."{model.name}"'
+    _drop_other_kind(con, model)
     try:
-        if window:
+        if model.is_view:
+            con.execute(f"create or replace view {target} as (\n{model.sql}\n)")
+            rows = con.execute(
+                f"select count(*) from {target} where {PARTITION_COLUMN} between ? and ?",
+                [start, end],
+            ).fetchone()[0]
+            replaced = None
+        elif window:
             rows, replaced = _replace_window(con, model, target)
         else:
             con.execute(f"create or replace table {target} as (\n{model.sql}\n)")
@@ -282,13 +304,28 @@ def _run(
     return {
         "rows": rows,
         "seconds": round(time.perf_counter() - started, 3),
-        "mode": "incremental" if window else "full",
+        "mode": "view" if model.is_view else "incremental" if window else "full",
         "start_date": start if window else None,
         "end_date": end if window else None,
         "rows_replaced": replaced,
         "columns_undocumented": [c for c in built if c not in model.columns],
         "columns_missing": [c for c in model.columns if c not in built],
     }
+
+
+def _drop_other_kind(con: duckdb.DuckDBPyConnection, model: SqlModel) -> None:
+    """A model that changed between view and table (a warehouse built by an older layout):
+    DuckDB will not replace one kind by the other, so the old object goes first."""
+    found = con.execute(
+        "select 'view' from duckdb_views() where database_name = current_database() "
+        "and schema_name = ? and view_name = ? union all "
+        "select 'table' from duckdb_tables() where database_name = current_database() "
+        "and schema_name = ? and table_name = ?",
+        [MODEL_SCHEMA, model.name, MODEL_SCHEMA, model.name],
+    ).fetchall()
+    for (kind,) in found:
+        if (kind == "view") != model.is_view:
+            con.execute(f'drop {kind} {MODEL_SCHEMA}."{model.name}"')
 
 
 def _replace_window(

@@ -128,7 +128,7 @@ def test_a_pool_of_workers_gives_the_same_day_as_one_process(home, codes, monkey
             name
         )
     assert pooled.rules == single.rules
-    assert pooled.gx_success == single.gx_success
+    assert pooled.suite_success == single.suite_success
 
     # The day has what the comparison is about: failed files, quarantined and superseded records.
     files = pl.from_arrow(single.tables["bronze_files"])

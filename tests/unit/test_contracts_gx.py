@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections import Counter
 from datetime import date, datetime, timedelta
 
@@ -90,19 +91,19 @@ def test_gx_counts_are_the_failing_rows():
     outcome = _validate(records)
     assert not outcome.success
     quantity = outcome.rules["plausibility.quantity_positive"]
-    assert (quantity.evaluated, quantity.failed, quantity.gx_unexpected) == (4, 2, 2)
-    assert not quantity.gx_success
+    assert (quantity.evaluated, quantity.failed, quantity.unexpected) == (4, 2, 2)
+    assert not quantity.passed
     required = outcome.rules["completeness.required"]
-    assert (required.failed, required.gx_unexpected) == (1, 2)  # one row, two empty fields
+    assert (required.failed, required.unexpected) == (1, 2)  # one row, two empty fields
     atc = outcome.rules["conformance.atc_format"]
     assert (atc.evaluated, atc.failed, atc.severity) == (1, 1, "warn")
     assert outcome.rejected_mask.to_list() == [False, True, True, True, False]
 
 
-def test_a_clean_frame_is_a_gx_success():
+def test_a_clean_frame_is_a_passed():
     outcome = _validate([_line(1), _line(2)])
     assert outcome.success
-    assert all(r.gx_success and r.failed == 0 for r in outcome.rules.values())
+    assert all(r.passed and r.failed == 0 for r in outcome.rules.values())
     assert outcome.summary()["rejected"] == 0
 
 
@@ -117,7 +118,7 @@ def test_a_parse_error_counts_for_its_rule():
     bad = _line(2, ordered_at=None)
     bad.errors.append(RecordError("conformance.date_format", "ordered_at", "NGAY_YL: bad"))
     date_rule = _validate([_line(1), bad]).rules["conformance.date_format"]
-    assert (date_rule.evaluated, date_rule.failed, date_rule.gx_unexpected) == (2, 1, 1)
+    assert (date_rule.evaluated, date_rule.failed, date_rule.unexpected) == (2, 1, 1)
 
 
 def _encounter(no: int, primary: str, secondary: list[str]) -> ParsedRecord:
@@ -174,3 +175,33 @@ def test_an_expectation_gx_cannot_run_is_an_error_not_a_pass():
     assert frame.success
     with pytest.raises(RuntimeError, match="did not run"):
         run_suite(contract, pd.DataFrame({"line_id": ["LK1-1"]}))
+
+
+def test_gx_audits_a_sample_that_holds_the_failing_rows(monkeypatch):
+    # the package exports the function `validate`; the module is reached by its full name
+    validate_module = importlib.import_module("hanoi_health_lake.contracts.validate")
+    records = [_line(i) for i in range(1, 2501)]
+    records[2400] = _line(2401, quantity=-1.0, amount_vnd=-500.0)  # late in the frame
+    audited = []
+    real = validate_module.run_suite
+    monkeypatch.setattr(validate_module, "run_suite", lambda c, f: audited.append(f) or real(c, f))
+    outcome = _validate(records)
+    assert outcome.rules["plausibility.quantity_positive"].failed == 1
+    (sample,) = audited
+    assert len(sample) <= validate_module.AUDIT_ROWS < len(records)
+    assert (sample["quantity"] < 0).sum() == 1  # the failing row is among those GX judged
+
+
+def test_polars_and_gx_disagreeing_on_the_sample_stops_the_validation(monkeypatch):
+    from hanoi_health_lake.contracts import checks as checks_module
+
+    real = checks_module.CompiledCheck.failed
+
+    def wrong(self):  # a Polars form that no longer means what the GX expectation means
+        if self.rule_id == "plausibility.quantity_positive":
+            return pl.lit(False)
+        return real(self)
+
+    monkeypatch.setattr(checks_module.CompiledCheck, "failed", wrong)
+    with pytest.raises(RuntimeError, match=r"quantity_positive .* in Great Expectations"):
+        _validate([_line(1), _line(2, quantity=-1.0, amount_vnd=-500.0)])

@@ -12,7 +12,7 @@ import yaml
 from hanoi_health_lake.conform import STAGED_SCHEMAS
 from hanoi_health_lake.conform.columns import VALUE_TYPE_RULE
 from hanoi_health_lake.contracts import ContractError, contract_for, load_contracts
-from hanoi_health_lake.contracts.model import contracts_dir, load_contract
+from hanoi_health_lake.contracts.model import contracts_dir, load_contract, with_shared_rules
 from hanoi_health_lake.faults import FAULT_KINDS
 from hanoi_health_lake.lake.catalog import SILVER_SCHEMAS
 from hanoi_health_lake.parsers import rejection
@@ -121,7 +121,10 @@ def test_every_rule_has_both_descriptions():
 
 
 def _raw(table: str = "encounters") -> dict:
-    return yaml.safe_load((contracts_dir() / f"{table}.yml").read_text(encoding="utf-8"))
+    """The contract file as a mapping, its shared rules written out (so that one can be broken)."""
+    raw = yaml.safe_load((contracts_dir() / f"{table}.yml").read_text(encoding="utf-8"))
+    raw["rules"] = with_shared_rules(raw["rules"], contracts_dir(), table)
+    return raw
 
 
 def _rule(raw: dict, rule_id: str) -> dict:

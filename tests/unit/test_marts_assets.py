@@ -49,7 +49,7 @@ def test_dependencies_are_the_models_and_lake_tables_each_query_reads():
 
 def test_incremental_models_are_day_partitioned_and_read_their_lookback_upstream():
     for name, asset in ASSETS.items():
-        assert (asset.partitions_def == service_day) == MODELS[name].is_incremental, name
+        assert (asset.partitions_def == service_day) == MODELS[name].is_windowed, name
     adherence = ASSETS["mart_appointment_adherence_daily"]
     day = "2026-03-10"
     for upstream, days in (("stg_appointments", 123), ("stg_encounters", 6)):
@@ -116,6 +116,6 @@ def test_materialising_a_partition_twice_gives_the_same_rows(home):
     }
     encounters = events["stg_encounters"]
     assert encounters["rows_built"].value == encounters["dagster/row_count"].value
-    assert encounters["mode"].value == "incremental"
+    assert encounters["mode"].value == "view"
     types = {c.name: c.type for c in encounters["dagster/column_schema"].schema.columns}
     assert types["service_date"] == "DATE"

@@ -119,7 +119,7 @@ def test_bad_query_is_an_error_naming_the_file(tmp_path, sql, message):
     [
         ("-- materialized: table\n", "no `-- description:`"),
         ("-- description: x\n-- materialised: incremental\n", "materialised"),
-        ("-- description: x\n-- materialized: view\n", "materialized is 'view'"),
+        ("-- description: x\n-- materialized: snapshot\n", "materialized is 'snapshot'"),
         ("-- description: x\n-- unique_key: service_date\n", "only applies to incremental"),
         ("-- description: x\n-- columns:\n--   a: one\n--   a: two\n", "listed twice"),
         ("-- description: x\n-- columns:\n--   not a column line\n", "is not `name: description`"),
@@ -168,6 +168,6 @@ def test_the_project_models_load_with_one_staging_model_per_silver_table():
         assert model.layer == "staging"
         assert model.sources == {table}
         assert model.depends_on == set()
-        assert model.is_incremental and model.unique_key == "service_date"
+        assert model.is_view and model.unique_key is None  # nothing stored: silver, typed
         assert {"facility_code", "service_date"} <= model.columns.keys()
         assert all(model.columns.values()), f"{model.path}: a column has no description"
