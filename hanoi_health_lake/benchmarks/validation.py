@@ -11,12 +11,13 @@ and calls only `validate`, whose signature both sides share.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
 from datetime import date
 from pathlib import Path
+
+from hanoi_health_lake.config import environment
 
 BENCH_DAY = date(2026, 3, 2)  # a Monday
 _REGISTRY_CODES = "registry_codes.json"
@@ -71,7 +72,7 @@ def time_validation(frames: Path, repeats: int) -> dict[str, float]:
 
 
 def _child(checkout: Path, frames: Path, repeats: int) -> dict[str, float]:
-    env = os.environ | {"PYTHONPATH": str(checkout), "GX_ANALYTICS_ENABLED": "False"}
+    env = dict(environment()) | {"PYTHONPATH": str(checkout), "GX_ANALYTICS_ENABLED": "False"}
     done = subprocess.run(
         [sys.executable, __file__, str(frames), str(repeats)],
         env=env,
