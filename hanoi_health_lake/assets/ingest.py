@@ -33,6 +33,7 @@ TABLES = {
     "imaging_studies": ("silver", "One row per accepted imaging study."),
     "services": ("silver", "One row per accepted service or supply line (XML3 of a dossier)."),
     "lab_results": ("silver", "One row per accepted lab or imaging result (XML4 of a dossier)."),
+    "checkins": ("silver", "One row per accepted check-in: care started (checkin__<ts>.xml)."),
     "reconciliation": ("silver", "Per facility and dataset: delivered = kept + rejected."),
 }
 # The silver table that holds each staged dataset's accepted records.
@@ -44,6 +45,7 @@ DATASET_TABLE = {
     "imaging_studies": "imaging_studies",
     "services": "services",
     "lab_results": "lab_results",
+    "checkins": "checkins",
 }
 
 _REFERENCE_DEPS = ["facilities", "wards", "icd10", "drugs"]

@@ -155,6 +155,23 @@ SILVER_SCHEMAS: dict[str, pa.Schema] = {
         ("result_at", AT),
         ("doctor_id", pa.string()),
     ),
+    # The QĐ 130 check-in table (checkin__<ts>.xml): care started, the earliest sign of a live
+    # facility. Identifiers (name, citizen id, card, MA_BN) only feed patient_key.
+    "checkins": _schema(
+        ("encounter_id", pa.string()),
+        ("encounter_type", pa.string()),
+        ("admitted_at", AT),
+        ("inpatient_at", AT),
+        ("patient_category", pa.string()),
+        ("registered_facility_code", pa.string()),
+        ("service_code", pa.string()),
+        ("service_name", pa.string()),
+        ("drug_code", pa.string()),
+        ("drug_name", pa.string()),
+        ("supply_code", pa.string()),
+        ("supply_name", pa.string()),
+        ("ordered_at", AT),
+    ),
 }
 
 # The silver tables each staged dataset conforms into.
@@ -166,4 +183,5 @@ SILVER_TABLES: dict[str, tuple[str, ...]] = {
     "imaging_studies": ("imaging_studies",),
     "services": ("services",),
     "lab_results": ("lab_results",),
+    "checkins": ("checkins",),
 }

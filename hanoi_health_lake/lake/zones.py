@@ -13,6 +13,7 @@ TABLE_ZONES = {
     "imaging_studies": "silver",
     "services": "silver",
     "lab_results": "silver",
+    "checkins": "silver",
     "reconciliation": "audit",
 }
 
