@@ -109,6 +109,7 @@ DOSSIER_ROOT_TAG = {
     "XML4": "CHITIEU_CHITIET_DICHVUCANLAMSANG",
     "XML13": "CHI_TIEU_GIAYCHUYENTUYEN",
     "XML14": "CHI_TIEU_GIAYHEN_KHAMLAI",
+    "XML7": "CHI_TIEU_DULIEU_GIAYRAVIEN",  # kept in bronze (the simulator writes it)
 }
 
 # --- The check-in table (bảng chỉ tiêu trạng thái KCB, QĐ 4750; STANDARDS.md §1) ---

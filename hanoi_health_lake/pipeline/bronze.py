@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,8 @@ from hanoi_health_lake.parsers.landing_paths import DOSSIER
 
 if TYPE_CHECKING:
     from hanoi_health_lake.pipeline.parse_day import DeliveredFile
+
+KEPT_TABLES_TYPE = pa.list_(pa.struct([("table_name", pa.string()), ("records", pa.int64())]))
 
 BRONZE_FILES_SCHEMA = pa.schema(
     [
@@ -33,6 +36,10 @@ BRONZE_FILES_SCHEMA = pa.schema(
         ("error_message", pa.string()),
         ("n_records", pa.int64()),
         ("run_id", pa.string()),
+        # Tables of a QĐ 130 XML dossier received and kept here, not yet mapped to silver
+        # (XML5–XML12, XML15): each with its records, so coverage shows them as "received, not
+        # yet used" rather than dropping them silently. Null for other files.
+        ("kept_tables", KEPT_TABLES_TYPE),
     ]
 )
 
@@ -76,8 +83,16 @@ def bronze_files(service_date: date, files: list[DeliveredFile], run_id: str) ->
         "error_message": [p.error_message for p in parsed],
         "n_records": [len(p.records) for p in parsed],
         "run_id": [run_id] * n,
+        "kept_tables": [_kept_tables(f) for f in files],
     }
     return pa.table(columns, schema=BRONZE_FILES_SCHEMA)
+
+
+def _kept_tables(f: DeliveredFile) -> list[dict] | None:
+    if f.dataset != DOSSIER:
+        return None
+    counts = Counter(a.resource_type for a in f.parsed.auxiliary if a.resource_type)
+    return [{"table_name": t, "records": n} for t, n in sorted(counts.items())]
 
 
 def bronze_records(service_date: date, files: list[DeliveredFile], run_id: str) -> pa.Table:

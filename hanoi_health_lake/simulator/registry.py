@@ -12,9 +12,9 @@ go_live_date). Most facilities name whom to call about their data deliveries (co
 contact_phone, contact_email: staff business contacts from Faker's vi_VN name and phone lists);
 some leave them blank, as registries do. A facility that signs QĐ 130 XML dossiers may have its
 own signature policy (signature_policy: public hospitals, connected and with certificates
-registered since phase 1, have failed signatures quarantined; others follow the default). Besides the published columns each facility carries how
-its software exports (encoding, delimiter, bundle type, …); those are not in the CSV, as the
-Department would not know.
+registered since phase 1, have failed signatures quarantined; others follow the default).
+Besides the published columns each facility carries how its software exports (encoding,
+delimiter, bundle type, …); those are not in the CSV, as the Department would not know.
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ from hanoi_health_lake.simulator.files import OutFile, RecordSlot, damage
 from hanoi_health_lake.simulator.ground_truth import Truth, group_truth
 from hanoi_health_lake.simulator.registry import HOSPITAL_TYPES, Facility
 from hanoi_health_lake.simulator.test_keys import Identity
+from hanoi_health_lake.simulator.timefmt import qd_date, qd_time
 from hanoi_health_lake.simulator.xml_signing import sign_dossier
 
 XML_FORMAT = "qd130_xml"
@@ -41,6 +42,7 @@ TABLES = (("encounters", "XML1"), ("prescriptions", "XML2"), ("referrals", "XML1
           ("appointments", "XML14"))  # fmt: skip
 XML_DATASETS = tuple(dataset for dataset, _ in TABLES)
 _ROW_TABLES = ("XML2",)  # tables with several rows per episode (the rest: the root is the row)
+KEPT_TABLE = "XML7"  # the discharge paper of inpatient episodes: received, not yet used
 
 
 # By default (the facility profiles), every public hospital sends XML dossiers, as their HIS does
@@ -95,6 +97,27 @@ def with_xml_share(registry: list[Facility], share: float | None) -> list[Facili
 
 def _stamp(ts: datetime) -> str:
     return ts.strftime("%Y%m%dT%H%M%S")
+
+
+def _discharge_paper(records: dict[str, list], parts, tables) -> dict[str, str] | None:
+    """The discharge paper (XML7, giấy ra viện) of an inpatient episode: a table the lake keeps
+    in bronze and shows as received, not yet used."""
+    e = next((records["encounters"][i] for d, _, i in parts if d == "encounters"), None)
+    if e is None or e.setting != "inpatient":
+        return None
+    ma_lk = tables["XML1"][0]["MA_LK"] or e.ma_lk
+    return {
+        "MA_LK": ma_lk,
+        "SO_LUU_TRU": f"RV{e.ma_lk[-8:]}",
+        "MA_YTE": e.patient_no,
+        "MA_KHOA_RV": e.department,
+        "NGAY_VAO": qd_time(e.admitted),
+        "NGAY_RA": qd_time(e.discharged),
+        "CHAN_DOAN_RV": e.primary.name_vi,
+        "PP_DIEUTRI": "Điều trị nội khoa",
+        "MA_BS": e.doctor,
+        "NGAY_CT": qd_date(e.discharged.date()),
+    }
 
 
 def _episodes(records: dict[str, list]) -> dict[str, list[tuple[str, str, int]]]:
@@ -153,6 +176,10 @@ def export_dossier(
             )
         for row in tables.get("XML1", ()):  # XML1 STT numbers the episodes of the file
             row["STT"] = str(number)
+        paper = _discharge_paper(records, parts, tables)
+        if paper:  # kept in bronze, not counted: it still takes a place in the file's order
+            tables[KEPT_TABLE] = [paper]
+            record_no += 1
         episodes.append(list(tables.items()))
     root = xml_export.dossier(fac.code, export_ts.strftime("%Y%m%d"), episodes)
     if file_fault in TREE_FAULTS:

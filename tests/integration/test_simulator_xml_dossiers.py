@@ -43,7 +43,11 @@ def test_every_hospital_sends_signed_dossiers_and_nothing_else_for_its_records(x
     for code in senders:
         # imaging stays DICOM (some of those file names broken on purpose: unsafe_path)
         names = [p.name for p in (xml_lake / "landing" / code).glob("*/*")]
-        others = [n for n in names if not n.startswith("hoso__") and "imaging_studies" not in n]
+        others = [
+            n
+            for n in names
+            if not n.startswith(("hoso__", "checkin__")) and "imaging_studies" not in n
+        ]
         assert not others, (code, others)
     files = read(xml_lake, "bronze_files")
     hoso = files.filter(pl.col("source_file").str.contains("/hoso__"))
@@ -52,6 +56,10 @@ def test_every_hospital_sends_signed_dossiers_and_nothing_else_for_its_records(x
     parsed = hoso.filter(pl.col("status") == "ok")
     assert parsed.height > 0
     assert parsed.filter(pl.col("error_rule").is_not_null()).height == 0
+    # Check-ins come as care starts, beside the dossiers, and count as their own dataset.
+    checkins = files.filter(pl.col("source_file").str.contains("/checkin__"))
+    assert checkins.height > 0 and set(checkins["status"]) == {"ok"}
+    assert {p.split("/")[0] for p in checkins["source_file"]} == senders
 
 
 def test_dossier_counts_equal_the_ground_truth_per_facility_dataset_and_day(xml_lake: Path):
