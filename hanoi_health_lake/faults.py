@@ -58,6 +58,10 @@ FAULT_KINDS: tuple[FaultKind, ...] = (
               "the tables of one episode disagree on MA_LK"),
     FaultKind("xml_facility_mismatch", "file", "xml.facility_mismatch", _XML,
               "the envelope's MACSKCB is not the facility whose folder holds the file"),
+    FaultKind("xml_signature_missing", "file", "signature.missing", _XML,
+              "the dossier is not signed (CHUKYDONVI empty) where the policy quarantines it"),
+    FaultKind("xml_signature_tampered", "file", "signature.invalid", _XML,
+              "the dossier was changed after it was signed: the signature no longer verifies"),
     # Single records: the record is quarantined, its file's other records go on.
     FaultKind("malformed_record", "record", "record.malformed", ("fhir_ndjson",),
               "one NDJSON line does not parse"),

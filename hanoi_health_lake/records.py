@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 DATASETS = (
     "encounters", "prescriptions", "referrals", "appointments", "imaging_studies",
-    "services", "lab_results",
+    "services", "lab_results", "checkins",
 )  # fmt: skip
 FORMATS = ("fhir_json", "fhir_ndjson", "csv", "dicom", "dicom_json", "qd130_xml")
 
@@ -75,6 +75,13 @@ DATASET_FIELDS: dict[str, tuple[str, ...]] = {
         "line_id", "facility_code", "encounter_id", "line_no", "service_code", "test_code",
         "test_name", "value", "unit", "description", "conclusion", "result_at", "doctor_id",
     ),
+    # QĐ 130 check-in table (checkin__<ts>.xml): care started. The first service, drug or supply
+    # ordered comes with it; card validity and the inpatient reason stay in bronze.
+    "checkins": (
+        "encounter_id", "facility_code", "encounter_type", "admitted_at", "inpatient_at",
+        "patient_category", "registered_facility_code", "service_code", "service_name",
+        "drug_code", "drug_name", "supply_code", "supply_name", "ordered_at",
+    ),
 }  # fmt: skip
 
 # The natural key of each dataset within one facility (the record_id of a ParsedRecord).
@@ -86,6 +93,7 @@ RECORD_ID_FIELD = {
     "imaging_studies": "study_uid",  # a DICOM record is one instance: SOPInstanceUID
     "services": "line_id",
     "lab_results": "line_id",
+    "checkins": "encounter_id",  # one check-in per episode (MA_LK)
 }
 
 
@@ -154,4 +162,8 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "imaging_studies": ("study_uid", "facility_code", "modality", "study_at"),
     "services": ("line_id", "facility_code", "encounter_id", "ordered_at"),
     "lab_results": ("line_id", "facility_code", "encounter_id", "service_code"),
+    "checkins": (
+        "encounter_id", "facility_code", "patient_local_id", "birth_date", "sex",
+        "encounter_type", "admitted_at",
+    ),
 }  # fmt: skip

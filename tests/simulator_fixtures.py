@@ -57,10 +57,13 @@ def simulated_tiny(tmp_path_factory) -> Path:
     args = (SIM_START, SIM_DAYS, "tiny", SIM_SEED)
     return built_once(
         shared_root(tmp_path_factory),
-        lambda out: simulate(*args, out, SIM_FAULT_RATE),
+        # The CSV, FHIR and DICOM profiles in depth: every hospital keeps them here (--no-xml);
+        # the XML senders' files have their own tests (test_simulator_xml_*.py).
+        lambda out: simulate(*args, out, SIM_FAULT_RATE, xml_share=0.0),
         "sim",
         *args,
         SIM_FAULT_RATE,
+        "no-xml",
     )
 
 

@@ -5,10 +5,13 @@
 -- columns:
 --   service_date: Day the care happened (Asia/Ho_Chi_Minh).
 --   facility_code: Facility code (MA_CSKCB) of the landing folder.
---   dataset: encounters, prescriptions, referrals, appointments or imaging_studies.
+--   dataset: encounters, prescriptions, referrals, appointments, imaging_studies or checkins. A
+--     QĐ 130 XML dossier (hoso__…xml) is the delivery of every dossier dataset the registry
+--     asks of its facility (encounters, prescriptions, referrals, appointments).
 --   files: Files delivered for the day (parts and corrections included).
 --   files_failed: Files that could not be read (status error; quarantined whole).
---   records_in_files: Records read from the files.
+--   records_in_files: Records read from the files (a dossier's records of every dataset it
+--     carries, on each of its datasets' rows).
 --   first_export_ts: Export time of the earliest file, local time.
 --   last_export_ts: Export time of the latest file (the last correction), local time.
 --   first_format: Delivery format of the earliest file.
@@ -24,20 +27,43 @@ with bronze_files as (
 
 ),
 
+facilities as (
+
+    select facility_code, datasets from lake.facilities
+
+),
+
 files as (
 
     select
         service_date,
-        facility_code,
-        dataset,
+        bronze_files.facility_code,
+        -- One dossier file feeds several datasets: it is a delivery of each.
+        unnest(
+            case
+                when bronze_files.dataset = 'hoso'
+                    then coalesce(
+                        nullif(
+                            list_filter(
+                                facilities.datasets,
+                                lambda d: d in ('encounters', 'prescriptions', 'referrals', 'appointments')
+                            ),
+                            []
+                        ),
+                        ['hoso']
+                    )
+                else [bronze_files.dataset]
+            end
+        ) as dataset,
         format,
         status,
         n_records,
         export_ts,
         date_diff('second', cast(service_date + 1 as timestamp), export_ts) / 3600.0 as lag_hours
     from bronze_files
+    left join facilities on facilities.facility_code = bronze_files.facility_code
     -- A file whose path names no facility or dataset cannot count for anyone.
-    where facility_code is not null and dataset is not null
+    where bronze_files.facility_code is not null and bronze_files.dataset is not null
 
 ),
 

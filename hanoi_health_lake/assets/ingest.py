@@ -32,6 +32,7 @@ DATASET_TABLE = {
     "imaging_studies": "imaging_studies",
     "services": "services",
     "lab_results": "lab_results",
+    "checkins": "checkins",
 }
 
 _REFERENCE_DEPS = ["facilities", "wards", "icd10", "drugs"]

@@ -108,7 +108,7 @@ def synthetic_day(day: date, facilities: pa.Table, encounters: int, seed: int = 
 
 _TABLES = (
     "encounters", "diagnoses", "prescriptions", "prescription_items", "referrals",
-    "appointments", "imaging_studies", "services", "lab_results",
+    "appointments", "imaging_studies", "services", "lab_results", "checkins",
 )  # fmt: skip
 
 
@@ -186,6 +186,9 @@ def _episode(rows, rng, day, fac, i, sending, hospitals) -> None:
         )
         rows["lab_results"].append(
             person | line | {"service_code": "22.0121.1369", "test_code": "WBC", "value": "7.5"}
+        )
+        rows["checkins"].append(
+            person | {"encounter_id": episode, "encounter_type": "outpatient", "admitted_at": start}
         )
     if (code, "imaging_studies") in sending and rng.random() < 0.1:
         rows["imaging_studies"].append(

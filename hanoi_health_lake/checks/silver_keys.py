@@ -30,6 +30,7 @@ SILVER_KEYS: dict[str, tuple[str, ...]] = {
     "imaging_studies": ("study_uid",),
     "services": ("line_id",),
     "lab_results": ("line_id",),
+    "checkins": ("encounter_id",),
 }
 _SHOWN = 20
 

@@ -14,9 +14,12 @@ Simulate Hanoi's medical facilities exporting their records to the warehouse. Wr
   registry/facilities.csv  the Department's facility registry
   landing/<facility>/<service_date>/<dataset>__<export_ts>[.<part>].<ext>
                            the exports: FHIR Bundle or NDJSON, QĐ 130 CSV or XML
-                           dossier (hoso__<export_ts>.xml), DICOM (docs/landing-formats.md)
-  registry/certificates/   with --xml-share: the dossier senders' certificates, from
-                           simulator test keys made at simulate time (never real)
+                           dossier (hoso__<export_ts>.xml) with check-ins
+                           (checkin__<export_ts>.xml), DICOM (docs/landing-formats.md)
+  registry/certificates/   the dossier senders' certificates, from simulator test keys
+                           made at simulate time (never real)
+By default hospitals send XML as their profiles say (every public hospital, two private
+hospitals in three); --no-xml keeps every facility on CSV or FHIR.
   ground_truth/            manifest.json, faults.csv, clean_counts.csv, deliveries.csv,
                            silences.csv: what a correct pipeline must find
 The same arguments always write byte-identical files. A city-scale day is about 100,000
@@ -52,12 +55,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=0.01,
         help="share of files, and of records, with a fault (default: 0.01)",
     )
-    p.add_argument(
+    xml = p.add_mutually_exclusive_group()
+    xml.add_argument(
         "--xml-share",
         type=float,
-        default=0.0,
-        help="share of hospitals (public first) sending signed QĐ 130 XML dossiers instead of "
-        "their CSV or FHIR exports (default: 0.0)",
+        default=None,
+        help="share of hospitals (public first) sending signed QĐ 130 XML dossiers and "
+        "check-ins instead of their CSV or FHIR exports (default: by facility profile)",
+    )
+    xml.add_argument(
+        "--no-xml",
+        dest="xml_share",
+        action="store_const",
+        const=0.0,
+        help="no facility sends XML (the same as --xml-share 0)",
     )
     p.add_argument(
         "--workers",

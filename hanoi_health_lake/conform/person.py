@@ -13,6 +13,7 @@ VISIT_FIELDS: dict[str, tuple[str, ...]] = {
     "imaging_studies": ("study_at",),
     "services": ("ordered_at", "result_at"),
     "lab_results": ("result_at",),
+    "checkins": ("admitted_at",),
 }
 
 

@@ -23,6 +23,7 @@ EPISODE_COLUMN = {
     "imaging_studies": "study_uid",
     "services": "encounter_id",
     "lab_results": "encounter_id",
+    "checkins": "encounter_id",
 }
 LOOKUP_KEY = ("facility_folder", "encounter_id")
 BORROWS_PATIENT = (
@@ -216,6 +217,7 @@ _BUILDERS = {
     "imaging_studies": _imaging_studies,
     "services": lambda frame: {"services": frame},
     "lab_results": lambda frame: {"lab_results": frame},
+    "checkins": lambda frame: {"checkins": frame},
 }
 
 

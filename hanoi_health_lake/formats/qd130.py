@@ -109,4 +109,23 @@ DOSSIER_ROOT_TAG = {
     "XML4": "CHITIEU_CHITIET_DICHVUCANLAMSANG",
     "XML13": "CHI_TIEU_GIAYCHUYENTUYEN",
     "XML14": "CHI_TIEU_GIAYHEN_KHAMLAI",
+    "XML7": "CHI_TIEU_DULIEU_GIAYRAVIEN",  # kept in bronze (the simulator writes it)
 }
+
+# --- The check-in table (bảng chỉ tiêu trạng thái KCB, QĐ 4750; STANDARDS.md §1) ---
+# Sent on its own when care starts, before the dossier: `checkin__<export_ts>.xml`, root
+# CHI_TIEU_TRANG_THAI_KCB, one TRANG_THAI_KCB per check-in (one file per check-in or per few
+# minutes). A subset of XML1 plus the first service, drug or supply ordered. 26 fields.
+CHECKIN_TABLE = "CHECKIN"
+CHECKIN_ROOT_TAG = "CHI_TIEU_TRANG_THAI_KCB"
+CHECKIN_ROW_TAG = "TRANG_THAI_KCB"
+CHECKIN_COLUMNS = (
+    "MA_LK", "STT", "MA_BN", "HO_TEN", "SO_CCCD", "NGAY_SINH", "GIOI_TINH", "MA_THE_BHYT",
+    "MA_DKBD", "GT_THE_TU", "GT_THE_DEN", "MA_DOITUONG_KCB", "NGAY_VAO", "NGAY_VAO_NOI_TRU",
+    "LY_DO_VNT", "MA_LY_DO_VNT", "MA_LOAI_KCB", "MA_CSKCB", "MA_DICH_VU", "TEN_DICH_VU",
+    "MA_THUOC", "TEN_THUOC", "MA_VAT_TU", "TEN_VAT_TU", "NGAY_YL", "DU_PHONG",
+)  # fmt: skip
+CHECKIN_REQUIRED = ("MA_LK", "MA_BN", "NGAY_SINH", "GIOI_TINH", "NGAY_VAO", "MA_LOAI_KCB",
+                    "MA_CSKCB")  # fmt: skip
+# Every table a parser maps to records, and the dataset each feeds.
+PARSED_TABLE_DATASET = {**DOSSIER_TABLE_DATASET, CHECKIN_TABLE: "checkins"}

@@ -202,6 +202,12 @@ _ENTRIES: tuple[LakeTable, ...] = (
         ("error_message", pa.string()),
         ("n_records", pa.int64()),
         ("run_id", pa.string()),
+        (
+            "kept_tables",
+            pa.list_(pa.struct([("table_name", pa.string()), ("records", pa.int64())])),
+            "tables of an XML dossier kept in bronze, not yet mapped to silver (XML5–XML12, "
+            "XML15), each with its records: coverage shows them as received, not yet used",
+        ),
     ),
     _ingest(
         "bronze_records",
@@ -402,6 +408,27 @@ _ENTRIES: tuple[LakeTable, ...] = (
         ("doctor_id", pa.string()),
         fed_by="lab_results",
         doc="From XML dossiers only; the patient is the episode's.",
+    ),
+    # The QĐ 130 check-in table (checkin__<ts>.xml): care started, the earliest sign of a live
+    # facility. Identifiers (name, citizen id, card, MA_BN) only feed patient_key.
+    _silver(
+        "checkins",
+        "One row per accepted check-in (care started), from checkin__<ts>.xml files.",
+        ("encounter_id", pa.string()),
+        ("encounter_type", pa.string()),
+        ("admitted_at", AT),
+        ("inpatient_at", AT),
+        ("patient_category", pa.string()),
+        ("registered_facility_code", pa.string()),
+        ("service_code", pa.string()),
+        ("service_name", pa.string()),
+        ("drug_code", pa.string()),
+        ("drug_name", pa.string()),
+        ("supply_code", pa.string()),
+        ("supply_name", pa.string()),
+        ("ordered_at", AT),
+        fed_by="checkins",
+        doc="From XML check-in files only: the earliest signal that a facility is live.",
     ),
     # --- audit
     _ingest(

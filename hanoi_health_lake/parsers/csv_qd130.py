@@ -270,9 +270,28 @@ TABLE_MAPPING: dict[str, dict[str, tuple[str, Any]]] = {
         "NGAY_KQ": ("result_at", _TIME),
         "MA_BS_DOC_KQ": ("doctor_id", _TEXT),
     },
+    # The check-in table arrives only as checkin__<ts>.xml (parsers/xml_qd130.py).
+    qd130.CHECKIN_TABLE: {
+        **{k: v for k, v in _PERSON.items() if k in qd130.CHECKIN_COLUMNS},
+        "MA_LK": ("encounter_id", _TEXT),
+        "MA_CSKCB": ("facility_code", _TEXT),
+        "NGAY_VAO": ("admitted_at", _TIME),
+        "NGAY_VAO_NOI_TRU": ("inpatient_at", _TIME),
+        "MA_DOITUONG_KCB": ("patient_category", _TEXT),
+        "MA_DKBD": ("registered_facility_code", _TEXT),
+        "MA_DICH_VU": ("service_code", _TEXT),
+        "TEN_DICH_VU": ("service_name", _TEXT),
+        "MA_THUOC": ("drug_code", _TEXT),
+        "TEN_THUOC": ("drug_name", _TEXT),
+        "MA_VAT_TU": ("supply_code", _TEXT),
+        "TEN_VAT_TU": ("supply_name", _TEXT),
+        "NGAY_YL": ("ordered_at", _TIME),
+    },
 }
 # Tables whose rows name the episode (MA_LK) and line (STT) but not the patient.
 _LINE_TABLES = ("XML2", "XML3", "XML4")
+# Tables whose MA_LOAI_KCB (with MA_DOITUONG_KCB) gives the encounter type.
+_TYPED_CARE = ("XML1", qd130.CHECKIN_TABLE)
 
 
 @dataclass(frozen=True)
@@ -291,7 +310,7 @@ class _Plan:
 
 
 def _compile(table: str, columns: list[str]) -> _Plan:
-    dataset = qd130.DOSSIER_TABLE_DATASET[table]
+    dataset = qd130.PARSED_TABLE_DATASET[table]
     mapping = TABLE_MAPPING[table]
     text, typed = [], []
     for i, col in enumerate(columns):
@@ -318,8 +337,8 @@ def _compile(table: str, columns: list[str]) -> _Plan:
         text=tuple(text),
         typed=tuple(typed),
         birth=pos.get("NGAY_SINH"),
-        kcb=pos.get("MA_LOAI_KCB") if table == "XML1" else None,
-        doituong=pos.get("MA_DOITUONG_KCB") if table == "XML1" else None,
+        kcb=pos.get("MA_LOAI_KCB") if table in _TYPED_CARE else None,
+        doituong=pos.get("MA_DOITUONG_KCB") if table in _TYPED_CARE else None,
         stt=pos.get("STT") if table in _LINE_TABLES else None,
         has_facility_column="MA_CSKCB" in pos,
     )

@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from hanoi_health_lake.config import megabytes
+from hanoi_health_lake.formats import qd130
 from hanoi_health_lake.parsers import csv_qd130, dicom, encodings, fhir, xml_qd130, xml_signature
 from hanoi_health_lake.parsers import rejection as r
 from hanoi_health_lake.parsers.fhir_mapping import COUNTED_TYPE
 from hanoi_health_lake.parsers.fhir_refs import Resource
 from hanoi_health_lake.parsers.landing_paths import (
+    CHECKINS,
     LandingName,
     UnsafePathError,
     display_path,
@@ -178,6 +180,9 @@ def _parse_into(
         )
     elif name.format == "dicom":
         parsed.records = dicom.parse_part10(data, name).records
+    elif name.format == "qd130_xml" and name.dataset == CHECKINS:
+        parsed.encoding, parsed.table = "utf-8", qd130.CHECKIN_ROOT_TAG
+        parsed.records = xml_qd130.parse_checkins(data, name).records
     elif name.format == "qd130_xml":
         dossier = xml_qd130.parse_dossier(data, name)
         parsed.encoding, parsed.table = "utf-8", xml_qd130.ENVELOPE_ROOT

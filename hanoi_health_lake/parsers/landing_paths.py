@@ -24,6 +24,11 @@ EXTENSIONS = ("json", "ndjson", "csv", "dcm", "xml")
 # A QĐ 130 XML dossier (`hoso__<export_ts>.xml`) holds several datasets: its records each name
 # their own dataset (parsers/xml_qd130.py).
 DOSSIER = "hoso"
+# The QĐ 130 check-in table (`checkin__<export_ts>.xml`), sent on its own when care starts; its
+# records are the `checkins` dataset (parsers/xml_qd130.py parse_checkins).
+CHECKIN_FILE = "checkin"
+CHECKINS = "checkins"
+XML_FILES = {DOSSIER: DOSSIER, CHECKIN_FILE: CHECKINS}  # name prefix → dataset
 
 
 class UnsafePathError(ValueError):
@@ -108,8 +113,9 @@ def parse_landing_path(relpath: str) -> LandingName:
     dataset, sep, rest = filename.partition("__")
     if not sep:
         raise _reject(relpath, "file name lacks '__' between dataset and export time")
-    if dataset not in DATASETS and dataset != DOSSIER:
-        raise _reject(relpath, f"unknown dataset {dataset!r} (expected one of {DATASETS})")
+    if dataset not in XML_FILES and (dataset not in DATASETS or dataset == CHECKINS):
+        expected = (*(d for d in DATASETS if d != CHECKINS), *XML_FILES)
+        raise _reject(relpath, f"unknown dataset {dataset!r} (expected one of {expected})")
     pieces = rest.split(".")
     if len(pieces) not in (2, 3):
         raise _reject(relpath, "file name is not <dataset>__<export_ts>[.<part>].<ext>")
@@ -126,11 +132,13 @@ def parse_landing_path(relpath: str) -> LandingName:
         raise _reject(relpath, f"part {part!r} is not [A-Za-z0-9]+")
     if ext not in EXTENSIONS:
         raise _reject(relpath, f"unknown extension {ext!r} (expected one of {EXTENSIONS})")
-    if (dataset == DOSSIER) != (ext == "xml"):
+    if (dataset in XML_FILES) != (ext == "xml"):
         raise _reject(
             relpath,
-            f"unknown extension {ext!r} for {dataset} (hoso__<export_ts>.xml is the XML dossier)",
+            f"unknown extension {ext!r} for {dataset} (hoso__<export_ts>.xml is the XML dossier,"
+            " checkin__<export_ts>.xml the check-in table)",
         )
+    dataset = XML_FILES.get(dataset, dataset)
     return LandingName(
         relpath=relpath,
         facility_code=facility,

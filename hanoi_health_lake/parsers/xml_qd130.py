@@ -15,6 +15,10 @@ A dossier is judged whole, as the insurance gateway judges it: a broken envelope
 bad base64, an unknown LOAIHOSO, an episode count that differs from SOLUONGHOSO, an episode whose
 tables disagree on MA_LK, or an envelope MACSKCB that differs from the landing folder rejects the
 file with its own rule (`xml.*`) and a reason naming the episode and table; other files go on.
+The check-in table (`checkin__<export_ts>.xml`, root CHI_TIEU_TRANG_THAI_KCB, one TRANG_THAI_KCB
+per check-in) is a file of its own, sent when care starts: `parse_checkins` reads it into
+`checkins` records the same way (a wrong root is `xml.malformed_envelope`, a wrong MA_CSKCB a
+record verdict as in the CSV).
 Parsing itself is hardened against entity bombs, external entities and oversized input
 (parsers/xml_safety.py).
 """
@@ -233,3 +237,46 @@ def _map_table(content: DossierContent, table: str, table_root: etree._Element, 
                 resource_type=table,
             )
         )
+
+
+@dataclass
+class CheckinContent:
+    records: list[ParsedRecord] = field(default_factory=list)
+
+
+def parse_checkins(
+    data: bytes, name: LandingName, limits: XmlLimits | None = None
+) -> CheckinContent:
+    """A check-in file → one `checkins` record per TRANG_THAI_KCB, as delivered."""
+    limits = limits or XmlLimits.from_env()
+    check_size(len(data), limits.max_file_bytes, "the file")
+    root = parse_untrusted(data, limits, "the check-in table", MALFORMED_ENVELOPE)
+    if _local(root.tag) != qd130.CHECKIN_ROOT_TAG:
+        raise r.FileRejected(
+            MALFORMED_ENVELOPE,
+            f"the root element is {_local(root.tag)!r}, not {qd130.CHECKIN_ROOT_TAG}",
+        )
+    rows = [e for e in root.iter() if _local(e.tag) == qd130.CHECKIN_ROW_TAG]
+    # A table with no row is the sender's "no check-in since the last file", as an empty CSV is.
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    content = CheckinContent()
+    for number, row in enumerate(rows, start=1):
+        cells = [(_local(c.tag), values.nfc(c.text or "")) for c in row if _local(c.tag)]
+        columns = tuple(tag for tag, _ in cells)
+        fields, errors = csv_qd130.convert_row(
+            _plan(qd130.CHECKIN_TABLE, columns), [v for _, v in cells]
+        )
+        content.records.append(
+            ParsedRecord(
+                dataset="checkins",
+                record_no=number,
+                locator=f"check-in {number}",
+                record_id=fields["encounter_id"],
+                fields=fields,
+                payload=dumps(dict(cells)),
+                errors=errors,
+                resource_type=qd130.CHECKIN_ROW_TAG,
+                facility_source="MA_CSKCB",
+            )
+        )
+    return content

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 import numpy as np
@@ -37,8 +38,16 @@ def bronze_files(service_date: date, files: list[DeliveredFile], run_id: str) ->
         "error_message": [p.error_message for p in parsed],
         "n_records": [len(p.records) for p in parsed],
         "run_id": [run_id] * n,
+        "kept_tables": [_kept_tables(f) for f in files],
     }
     return pa.table(columns, schema=BRONZE_FILES_SCHEMA)
+
+
+def _kept_tables(f: DeliveredFile) -> list[dict] | None:
+    if f.dataset != DOSSIER:
+        return None
+    counts = Counter(a.resource_type for a in f.parsed.auxiliary if a.resource_type)
+    return [{"table_name": t, "records": n} for t, n in sorted(counts.items())]
 
 
 def bronze_records(service_date: date, files: list[DeliveredFile], run_id: str) -> pa.Table:

@@ -34,6 +34,7 @@ SERVICE_DAY_FIELD = {
     "referrals": "discharged_at",
     "appointments": "issued_date",
     "imaging_studies": "study_at",
+    "checkins": "admitted_at",  # care started that day
 }
 _FHIR_FACILITY = {
     "encounters": "Encounter.serviceProvider",
@@ -41,6 +42,7 @@ _FHIR_FACILITY = {
     "referrals": "ServiceRequest.requester",
     "appointments": "Appointment.participant (Organization)",
     "imaging_studies": "ImagingStudy",
+    "checkins": "MA_CSKCB",
 }
 
 

@@ -50,5 +50,47 @@ def ingest_summary(home: Path, days: list[date]) -> str:
         if top.height:
             rules = ", ".join(f"{rule} {n}" for rule, n in top.iter_rows())
             lines.append(f"{'':<17}top rejections: {rules}")
+    files_path = lake / "bronze" / "bronze_files"
+    if table_exists(files_path):
+        lines += _by_format(pl.from_arrow(read_table(files_path, days)))
     lines.append(f"Delta lake: {lake} (bronze/, quarantine/, silver/, audit/)")
     return "\n".join(lines)
+
+
+def _by_format(files: pl.DataFrame) -> list[str]:
+    """Files and records per delivery format; for QĐ 130 XML, dossiers, check-ins, the
+    facilities that sent them and the tables received but not yet used."""
+    lines = [f"{'format':<17}{'files':>7}{'records':>11}{'facilities':>12}"]
+    by_format = (
+        files.group_by("format")
+        .agg(
+            pl.len().alias("files"),
+            pl.col("n_records").sum().alias("records"),
+            pl.col("facility_code").n_unique().alias("facilities"),
+        )
+        .sort("format", nulls_last=True)
+    )
+    for row in by_format.iter_rows(named=True):
+        lines.append(
+            f"{row['format'] or 'unknown':<17}{row['files']:>7}{row['records']:>11}"
+            f"{row['facilities']:>12}"
+        )
+    xml = files.filter(pl.col("format") == "qd130_xml")
+    if xml.height:
+        dossiers = xml.filter(pl.col("dataset") == "hoso").height
+        checkins = xml.filter(pl.col("dataset") == "checkins").height
+        lines.append(f"{'':<17}XML: {dossiers} dossier(s) (hoso), {checkins} check-in file(s)")
+        if "kept_tables" in xml.columns:
+            kept = (
+                xml.select("kept_tables")
+                .explode("kept_tables")
+                .unnest("kept_tables")
+                .drop_nulls("table_name")
+                .group_by("table_name")
+                .agg(pl.col("records").sum())
+                .sort("table_name")
+            )
+            if kept.height:
+                listed = ", ".join(f"{t} {n}" for t, n in kept.iter_rows())
+                lines.append(f"{'':<17}received, not yet used (kept in bronze): {listed}")
+    return lines

@@ -44,8 +44,37 @@ def quality_section(src: ReportSource, period: Period) -> Section:
     blocks: list = []
     if not rules.is_empty():
         blocks.append(_top_rules_chart(src, period, rules))
-    blocks += [quality_table, _rules_table(rules)]
+    blocks += [quality_table, _rules_table(rules), _received_unused_table(src, params)]
     return Section("quality", label("section.quality"), label("intro.quality"), blocks)
+
+
+def _received_unused_table(src: ReportSource, params: dict) -> Table:
+    """Dossier tables kept in bronze, not yet mapped (XML5–XML12, XML15): received, not yet
+    used — listed so that nothing a facility sends disappears from view."""
+    kept = src.frame("received_unused", **params)
+    return Table(
+        id="received_unused",
+        title=label("table.received_unused"),
+        columns=[
+            Column("table_name", label("col.table_name"), "label", wrap=True),
+            label_column("status"),
+            column("facilities"),
+            column("files"),
+            column("records"),
+        ],
+        rows=[
+            [
+                code_label("qd130_table", r["table_name"]),
+                label("status.received_not_used"),
+                r["facilities"],
+                r["files"],
+                r["records"],
+            ]
+            for r in rows(kept)
+        ],
+        row_ids=[f"table:{t}" for t in kept["table_name"]],
+        sheet=label("sheet.received_unused"),
+    )
 
 
 def _rule_name(rule_id: str, dataset: str) -> Text:

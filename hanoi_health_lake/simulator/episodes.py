@@ -76,6 +76,11 @@ class Day:
     def records(self, dataset: str) -> list:
         return getattr(self, dataset)
 
+    @property
+    def checkins(self) -> list[Episode]:
+        """Episodes whose care started today: an XML sender's check-ins (simulator/checkins.py)."""
+        return [e for e in self.encounters if e.admitted.date() == self.day]
+
 
 @dataclass(frozen=True)
 class ExtraCases:

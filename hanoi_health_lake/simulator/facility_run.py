@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from hanoi_health_lake.simulator.checkins import CHECKINS, deliver_checkins
 from hanoi_health_lake.simulator.corrections import corrected
 from hanoi_health_lake.simulator.csv_export import export_csv
 from hanoi_health_lake.simulator.delivery import Silence, schedule, silences_for, sla
@@ -99,6 +100,9 @@ def _deliver_day(
     ctx = FaultContext(rnd, world.unregistered, world.seed)
     builder = Builder(world.seed, fac, bundle=fac.export_format == "fhir_json")
     plan = schedule(world, fac, day)
+    if CHECKINS in plan:  # sent as care starts, not on the day's export schedule
+        del plan[CHECKINS]
+        deliver_checkins(fac, day, data, (folder, folder_rel), truth)
     if fac.export_format == XML_FORMAT:
         # One dossier carries every XML dataset of the day, on the first dataset's schedule.
         dossier = [d for d in plan if d in XML_DATASETS]

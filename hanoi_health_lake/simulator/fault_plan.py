@@ -65,10 +65,12 @@ class FaultPlan:
     # record index → partner index, for duplicate_record_id pairs
     partners: dict[int, int] = field(default_factory=dict)
 
-    def file_fault(self, fmt: str) -> str | None:
+    def file_fault(self, fmt: str, exclude: tuple[str, ...] = ()) -> str | None:
+        """`exclude`: kinds that cannot happen to this file (a signature fault where the
+        facility's policy only reports it)."""
         if not self.enabled or self.rnd.random() >= self.rate:
             return None
-        return self.rnd.choice(file_kinds(fmt))
+        return self.rnd.choice([k for k in file_kinds(fmt) if k not in exclude])
 
     def record_faults(self, fmt: str, dataset: str, n: int) -> dict[int, str]:
         """Record index → fault kind for a file of `n` records."""

@@ -63,3 +63,20 @@ def damage_tree(kind: str, root: etree._Element, ctx: FaultContext) -> str:
 def cut_off(data: bytes, rnd: random.Random) -> bytes:
     """The file cut inside its body: the envelope no longer parses."""
     return data[: max(60, int(len(data) * rnd.uniform(0.3, 0.9)))]
+
+
+def tamper(root: etree._Element, ctx: FaultContext) -> None:
+    """Change the signed dossier as someone editing it afterwards would: an amount of XML1 (or,
+    without one, the creation date), so the signature no longer verifies."""
+    for content in root.iterfind("THONGTINHOSO/DANHSACHHOSO/HOSO/FILEHOSO/NOIDUNGFILE"):
+        inner = base64.b64decode(content.text)
+        start = inner.find(b"<T_TONGCHI_BV>")
+        if start < 0:
+            continue
+        start += len(b"<T_TONGCHI_BV>")
+        end = inner.index(b"</", start)
+        raised = str(int(inner[start:end] or b"0") + ctx.rnd.randint(1, 9) * 100_000).encode()
+        content.text = base64.b64encode(inner[:start] + raised + inner[end:]).decode("ascii")
+        return
+    created = root.find("THONGTINHOSO/NGAYLAP")
+    created.text = "19990101" if created.text != "19990101" else "20000101"

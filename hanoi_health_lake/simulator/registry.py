@@ -10,9 +10,11 @@ Go-live dates follow the city plan (STANDARDS.md §5): public hospitals connecte
 most other facilities by 2026-03-01, some private clinics later and some never (empty
 go_live_date). Most facilities name whom to call about their data deliveries (contact_name,
 contact_phone, contact_email: staff business contacts from Faker's vi_VN name and phone lists);
-some leave them blank, as registries do. Besides the published columns each facility carries how
-its software exports (encoding, delimiter, bundle type, …); those are not in the CSV, as the
-Department would not know.
+some leave them blank, as registries do. A facility that signs QĐ 130 XML dossiers may have its
+own signature policy (signature_policy: public hospitals, connected and with certificates
+registered since phase 1, have failed signatures quarantined; others follow the default).
+Besides the published columns each facility carries how its software exports (encoding,
+delimiter, bundle type, …); those are not in the CSV, as the Department would not know.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from hanoi_health_lake.simulator.scales import Scale
 REGISTRY_COLUMNS = (
     "facility_code", "name", "facility_type", "ownership", "level", "ward_code", "ward_name",
     "opened_date", "go_live_date", "datasets", "export_format", "imaging_format",
-    "contact_name", "contact_phone", "contact_email",
+    "contact_name", "contact_phone", "contact_email", "signature_policy",
 )  # fmt: skip
 CONTACT_SHARE = 0.85  # facilities whose registry row names a data-delivery contact
 EMAIL_SHARE = 0.8  # of those, the ones that also give an e-mail
@@ -86,6 +88,9 @@ class Facility:
     contact_name: str = ""
     contact_phone: str = ""
     contact_email: str = ""
+    # What a failed dossier signature does (parsers/xml_signature.py): "quarantine", or "" for
+    # the Department's default (report while phase 2 runs). Set for XML senders only.
+    signature_policy: str = ""
 
     def is_live(self, day: date) -> bool:
         return self.go_live_date is not None and self.go_live_date <= day
@@ -107,6 +112,7 @@ class Facility:
             "contact_name": self.contact_name,
             "contact_phone": self.contact_phone,
             "contact_email": self.contact_email,
+            "signature_policy": self.signature_policy,
         }
 
 

@@ -102,12 +102,13 @@ def simulate(
     workers: int | None = None,
     replace: bool = False,
     progress: Callable[[int, int], None] | None = None,
-    xml_share: float = 0.0,
+    xml_share: float | None = None,
 ) -> Summary:
     """Write `registry/`, `landing/` and `ground_truth/` under `out`; the same arguments always
-    give byte-identical files, whatever `workers` is. `xml_share` of the hospitals send QĐ 130
-    XML dossiers (simulator/xml_delivery.py), signed with simulator test keys whose certificates
-    go to `registry/certificates/`."""
+    give byte-identical files, whatever `workers` is. The hospitals whose profile says so
+    (`xml_share` None), or `xml_share` of them, send QĐ 130 XML dossiers and check-ins
+    (simulator/xml_delivery.py, simulator/checkins.py), signed with simulator test keys whose
+    certificates go to `registry/certificates/`."""
     if days < 1:
         raise ValueError("days must be at least 1")
     if not 0 <= fault_rate <= 1:
@@ -159,7 +160,7 @@ def simulate(
         "scale": scale,
         "seed": seed,
         "fault_rate": fault_rate,
-        **({"xml_share": xml_share} if xml_share else {}),
+        "xml_share": "profile" if xml_share is None else xml_share,
     }
     gt = ground_truth_dir(out)
     gt.mkdir(parents=True, exist_ok=True)

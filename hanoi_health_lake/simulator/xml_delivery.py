@@ -20,17 +20,19 @@ from datetime import date, datetime
 
 from hanoi_health_lake.faults import RULE_FOR_KIND
 from hanoi_health_lake.simulator import xml_export
+from hanoi_health_lake.simulator.checkins import CHECKINS
 from hanoi_health_lake.simulator.corrections import corrected
 from hanoi_health_lake.simulator.csv_export import rows
 from hanoi_health_lake.simulator.delivery import Version, sla
 from hanoi_health_lake.simulator.fault_plan import FaultPlan
 from hanoi_health_lake.simulator.fault_values import FaultContext
 from hanoi_health_lake.simulator.faults_csv import ID_COLUMNS, apply_record_fault
-from hanoi_health_lake.simulator.faults_xml import TREE_FAULTS, cut_off, damage_tree
+from hanoi_health_lake.simulator.faults_xml import TREE_FAULTS, cut_off, damage_tree, tamper
 from hanoi_health_lake.simulator.files import OutFile, RecordSlot, damage
 from hanoi_health_lake.simulator.ground_truth import Truth, group_truth
 from hanoi_health_lake.simulator.registry import HOSPITAL_TYPES, Facility
 from hanoi_health_lake.simulator.test_keys import Identity
+from hanoi_health_lake.simulator.timefmt import qd_date, qd_time
 from hanoi_health_lake.simulator.xml_signing import sign_dossier
 
 XML_FORMAT = "qd130_xml"
@@ -40,23 +42,82 @@ TABLES = (("encounters", "XML1"), ("prescriptions", "XML2"), ("referrals", "XML1
           ("appointments", "XML14"))  # fmt: skip
 XML_DATASETS = tuple(dataset for dataset, _ in TABLES)
 _ROW_TABLES = ("XML2",)  # tables with several rows per episode (the rest: the root is the row)
+KEPT_TABLE = "XML7"  # the discharge paper of inpatient episodes: received, not yet used
 
 
-def with_xml_share(registry: list[Facility], share: float) -> list[Facility]:
-    """The registry with `share` of its hospitals sending XML dossiers: public hospitals first,
-    then private ones, each group by code."""
-    if not 0 <= share <= 1:
-        raise ValueError("xml_share must be between 0 and 1")
-    hospitals = sorted(
-        (f for f in registry if f.facility_type in HOSPITAL_TYPES),
-        key=lambda f: (f.ownership == "private", f.code),
+# By default (the facility profiles), every public hospital sends XML dossiers, as their HIS does
+# for the insurance gateway, and so do most private hospitals: of the private hospitals by code,
+# the first of every three keeps the CSV or FHIR export its profile rotation gave it.
+PRIVATE_KEEPS_OWN_EVERY = 3
+# Public hospitals' certificates are registered since phase 1: a failed signature quarantines
+# their dossier. Private hospitals follow the Department's default (report).
+STRICT_POLICY = "quarantine"
+# Signature faults are injected only where the policy quarantines the dossier, so each is one
+# file-level verdict in quarantine like the other whole-file faults (under `report` the records
+# go on and the verdict stays on bronze_files; tests/unit/test_xml_signature.py covers that).
+SIGNATURE_FAULTS = ("xml_signature_missing", "xml_signature_tampered")
+
+
+def xml_senders_by_profile(registry: list[Facility]) -> set[str]:
+    private = sorted(
+        f.code for f in registry if f.facility_type in HOSPITAL_TYPES and f.ownership == "private"
     )
-    chosen = {f.code for f in hospitals[: round(share * len(hospitals))]}
-    return [replace(f, export_format=XML_FORMAT) if f.code in chosen else f for f in registry]
+    keeps_own = set(private[::PRIVATE_KEEPS_OWN_EVERY])
+    return {
+        f.code for f in registry if f.facility_type in HOSPITAL_TYPES and f.code not in keeps_own
+    }
+
+
+def with_xml_share(registry: list[Facility], share: float | None) -> list[Facility]:
+    """The registry with its XML dossier senders: by profile when `share` is None, else `share`
+    of its hospitals (public hospitals first, then private ones, each group by code; 0: none).
+    A sender also sends check-ins (simulator/checkins.py): `checkins` joins its datasets."""
+    if share is None:
+        chosen = xml_senders_by_profile(registry)
+    else:
+        if not 0 <= share <= 1:
+            raise ValueError("xml_share must be between 0 and 1")
+        hospitals = sorted(
+            (f for f in registry if f.facility_type in HOSPITAL_TYPES),
+            key=lambda f: (f.ownership == "private", f.code),
+        )
+        chosen = {f.code for f in hospitals[: round(share * len(hospitals))]}
+    return [
+        replace(
+            f,
+            export_format=XML_FORMAT,
+            datasets=(*f.datasets, CHECKINS),
+            signature_policy=STRICT_POLICY if f.ownership != "private" else "",
+        )
+        if f.code in chosen
+        else f
+        for f in registry
+    ]
 
 
 def _stamp(ts: datetime) -> str:
     return ts.strftime("%Y%m%dT%H%M%S")
+
+
+def _discharge_paper(records: dict[str, list], parts, tables) -> dict[str, str] | None:
+    """The discharge paper (XML7, giấy ra viện) of an inpatient episode: a table the lake keeps
+    in bronze and shows as received, not yet used."""
+    e = next((records["encounters"][i] for d, _, i in parts if d == "encounters"), None)
+    if e is None or e.setting != "inpatient":
+        return None
+    ma_lk = tables["XML1"][0]["MA_LK"] or e.ma_lk
+    return {
+        "MA_LK": ma_lk,
+        "SO_LUU_TRU": f"RV{e.ma_lk[-8:]}",
+        "MA_YTE": e.patient_no,
+        "MA_KHOA_RV": e.department,
+        "NGAY_VAO": qd_time(e.admitted),
+        "NGAY_RA": qd_time(e.discharged),
+        "CHAN_DOAN_RV": e.primary.name_vi,
+        "PP_DIEUTRI": "Điều trị nội khoa",
+        "MA_BS": e.doctor,
+        "NGAY_CT": qd_date(e.discharged.date()),
+    }
 
 
 def _episodes(records: dict[str, list]) -> dict[str, list[tuple[str, str, int]]]:
@@ -83,7 +144,8 @@ def export_dossier(
     identity: Identity | None,
 ) -> tuple[OutFile, dict[str, list[RecordSlot]]]:
     """The dossier file and, per dataset, the slots of the records it counts."""
-    file_fault = plan.file_fault(XML_FORMAT)
+    strict = identity is not None and fac.signature_policy == STRICT_POLICY
+    file_fault = plan.file_fault(XML_FORMAT, exclude=() if strict else SIGNATURE_FAULTS)
     table_rows: dict[str, list[dict[str, str]]] = {}
     faults: dict[str, dict[int, str]] = {}
     for dataset, table in TABLES:
@@ -114,19 +176,25 @@ def export_dossier(
             )
         for row in tables.get("XML1", ()):  # XML1 STT numbers the episodes of the file
             row["STT"] = str(number)
+        paper = _discharge_paper(records, parts, tables)
+        if paper:  # kept in bronze, not counted: it still takes a place in the file's order
+            tables[KEPT_TABLE] = [paper]
+            record_no += 1
         episodes.append(list(tables.items()))
     root = xml_export.dossier(fac.code, export_ts.strftime("%Y%m%d"), episodes)
     if file_fault in TREE_FAULTS:
         file_fault = damage_tree(file_fault, root, ctx)
-    if identity is not None:
+    if identity is not None and file_fault != "xml_signature_missing":
         root = sign_dossier(root, identity.key_pem, identity.cert_pem)
+    if file_fault == "xml_signature_tampered":
+        tamper(root, ctx)
     name = f"{DOSSIER_DATASET}__{_stamp(export_ts)}.xml"
     f = OutFile(name, xml_export.to_bytes(root), XML_FORMAT)
     if not file_fault:
         return f, slots
     if file_fault == "xml_malformed_envelope":
         f = replace(f, data=cut_off(f.data, ctx.rnd))
-    elif file_fault not in TREE_FAULTS:
+    elif file_fault not in (*TREE_FAULTS, *SIGNATURE_FAULTS):
         f = damage(f, file_fault, ctx.rnd)  # empty_file, unsafe_path
     return replace(f, fault=file_fault), {dataset: [] for dataset in slots}
 

@@ -28,7 +28,7 @@ from tests.simulator_fixtures import (
 
 def test_every_fault_kind_occurs_with_its_rule(simulated_tiny):
     rows = read_truth(simulated_tiny, "faults.csv")
-    # XML dossier faults need --xml-share (test_simulator_xml_dossiers.py); this run has none.
+    # XML dossier faults come from XML senders (test_simulator_xml_*.py); this run has none.
     assert {r["kind"] for r in rows} == {k.kind for k in FAULT_KINDS if k.formats != ("qd130_xml",)}
     for r in rows:
         assert r["rule_id"] == RULE_FOR_KIND[r["kind"]]

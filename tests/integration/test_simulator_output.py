@@ -37,7 +37,7 @@ def test_registry_rows_follow_the_published_columns(simulated_tiny):
     assert list(rows[0]) == [
         "facility_code", "name", "facility_type", "ownership", "level", "ward_code",
         "ward_name", "opened_date", "go_live_date", "datasets", "export_format",
-        "imaging_format", "contact_name", "contact_phone", "contact_email",
+        "imaging_format", "contact_name", "contact_phone", "contact_email", "signature_policy",
     ]  # fmt: skip
     wards = {w.code: w.name for w in hanoi_wards()}
     for r in rows:

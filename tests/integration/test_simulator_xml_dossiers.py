@@ -43,7 +43,11 @@ def test_every_hospital_sends_signed_dossiers_and_nothing_else_for_its_records(x
     for code in senders:
         # imaging stays DICOM (some of those file names broken on purpose: unsafe_path)
         names = [p.name for p in (xml_lake / "landing" / code).glob("*/*")]
-        others = [n for n in names if not n.startswith("hoso__") and "imaging_studies" not in n]
+        others = [
+            n
+            for n in names
+            if not n.startswith(("hoso__", "checkin__")) and "imaging_studies" not in n
+        ]
         assert not others, (code, others)
     files = read(xml_lake, "bronze_files")
     hoso = files.filter(pl.col("source_file").str.contains("/hoso__"))
@@ -52,6 +56,10 @@ def test_every_hospital_sends_signed_dossiers_and_nothing_else_for_its_records(x
     parsed = hoso.filter(pl.col("status") == "ok")
     assert parsed.height > 0
     assert parsed.filter(pl.col("error_rule").is_not_null()).height == 0
+    # Check-ins come as care starts, beside the dossiers, and count as their own dataset.
+    checkins = files.filter(pl.col("source_file").str.contains("/checkin__"))
+    assert checkins.height > 0 and set(checkins["status"]) == {"ok"}
+    assert {p.split("/")[0] for p in checkins["source_file"]} == senders
 
 
 def test_dossier_counts_equal_the_ground_truth_per_facility_dataset_and_day(xml_lake: Path):
@@ -88,3 +96,31 @@ def test_every_fault_in_a_dossier_is_quarantined_under_its_rule(xml_lake: Path):
         nulls_equal=True,
     )
     assert extra.height == 0, extra.select("source_file", "locator", "reason").to_dicts()
+
+
+def test_checkins_reach_silver_as_the_ground_truth_counts_them(xml_lake: Path):
+    truth = ground_truth(xml_lake, "clean_counts").filter(pl.col("dataset") == "checkins")
+    assert truth["accepted"].sum() > 0
+    silver = day_text(read(xml_lake, "checkins"))
+    got = silver.group_by("facility_code", "service_date").len()
+    joined = truth.join(got, on=["facility_code", "service_date"], how="full", coalesce=True)
+    assert joined.filter(pl.col("accepted").fill_null(-1) != pl.col("len").fill_null(0)).is_empty()
+    # Care started on the folder's day, and the patient is a pseudonymous key.
+    assert (silver["admitted_at"].dt.date().cast(pl.Utf8) == silver["service_date"]).all()
+    assert silver["patient_key"].null_count() == 0
+    assert {"full_name", "citizen_id", "patient_local_id"}.isdisjoint(silver.columns)
+
+
+def test_tables_not_yet_used_are_kept_and_counted_never_dropped(xml_lake: Path):
+    files = read(xml_lake, "bronze_files").filter(pl.col("status") == "ok")
+    kept = (
+        files.select("kept_tables")
+        .explode("kept_tables")
+        .unnest("kept_tables")
+        .drop_nulls("table_name")
+    )
+    records = read(xml_lake, "bronze_records").filter(
+        (pl.col("dataset") == "hoso") & pl.col("is_auxiliary")
+    )
+    assert kept["records"].sum() == records.height > 0
+    assert set(kept["table_name"]) == set(records["resource_type"]) == {"XML7"}

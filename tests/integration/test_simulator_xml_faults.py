@@ -3,6 +3,7 @@ parser under the rule the ground truth names for it; the clean dossier parses, s
 
 from __future__ import annotations
 
+import csv
 import random
 from datetime import date
 from pathlib import Path
@@ -13,9 +14,10 @@ from lxml import etree
 from hanoi_health_lake.faults import FAULT_KINDS, RULE_FOR_KIND
 from hanoi_health_lake.parsers.dispatch import parse_file
 from hanoi_health_lake.simulator.fault_values import FaultContext
-from hanoi_health_lake.simulator.faults_xml import TREE_FAULTS, cut_off, damage_tree
+from hanoi_health_lake.simulator.faults_xml import TREE_FAULTS, cut_off, damage_tree, tamper
 from hanoi_health_lake.simulator.files import OutFile, damage
 from hanoi_health_lake.simulator.run import simulate
+from hanoi_health_lake.simulator.xml_delivery import SIGNATURE_FAULTS, STRICT_POLICY
 from hanoi_health_lake.simulator.xml_export import to_bytes
 
 DAY = date(2026, 3, 1)
@@ -26,7 +28,12 @@ XML_KINDS = [k.kind for k in FAULT_KINDS if k.level == "file" and "qd130_xml" in
 def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     home = tmp_path_factory.mktemp("xml_faults") / "home"
     simulate(DAY, 1, "tiny", seed=7, out=home, fault_rate=0.0, xml_share=1.0)
-    dossier = max((home / "landing").glob("*/*/hoso__*.xml"), key=lambda p: p.stat().st_size)
+    # A facility whose policy quarantines a failed signature (public hospitals in the simulator).
+    with (home / "registry" / "facilities.csv").open(encoding="utf-8") as fh:
+        strict = {r["facility_code"] for r in csv.DictReader(fh)
+                  if r["signature_policy"] == STRICT_POLICY}  # fmt: skip
+    dossiers = [p for p in (home / "landing").glob("*/*/hoso__*.xml") if p.parts[-3] in strict]
+    dossier = max(dossiers, key=lambda p: p.stat().st_size)
     return home, dossier
 
 
@@ -45,7 +52,8 @@ def test_the_simulator_knows_every_dossier_check_of_the_parser():
     assert {RULE_FOR_KIND[k] for k in XML_KINDS} >= {
         "xml.malformed_envelope", "xml.malformed_table", "xml.bad_base64",
         "xml.unknown_loaihoso", "xml.count_mismatch", "xml.episode_mismatch",
-        "xml.facility_mismatch", "file.empty", "file.unsafe_path",
+        "xml.facility_mismatch", "file.empty", "file.unsafe_path", "signature.missing",
+        "signature.invalid",
     }  # fmt: skip
 
 
@@ -62,6 +70,13 @@ def test_each_dossier_fault_is_rejected_by_its_rule(clean, kind: str):
         data = to_bytes(root)
     elif kind == "xml_malformed_envelope":
         data = cut_off(data, rnd)
+    elif kind in SIGNATURE_FAULTS:
+        root = etree.fromstring(data)
+        if kind == "xml_signature_missing":  # as the simulator writes it: never signed
+            root.find("CHUKYDONVI").clear()
+        else:
+            tamper(root, ctx)
+        data = to_bytes(root)
     else:
         damaged = damage(OutFile(name, data, "qd130_xml"), kind, rnd)
         name, data = damaged.name, damaged.data

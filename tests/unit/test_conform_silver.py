@@ -188,7 +188,21 @@ def _all_datasets() -> dict[str, pl.DataFrame]:
         "unit": "G/L",
         "result_at": datetime(2026, 3, 1, 10, 5),
     }
+    # A check-in carries the person as XML1 does: every identifier must stay out of silver.
+    checkin = {
+        **PEOPLE[0],
+        "encounter_id": "LK3",
+        "facility_code": "01012",
+        "encounter_type": "outpatient",
+        "admitted_at": datetime(2026, 3, 1, 7, 45),
+        "patient_category": "1",
+        "registered_facility_code": "01012",
+        "service_code": "02.1896",
+        "service_name": "Khám bệnh",
+        "ordered_at": datetime(2026, 3, 1, 7, 50),
+    }
     return {
+        "checkins": _staged("checkins", [checkin], "encounter_id"),
         "services": _staged("services", [service], "line_id"),
         "lab_results": _staged("lab_results", [lab], "line_id"),
         "encounters": _encounters(),

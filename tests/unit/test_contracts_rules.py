@@ -144,6 +144,20 @@ GOOD: dict[str, dict] = {
         "unit": "G/L",
         "result_at": ADMITTED + timedelta(hours=1),
     },
+    "checkins": {
+        **PERSON,
+        "encounter_id": "LK0001",
+        "facility_code": "01012",
+        "encounter_type": "outpatient",
+        "admitted_at": ADMITTED,
+        "patient_category": "1",
+        "registered_facility_code": "01012",
+        "service_code": "02.1896",
+        "service_name": "Khám bệnh",
+        "drug_code": "40.17",
+        "drug_name": "Paracetamol",
+        "ordered_at": ADMITTED + timedelta(minutes=20),
+    },
 }
 ID_FIELD = {
     "encounters": "encounter_id",
@@ -153,6 +167,7 @@ ID_FIELD = {
     "imaging_studies": "study_uid",
     "services": "line_id",
     "lab_results": "line_id",
+    "checkins": "encounter_id",
 }
 
 

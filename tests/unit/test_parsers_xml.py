@@ -245,3 +245,64 @@ def test_an_inner_table_is_held_to_the_same_limits(tmp_path):
     result = parsed(tmp_path, _replace_first_content(dossier_bytes(), "XML1", deep))
     assert result.error_rule == "xml.too_complex"
     assert "XML1 of episode 1 nests deeper than 32" in result.error_message
+
+
+# --- check-ins (checkin__<export_ts>.xml) ---
+
+CHECKIN_REL = f"{FACILITY}/2026-03-01/checkin__20260301T083100.xml"
+
+
+def checkin_bytes(*rows: dict[str, str], root: str = "CHI_TIEU_TRANG_THAI_KCB") -> bytes:
+    table = etree.Element(root)
+    holder = etree.SubElement(table, "DSACH_TRANG_THAI_KCB")
+    for row in rows:
+        element = etree.SubElement(holder, "TRANG_THAI_KCB")
+        for column, value in row.items():
+            etree.SubElement(element, column).text = value
+    return etree.tostring(table, xml_declaration=True, encoding="utf-8")
+
+
+def checkin_row(ma_lk: str, person: dict, **changes: str) -> dict[str, str]:
+    row = {
+        "MA_LK": ma_lk, "STT": "1", "MA_BN": f"BN{ma_lk}", "HO_TEN": person["HO_TEN"],
+        "SO_CCCD": person["SO_CCCD"], "NGAY_SINH": person["NGAY_SINH"],
+        "GIOI_TINH": person["GIOI_TINH"], "MA_THE_BHYT": "", "MA_DKBD": FACILITY,
+        "GT_THE_TU": "", "GT_THE_DEN": "", "MA_DOITUONG_KCB": "2", "NGAY_VAO": "202603010815",
+        "NGAY_VAO_NOI_TRU": "", "LY_DO_VNT": "", "MA_LY_DO_VNT": "", "MA_LOAI_KCB": "01",
+        "MA_CSKCB": FACILITY, "MA_DICH_VU": "02.1896", "TEN_DICH_VU": "Khám bệnh",
+        "MA_THUOC": "40.17", "TEN_THUOC": "Paracetamol", "MA_VAT_TU": "", "TEN_VAT_TU": "",
+        "NGAY_YL": "202603010820", "DU_PHONG": "",
+    }  # fmt: skip
+    return {**row, **changes}
+
+
+def test_a_checkin_file_is_read_into_checkins_records(tmp_path):
+    rows = [checkin_row("LK1", PEOPLE[0]), checkin_row("LK2", PEOPLE[1], MA_LOAI_KCB="")]
+    assert len(rows[0]) == 26  # the table's 26 fields
+    result = parsed(tmp_path, checkin_bytes(*rows), CHECKIN_REL)
+    assert result.status == "ok" and result.format == "qd130_xml", result.error_message
+    first, second = result.records
+    assert (first.dataset, first.record_id, first.locator) == ("checkins", "LK1", "check-in 1")
+    assert first.fields["admitted_at"] == datetime(2026, 3, 1, 8, 15)
+    assert first.fields["encounter_type"] == "emergency"  # MA_DOITUONG_KCB 2
+    assert first.fields["drug_code"] == "40.17" and first.fields["facility_code"] == FACILITY
+    assert first.fields["citizen_id"] == PEOPLE[0]["SO_CCCD"]  # bronze view; silver drops it
+    assert second.fields["encounter_type"] is None  # a blank type of care stays absent
+
+
+def test_a_checkin_file_with_another_root_or_a_dtd_is_rejected(tmp_path):
+    wrong = parsed(tmp_path, checkin_bytes(checkin_row("LK1", PEOPLE[0]), root="TONG_HOP"),
+                   CHECKIN_REL)  # fmt: skip
+    assert (wrong.status, wrong.error_rule) == ("error", "xml.malformed_envelope")
+    assert "CHI_TIEU_TRANG_THAI_KCB" in wrong.error_message
+    bomb = BOMB.replace(b"GIAMDINHHS", b"CHI_TIEU_TRANG_THAI_KCB")
+    refused = parsed(tmp_path, bomb, CHECKIN_REL.replace("083100", "090100"))
+    assert (refused.status, refused.error_rule) == ("error", "xml.forbidden_dtd")
+
+
+def test_checkin_names_are_xml_only_and_name_the_checkins_dataset():
+    name = parse_landing_path(CHECKIN_REL)
+    assert (name.dataset, name.format) == ("checkins", "qd130_xml")
+    for bad in ("checkin__20260301T083100.csv", "checkins__20260301T083100.xml"):
+        with pytest.raises(ValueError):
+            parse_landing_path(f"{FACILITY}/2026-03-01/{bad}")
