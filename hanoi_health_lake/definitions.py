@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from hanoi_health_lake.assets.health_book import HEALTH_BOOK_ASSETS
 from hanoi_health_lake.assets.ingest import INGEST_ASSETS
 from hanoi_health_lake.assets.marts import MART_ASSETS
 from hanoi_health_lake.assets.outbreaks import OUTBREAK_ASSETS
@@ -18,7 +19,14 @@ from hanoi_health_lake.resources import default_resources
 guard_dagster_worker()
 
 defs = dg.Definitions(
-    assets=[*REFERENCE_ASSETS, *INGEST_ASSETS, *MART_ASSETS, *OUTBREAK_ASSETS, *REPORT_ASSETS],
+    assets=[
+        *REFERENCE_ASSETS,
+        *INGEST_ASSETS,
+        *HEALTH_BOOK_ASSETS,
+        *MART_ASSETS,
+        *OUTBREAK_ASSETS,
+        *REPORT_ASSETS,
+    ],
     jobs=JOBS,
     schedules=SCHEDULES,
     sensors=SENSORS,
