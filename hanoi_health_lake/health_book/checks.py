@@ -61,8 +61,10 @@ def without_patient(docs: Iterable[dict]) -> list[str]:
         has_cccd = subject is not None and any(
             i.get("system") == SID_CITIZEN_ID for i in subject.get("identifier", [])
         )
-        if composition.get("resourceType") != "Composition" or len(patients) != 1 or not (
-            subject is patients[0] and has_cccd
+        if (
+            composition.get("resourceType") != "Composition"
+            or len(patients) != 1
+            or not (subject is patients[0] and has_cccd)
         ):
             bad.append(doc["identifier"]["value"])
     return bad
