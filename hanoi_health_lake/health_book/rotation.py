@@ -19,6 +19,7 @@ from hanoi_health_lake.health_book.cipher import IdentityCipher
 from hanoi_health_lake.health_book.tables import IDENTITY_FIELDS, SCHEMAS, table_path
 from hanoi_health_lake.lake.delta_io import partitions, read_table, write_partition
 
+READER = "hhl rekey-identities"
 # Restricted table → its encrypted columns (field name = column minus `_enc`).
 ENCRYPTED = {
     "identities": tuple(f"{name}_enc" for name in IDENTITY_FIELDS),
@@ -57,7 +58,7 @@ def rotate(lake_root: Path, old_key: bytes, new_key: bytes, run_id: str) -> dict
             table = read_table(path, [day]).cast(SCHEMAS[name])
             if table.num_rows == 0 or set(table["key_id"].to_pylist()) == {new.key_id}:
                 continue
-            record_decryption(lake_root, service_date=day, run_id=run_id, reader="hhl rekey-identities",
+            record_decryption(lake_root, service_date=day, run_id=run_id, reader=READER,
                               purpose="identity key rotation", key_id=old.key_id,
                               identities_read=table.num_rows)  # fmt: skip
             write_partition(path, _rewrap(table, columns, old, new), day, run_id=run_id)
