@@ -19,7 +19,7 @@ import polars as pl
 import pyarrow as pa
 
 from hanoi_health_lake import __name__ as _package
-from hanoi_health_lake.config import lake_dir
+from hanoi_health_lake.config import TIMEZONE, lake_dir
 from hanoi_health_lake.health_book import bundle, outbox
 from hanoi_health_lake.health_book.audit import record_decryption
 from hanoi_health_lake.health_book.bundle import DayRecords
@@ -65,7 +65,13 @@ def _silver(lake: Path, name: str, day: date) -> pl.DataFrame:
         from hanoi_health_lake.conform.silver_schemas import SILVER_SCHEMAS
 
         return pl.from_arrow(SILVER_SCHEMAS[name].empty_table())
-    return pl.from_arrow(read_table(path, [day]))
+    frame = pl.from_arrow(read_table(path, [day]))
+    # Delta keeps instants in UTC; the citizen reads Hanoi time (+07:00), the same instant.
+    return frame.with_columns(
+        pl.col(name).dt.convert_time_zone(TIMEZONE)
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone
+    )
 
 
 def _previous(lake: Path, name: str, day: date) -> pl.DataFrame:
