@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from hanoi_health_lake.assets.health_book import HEALTH_BOOK_ASSETS
 from hanoi_health_lake.assets.ingest import INGEST_ASSETS
 from hanoi_health_lake.assets.marts import MART_ASSETS
 from hanoi_health_lake.assets.outbreaks import OUTBREAK_ASSETS
@@ -22,7 +23,14 @@ def build_defs(resources: dict[str, dg.ConfigurableResource] | None = None) -> d
     """The definitions with `resources` (default: from the environment, as a code location
     loads them; `hhl run` passes its home and key instead)."""
     return dg.Definitions(
-        assets=[*REFERENCE_ASSETS, *INGEST_ASSETS, *MART_ASSETS, *OUTBREAK_ASSETS, *REPORT_ASSETS],
+        assets=[
+            *REFERENCE_ASSETS,
+            *INGEST_ASSETS,
+            *HEALTH_BOOK_ASSETS,
+            *MART_ASSETS,
+            *OUTBREAK_ASSETS,
+            *REPORT_ASSETS,
+        ],
         jobs=JOBS,
         schedules=SCHEDULES,
         sensors=SENSORS,

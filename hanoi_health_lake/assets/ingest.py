@@ -11,6 +11,9 @@ import polars as pl
 
 from hanoi_health_lake.checks import ingest_checks, silver_keys
 from hanoi_health_lake.checks.volume import volume_outliers
+from hanoi_health_lake.health_book.cipher import IdentityCipher
+from hanoi_health_lake.health_book.identities import encrypt_identities, write_identities
+from hanoi_health_lake.health_book.keys import identity_key
 from hanoi_health_lake.lake.catalog import table as catalog_table
 from hanoi_health_lake.lake.catalog import table_path, zone_of
 from hanoi_health_lake.lake.key_fingerprint import check_key
@@ -37,6 +40,19 @@ DATASET_TABLE = {
 
 _REFERENCE_DEPS = ["facilities", "wards", "icd10", "drugs"]
 
+IDENTITIES_SPEC = dg.AssetSpec(
+    "identities",
+    group_name="health_book",
+    description=(
+        "Restricted: who each accepted encounter with a usable citizen id is about, each "
+        "identifying field encrypted (AES-256-GCM, HHL_IDENTITY_KEY); read only by the health "
+        "book feed, every read audited. Daily partition; Delta table restricted/identities."
+    ),
+    kinds={"deltalake", "polars"},
+    partitions_def=service_day,
+    tags={"zone": zone_of("identities")},
+)
+
 SPECS = [
     dg.AssetSpec(
         name,
@@ -51,7 +67,7 @@ SPECS = [
         tags={"zone": zone_of(name)},
     )
     for name in TABLES
-]
+] + [IDENTITIES_SPEC]
 
 
 def _check_spec(name: str, table: str, **kwargs) -> dg.AssetCheckSpec:
@@ -102,6 +118,11 @@ def ingest_service_day(
         run_id=context.run.run_id,
     )
     versions = write_day(lake.lake, day, context.run.run_id)
+    identities = encrypt_identities(
+        day.identities, IdentityCipher(identity_key()), service_date, context.run.run_id
+    )
+    identities_version = write_identities(lake.lake, identities, service_date, context.run.run_id)
+    del day.identities  # the clear identities leave memory as soon as they are encrypted
     context.log.info(f"{service_date}: wrote {sum(t.num_rows for t in day.tables.values())} rows")
     names = dict(registry.select("facility_code", "name").iter_rows())
 
@@ -130,6 +151,14 @@ def ingest_service_day(
         checks.setdefault(name, []).append(
             silver_keys.duplicate_key_check(name, table_path(lake.lake, name), service_date)
         )
+    yield dg.MaterializeResult(
+        asset_key="identities",
+        metadata={
+            "dagster/row_count": identities.num_rows,
+            "delta_version": identities_version,
+            "key_id": identities["key_id"][0].as_py() if identities.num_rows else "",
+        },
+    )
     for name in TABLES:
         table = day.tables[name]
         yield dg.MaterializeResult(

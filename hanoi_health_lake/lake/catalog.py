@@ -35,6 +35,11 @@ from hanoi_health_lake.config import TIMEZONE
 PARTITION_COLUMN = "service_date"  # a date32 column; every zone but reference is split by it
 AT = pa.timestamp("us", tz=TIMEZONE)  # `_at` columns carry their zone (STYLE.md)
 LOCAL_TS = pa.timestamp("us")  # local time as delivered (file names, bronze)
+UTC_AT = pa.timestamp("us", tz="UTC")
+# The identifying fields the health book holds, each encrypted on its own (health_book/cipher.py).
+IDENTITY_FIELDS = (
+    "citizen_id", "full_name", "birth_date", "insurance_number", "phone", "address_line",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,9 @@ ZONES: dict[str, Zone] = {
         Zone("audit", "counts and completion records; no person identifier", restricted=False),
         Zone("gold", "surveillance; no person identifier", restricted=False),
         Zone("restricted", "identities kept apart from the pseudonymous zones", restricted=True),
+        Zone(
+            "health_book", "the health book's outcome per encounter; pseudonymous", restricted=False
+        ),
     )
 }
 RESTRICTED_ZONES = frozenset(name for name, zone in ZONES.items() if zone.restricted)
@@ -530,6 +538,93 @@ _ENTRIES: tuple[LakeTable, ...] = (
         ("volume_share", pa.float64()),
         ("reporting_share", pa.float64()),
         ("is_incomplete", pa.bool_()),
+    ),
+    # --- the health book (hanoi_health_lake/health_book): identities encrypted field by field
+    LakeTable(
+        "identities",
+        "restricted",
+        "health book",
+        "One row per accepted encounter of a person with a usable citizen id: who it is about.",
+        pa.schema(
+            [
+                (PARTITION_COLUMN, pa.date32()),
+                ("patient_key", pa.string()),
+                ("facility_code", pa.string()),
+                ("encounter_id", pa.string()),
+                ("admitted_at", AT),
+                ("key_id", pa.string()),  # which identity key encrypted the row
+                *((f"{name}_enc", pa.binary()) for name in IDENTITY_FIELDS),
+                ("run_id", pa.string()),
+            ]
+        ),
+        identifiers=frozenset(f"{name}_enc" for name in IDENTITY_FIELDS),
+        sql_source=False,
+        doc="Each identifying field encrypted on its own with AES-GCM (health_book/cipher.py); "
+        "only the health-book feed decrypts it, and every read is audited (identity_decryptions).",
+    ),
+    LakeTable(
+        "health_book_documents",
+        "restricted",
+        "health book",
+        "Every version of every health-book document issued for the day.",
+        pa.schema(
+            [
+                (PARTITION_COLUMN, pa.date32()),
+                ("document_id", pa.string()),
+                ("patient_key", pa.string()),
+                ("key_id", pa.string()),
+                ("citizen_id_enc", pa.binary()),
+                ("version", pa.int32()),
+                ("status", pa.string()),  # final | entered-in-error
+                ("content_sha256", pa.string()),
+                ("encounters", pa.int32()),
+                ("entries", pa.int32()),
+                ("issued_at", UTC_AT),
+                ("run_id", pa.string()),
+            ]
+        ),
+        identifiers=frozenset({"citizen_id_enc"}),
+        sql_source=False,
+        doc="With the citizen id each went to, encrypted: a withdrawal must reach the same citizen "
+        "when the records are gone.",
+    ),
+    LakeTable(
+        "health_book_entries",
+        "health_book",
+        "health book",
+        "One row per accepted encounter of the day: sent to the book, or why not.",
+        pa.schema(
+            [
+                (PARTITION_COLUMN, pa.date32()),
+                ("facility_code", pa.string()),
+                ("encounter_id", pa.string()),
+                ("patient_key", pa.string()),
+                ("discharged_at", AT),
+                ("outcome", pa.string()),
+                ("document_id", pa.string()),
+                ("first_sent_at", UTC_AT),  # the first version that carried the encounter
+                ("run_id", pa.string()),
+            ]
+        ),
+        notes={"outcome": "sent | no_citizen_id | opted_out | withheld_category"},
+    ),
+    LakeTable(
+        "identity_decryptions",
+        "audit",
+        "health book",
+        "The audit of decryptions: one row per read of the identity table.",
+        pa.schema(
+            [
+                (PARTITION_COLUMN, pa.date32()),
+                ("decrypted_at", UTC_AT),
+                ("run_id", pa.string()),
+                ("purpose", pa.string()),
+                ("reader", pa.string()),
+                ("key_id", pa.string()),
+                ("identities_read", pa.int64()),
+            ]
+        ),
+        sql_source=False,
     ),
 )
 

@@ -48,12 +48,12 @@ def without_excluded(name: str, dataset: ds.Dataset) -> ds.Dataset:
 
 
 def declared_schema(name: str) -> pa.Schema | None:
-    """The schema of a source the pipeline declares up front (the gold tables), else None.
+    """The schema of a source written after the ingest (gold, the health book), else None.
 
     Surveillance runs after the ingest; until its first run a gold table does not exist, and a
     mart over it must read as empty rather than fail the whole warehouse build.
     """
-    if SOURCE_TABLES.get(name) != "gold":
+    if SOURCE_TABLES.get(name) not in ("gold", "health_book"):
         return None
     return catalog.schema(name)
 
