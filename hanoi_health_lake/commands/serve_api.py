@@ -58,6 +58,6 @@ def _serve_api(args: argparse.Namespace) -> int:
         timeout_keep_alive=5,
         h11_max_incomplete_event_size=16 * 1024,  # request line and headers at most 16 KiB
         log_level="info",
-        access_log=False,  # its lines carry the query, which may hold a CCCD; the audit table is the log
+        access_log=False,  # its lines carry the query (a CCCD); the audit table is the log
     )
     return 0
