@@ -3,11 +3,13 @@
 import dagster as dg
 
 from hanoi_health_lake.assets.ingest import INGEST_ASSETS
+from hanoi_health_lake.assets.lookup import LOOKUP_ASSETS
 from hanoi_health_lake.assets.marts import MART_ASSETS
 from hanoi_health_lake.assets.outbreaks import OUTBREAK_ASSETS
 from hanoi_health_lake.assets.reference import REFERENCE_ASSETS
 from hanoi_health_lake.assets.reports import REPORT_ASSETS
 from hanoi_health_lake.automation.jobs import BOUNDED_EXECUTOR, JOBS
+from hanoi_health_lake.automation.lookup_chain import LOOKUP_JOBS, LOOKUP_SENSORS
 from hanoi_health_lake.automation.schedules import SCHEDULES
 from hanoi_health_lake.automation.sensors import SENSORS
 from hanoi_health_lake.exit_guard import guard_dagster_worker
@@ -18,10 +20,17 @@ from hanoi_health_lake.resources import default_resources
 guard_dagster_worker()
 
 defs = dg.Definitions(
-    assets=[*REFERENCE_ASSETS, *INGEST_ASSETS, *MART_ASSETS, *OUTBREAK_ASSETS, *REPORT_ASSETS],
-    jobs=JOBS,
+    assets=[
+        *REFERENCE_ASSETS,
+        *INGEST_ASSETS,
+        *MART_ASSETS,
+        *OUTBREAK_ASSETS,
+        *REPORT_ASSETS,
+        *LOOKUP_ASSETS,
+    ],
+    jobs=[*JOBS, *LOOKUP_JOBS],
     schedules=SCHEDULES,
-    sensors=SENSORS,
+    sensors=[*SENSORS, *LOOKUP_SENSORS],
     resources=default_resources(),
     executor=BOUNDED_EXECUTOR,
 )

@@ -25,3 +25,7 @@ def load_day(
         return load_documents(conn, read_day(home, day), CitizenHasher(key or lookup_key()))
     finally:
         conn.close()
+
+
+def outbox_day_exists(home: Path, day: str) -> bool:
+    return (Path(home) / "outbox" / "health_book" / day / "manifest.json").is_file()
