@@ -21,3 +21,15 @@ def _shared_builds_root(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Tell helpers that are plain functions, not fixtures (tests/browser/report_page.py), where
     this session's shared builds go, so the xdist workers build each home once between them."""
     remember_root(tmp_path_factory)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _identity_key() -> None:
+    """Every ingest encrypts the day's identities (health_book/keys.py): a test key, never the
+    developer's own key file."""
+    import os
+
+    os.environ.setdefault("HHL_IDENTITY_KEY", IDENTITY_TEST_KEY)
+
+
+IDENTITY_TEST_KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"

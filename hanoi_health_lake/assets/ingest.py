@@ -10,8 +10,12 @@ import dagster as dg
 import polars as pl
 
 from hanoi_health_lake.checks import ingest_checks, silver_keys
+from hanoi_health_lake.health_book.cipher import IdentityCipher
+from hanoi_health_lake.health_book.identities import encrypt_identities, write_identities
+from hanoi_health_lake.health_book.keys import identity_key
 from hanoi_health_lake.lake.delta_io import read_table, table_exists
 from hanoi_health_lake.lake.key_fingerprint import check_key
+from hanoi_health_lake.lake.zones import HEALTH_BOOK_TABLE_ZONES
 from hanoi_health_lake.partitions import service_day
 from hanoi_health_lake.pipeline.ingest_day import accepted_in_silver, ingest_day
 from hanoi_health_lake.pipeline.volume import history_window, volume_outliers
@@ -48,6 +52,19 @@ DATASET_TABLE = {
 
 _REFERENCE_DEPS = ["facilities", "wards", "icd10", "drugs"]
 
+IDENTITIES_SPEC = dg.AssetSpec(
+    "identities",
+    group_name="health_book",
+    description=(
+        "Restricted: who each accepted encounter with a usable citizen id is about, each "
+        "identifying field encrypted (AES-256-GCM, HHL_IDENTITY_KEY); read only by the health "
+        "book feed, every read audited. Daily partition; Delta table restricted/identities."
+    ),
+    kinds={"deltalake", "polars"},
+    partitions_def=service_day,
+    tags={"zone": HEALTH_BOOK_TABLE_ZONES["identities"]},
+)
+
 SPECS = [
     dg.AssetSpec(
         name,
@@ -62,7 +79,7 @@ SPECS = [
         tags={"zone": TABLE_ZONES[name]},
     )
     for name, (group, description) in TABLES.items()
-]
+] + [IDENTITIES_SPEC]
 
 
 def _check_spec(name: str, table: str, **kwargs) -> dg.AssetCheckSpec:
@@ -113,6 +130,11 @@ def ingest_service_day(
         run_id=context.run.run_id,
     )
     versions = write_day(lake.lake, day, context.run.run_id)
+    identities = encrypt_identities(
+        day.identities, IdentityCipher(identity_key()), service_date, context.run.run_id
+    )
+    identities_version = write_identities(lake.lake, identities, service_date, context.run.run_id)
+    del day.identities  # the clear identities leave memory as soon as they are encrypted
     context.log.info(f"{service_date}: wrote {sum(t.num_rows for t in day.tables.values())} rows")
     names = dict(registry.select("facility_code", "name").iter_rows())
 
@@ -139,6 +161,14 @@ def ingest_service_day(
         checks.setdefault(name, []).append(
             silver_keys.duplicate_key_check(name, table_path(lake.lake, name), service_date)
         )
+    yield dg.MaterializeResult(
+        asset_key="identities",
+        metadata={
+            "dagster/row_count": identities.num_rows,
+            "delta_version": identities_version,
+            "key_id": identities["key_id"][0].as_py() if identities.num_rows else "",
+        },
+    )
     for name in TABLES:
         table = day.tables[name]
         yield dg.MaterializeResult(

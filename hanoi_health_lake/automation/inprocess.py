@@ -22,6 +22,7 @@ import dagster as dg
 
 from hanoi_health_lake.automation.stopping import RunStopped, StopSignals
 from hanoi_health_lake.config import lake_dir, registry_path
+from hanoi_health_lake.health_book.keys import identity_key
 from hanoi_health_lake.instance import open_instance
 from hanoi_health_lake.lake.key_fingerprint import check_key
 from hanoi_health_lake.partitions import SERVICE_DAY_START, service_day
@@ -108,6 +109,7 @@ def run_days(
     source = key_source()  # before the key is read: reading it sets the environment variable
     # Refuse a key the lake was not written with before any day starts (one clear line).
     check_key(lake_dir(home), ensure_pseudonym_key(create=create_key).encode("utf-8"))
+    identity_key(create=create_key)  # the health book's; sets HHL_IDENTITY_KEY for the runs
     say(f"pseudonymisation key: {source}")
     from hanoi_health_lake.assets.marts import BACKFILL_DAYS_PER_RUN
     from hanoi_health_lake.definitions import defs  # after the environment is set

@@ -12,7 +12,7 @@ import dagster as dg
 
 from hanoi_health_lake.partitions import service_day
 
-INGEST_GROUPS = ("bronze", "silver")
+INGEST_GROUPS = ("bronze", "silver", "health_book")  # the feed follows its day (24-hour rule)
 MARTS_GROUPS = ("reference", "marts", "surveillance", "reports")
 
 # The multiprocess executor starts one process per core by default; a run holds one service day,
@@ -43,7 +43,10 @@ class ServiceDaySelection(dg.AssetSelection):
 ingest_job = dg.define_asset_job(
     "ingest_job",
     selection=ServiceDaySelection(*INGEST_GROUPS),
-    description="Ingest one service day: landing files → bronze, quarantine, silver.",
+    description=(
+        "Ingest one service day: landing files → bronze, quarantine, silver, the restricted "
+        "identities and the citizens' health-book feed."
+    ),
     tags={"hhl/kind": "ingest"},
 )
 

@@ -16,5 +16,16 @@ TABLE_ZONES = {
     "reconciliation": "audit",
 }
 
-# Zones that still hold identifiers as delivered: owner-only on disk (lake/restricted.py).
-RESTRICTED_ZONES = frozenset({"bronze", "quarantine"})
+# The health book's tables (health_book/), written by its own assets, not by the day's ingest:
+# `identities` holds each identifying field encrypted (health_book/cipher.py); the others carry
+# pseudonymous keys only, and the warehouse may read them.
+HEALTH_BOOK_TABLE_ZONES = {
+    "identities": "restricted",
+    "health_book_documents": "health_book",
+    "health_book_entries": "health_book",
+    "identity_decryptions": "audit",
+}
+
+# Zones that hold identifiers (as delivered, or encrypted): owner-only on disk
+# (lake/restricted.py), never copied to a warehouse (sqlmodels/publish.py).
+RESTRICTED_ZONES = frozenset({"bronze", "quarantine", "restricted"})

@@ -27,6 +27,7 @@ from hanoi_health_lake.contracts import gx_suite
 from hanoi_health_lake.contracts.context import ValidationContext
 from hanoi_health_lake.contracts.model import contract_for
 from hanoi_health_lake.contracts.validate import RuleResult, validate
+from hanoi_health_lake.health_book.identities import plain_identities
 from hanoi_health_lake.pipeline import quarantine
 from hanoi_health_lake.pipeline.parse_day import BRONZE_ROW, DeliveredFile, parse_day
 from hanoi_health_lake.pipeline.reconcile import reconciliation
@@ -49,6 +50,9 @@ class DayIngest:
     rules: dict[str, dict[str, RuleResult]] = field(default_factory=dict)  # dataset → rule → result
     gx_success: dict[str, bool] = field(default_factory=dict)
     suites: dict[str, str] = field(default_factory=dict)
+    # Who each accepted encounter with a usable citizen id is about, in the clear: memory only,
+    # encrypted into the restricted zone by the ingest asset (health_book/identities.py).
+    identities: pl.DataFrame | None = None
 
 
 def ingest_day(
@@ -95,6 +99,7 @@ def ingest_day(
         day.suites[dataset] = judged.suite_name
         if dataset == "encounters":
             lookup = judged.lookup
+            day.identities = judged.identities
         if judged.rejected.height:
             # Payloads live in bronze_records only; the few rejected ones are fetched back.
             rejected = judged.rejected.with_columns(
@@ -131,6 +136,7 @@ class _Judged:
     rejected: pl.DataFrame  # staged rows to quarantine (with BRONZE_ROW, rule_ids, reason, …)
     outcomes: pl.DataFrame  # OUTCOME_SCHEMA, one row per staged row
     lookup: pl.DataFrame | None  # encounters: who each encounter is about
+    identities: pl.DataFrame | None = None  # encounters: identities for the health book
 
 
 def _judge(
@@ -170,6 +176,7 @@ def _judge(
             .alias("outcome"),
         ),
         lookup=lookup if dataset == "encounters" else None,
+        identities=plain_identities(accepted, pseudonymizer) if dataset == "encounters" else None,
     )
 
 
