@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import dagster as dg
 
 from hanoi_health_lake.lookup import activity
-from hanoi_health_lake.lookup.loader import LoadCounts, load_documents
-from hanoi_health_lake.lookup.serving import outbox_day_exists, read_day
+from hanoi_health_lake.lookup.loader import LoadCounts
+from hanoi_health_lake.lookup.serving import load_into, outbox_day_exists
 from hanoi_health_lake.lookup.store import connect
 from hanoi_health_lake.partitions import service_day
 from hanoi_health_lake.resources import LakeResource, LookupStoreResource
@@ -33,7 +33,7 @@ def _load_serving_store(
             if not outbox_day_exists(lake.root, day):
                 context.log.info(f"{day}: no health-book feed to load")
                 continue
-            counts = load_documents(conn, read_day(lake.root, day), lookup_store.hasher())
+            counts = load_into(conn, lake.root, day, lookup_store.hasher())
             context.log.info(f"{day}: {counts.as_metadata()}")
             for name, value in counts.as_metadata().items():
                 setattr(total, name, getattr(total, name) + value)

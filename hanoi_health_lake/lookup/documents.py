@@ -94,8 +94,14 @@ def clinical_time(resource: dict) -> datetime | None:
 
 
 def facility_code(resource: dict) -> str | None:
-    """The facility that recorded the resource: an identifier of system ma-cskcb anywhere in it
-    (its own identifier, a performer's, the service provider's), else meta.source's last part."""
+    """The facility that recorded the resource: meta.source (`…ma-cskcb:<code>`), else an
+    identifier of system ma-cskcb anywhere in it (its own, the service provider's)."""
+    source = _get(resource, "meta.source")
+    if isinstance(source, str) and source:
+        for separator in ("|", "#", "/", ":"):
+            source = source.rsplit(separator, 1)[-1]
+        if source:
+            return source
     stack: list[Any] = [resource]
     while stack:
         item = stack.pop()
@@ -105,11 +111,6 @@ def facility_code(resource: dict) -> str | None:
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-    source = _get(resource, "meta.source")
-    if isinstance(source, str) and source:
-        for separator in ("|", "#", "/", ":"):
-            source = source.rsplit(separator, 1)[-1]
-        return source or None
     return None
 
 
@@ -120,19 +121,34 @@ def _cccd(patient: dict | None) -> str | None:
     return None
 
 
-def _rewrite(item: Any, targets: dict[str, str]) -> Any:
+def _rewrite(item: Any, targets: dict[str, Any]) -> Any:
+    """References to other entries, by fullUrl, become what `targets` says: `Type/id` for a
+    served resource, a logical reference (identifier + name) for an Organization."""
     if isinstance(item, dict):
         out = {k: _rewrite(v, targets) for k, v in item.items()}
         ref = out.get("reference")
         if isinstance(ref, str) and ref in targets:
-            out["reference"] = targets[ref]
+            target = targets[ref]
+            if isinstance(target, dict):
+                return {**{k: v for k, v in out.items() if k != "reference"}, **target}
+            out["reference"] = target
         return out
     if isinstance(item, list):
         return [_rewrite(v, targets) for v in item]
     return item
 
 
-def read_document(bundle: dict, hasher: CitizenHasher) -> Document:
+def _organization_reference(organization: dict) -> dict:
+    identifiers = organization.get("identifier") or []
+    out: dict[str, Any] = {"type": "Organization"}
+    if identifiers:
+        out["identifier"] = identifiers[0]
+    if organization.get("name"):
+        out["display"] = organization["name"]
+    return out
+
+
+def read_document(bundle: dict, hasher: CitizenHasher, service_date: str | None = None) -> Document:
     if bundle.get("resourceType") != "Bundle" or bundle.get("type") != "document":
         raise DocumentError("not a document Bundle")
     identifier = bundle.get("identifier") or {}
@@ -154,7 +170,7 @@ def read_document(bundle: dict, hasher: CitizenHasher) -> Document:
     patient = patient_entry["resource"] if patient_entry else None
     cccd = _cccd(patient)
     patient_ref = f"Patient/{hasher.patient_id(cccd)}" if cccd else None
-    targets: dict[str, str] = {}
+    targets: dict[str, Any] = {}
     clinical = []
     for entry in entries[1:]:
         resource = entry.get("resource") or {}
@@ -163,6 +179,10 @@ def read_document(bundle: dict, hasher: CitizenHasher) -> Document:
         if kind == "Patient":
             if patient_ref and full_url:
                 targets[full_url] = patient_ref
+            continue
+        if kind == "Organization":
+            if full_url:
+                targets[full_url] = _organization_reference(resource)
             continue
         if kind not in CLINICAL_TYPES:
             continue
@@ -176,7 +196,7 @@ def read_document(bundle: dict, hasher: CitizenHasher) -> Document:
     resources = [
         {**_rewrite(r, targets), "meta": {**(r.get("meta") or {}), **meta}} for r in clinical
     ]
-    service_date = _service_date(composition, issued)
+    service_date = service_date or _service_date(composition, issued)
     return Document(
         document_id=str(identifier["value"]),
         version_id=version,

@@ -45,14 +45,18 @@ class LoadCounts:
         return {k: v for k, v in self.__dict__.items() if isinstance(v, int)}
 
 
-def load_documents(conn, bundles: Iterable[dict], hasher: CitizenHasher) -> LoadCounts:
+def load_documents(
+    conn, bundles: Iterable[dict], hasher: CitizenHasher, service_date: str | None = None
+) -> LoadCounts:
+    """Apply the documents (of one service day when `service_date` is given: the feed's
+    folder says it; a Composition's date is its issue time)."""
     ensure_schema(conn)
     counts = LoadCounts()
     batch: list[Document] = []
     for bundle in bundles:
         counts.read += 1
         try:
-            batch.append(read_document(bundle, hasher))
+            batch.append(read_document(bundle, hasher, service_date))
         except DocumentError as error:
             counts.rejected += 1
             counts.reasons[str(error)] = counts.reasons.get(str(error), 0) + 1
