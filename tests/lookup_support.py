@@ -11,15 +11,14 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import jwt
 import psycopg2
 import requests
 
+from hanoi_health_lake.lookup.client import FacilityClient
 from hanoi_health_lake.lookup.clients import AUDIT_SCOPE, FACILITY_SCOPE, register_client
 from hanoi_health_lake.lookup.consent import register_vneid_key, simulated_qr
 from hanoi_health_lake.lookup.keys import new_ec_key
@@ -80,9 +79,9 @@ def running_api(home: Path, dsn: str, log: Path, **extra: str):
                 if process.poll() is not None:
                     raise RuntimeError(f"hhl serve-api exited: {log.read_text()[-2000:]}")
                 try:
-                    requests.get(f"{base}/fhir/metadata", timeout=2)
+                    requests.get(f"{base}/fhir/metadata", timeout=10)
                     break
-                except requests.ConnectionError:
+                except requests.RequestException:
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.2)
@@ -96,58 +95,7 @@ def running_api(home: Path, dsn: str, log: Path, **extra: str):
                 process.wait()
 
 
-@dataclass
-class Facility:
-    """A facility's software: its client id, facility code and private key."""
-
-    client_id: str
-    facility_code: str
-    private_jwk: dict
-    base: str = ""
-
-    def assertion(self, audience: str, *, lifetime: int = 240, **overrides) -> str:
-        now = int(time.time())
-        claims = {
-            "iss": self.client_id,
-            "sub": self.client_id,
-            "aud": audience,
-            "iat": now,
-            "exp": now + lifetime,
-            "jti": uuid.uuid4().hex,
-        } | overrides
-        key = jwt.PyJWK(self.private_jwk).key
-        return jwt.encode(claims, key, algorithm="ES384", headers={"kid": self.private_jwk["kid"]})
-
-    def token_response(self, assertion: str | None = None, scope: str = "system/*.read"):
-        return requests.post(
-            f"{self.base}/auth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                "client_assertion": assertion or self.assertion(f"{self.base}/auth/token"),
-                "scope": scope,
-            },
-            timeout=10,
-        )
-
-    def token(self, scope: str = "system/*.read") -> str:
-        response = self.token_response(scope=scope)
-        response.raise_for_status()
-        return response.json()["access_token"]
-
-    def get(self, path: str, token: str | None, headers: dict | None = None, **params):
-        auth = {"Authorization": f"Bearer {token}"} if token else {}
-        return requests.get(
-            f"{self.base}{path}", params=params, headers=auth | (headers or {}), timeout=30
-        )
-
-    def post_consent(self, token: str, qr: str):
-        return requests.post(
-            f"{self.base}/fhir/Consent",
-            json={"qr": qr},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=10,
-        )
+Facility = FacilityClient  # the vendor's side, from the package
 
 
 @dataclass

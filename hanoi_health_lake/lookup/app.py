@@ -34,7 +34,7 @@ from hanoi_health_lake.lookup.fhir_out import (
 )
 from hanoi_health_lake.lookup.limits import LimitsMiddleware, TokenBuckets
 from hanoi_health_lake.lookup.settings import ApiSettings
-from hanoi_health_lake.lookup.store import Pool, connect, ensure_schema, unseal
+from hanoi_health_lake.lookup.store import Pool, Sealer, connect, ensure_schema
 from hanoi_health_lake.lookup.tokens import (
     AccessDenied,
     Grant,
@@ -62,7 +62,7 @@ class LookupApi:
     def __init__(self, settings: ApiSettings) -> None:
         self.settings = settings
         self.hasher = CitizenHasher(settings.lookup_key)
-        self.seal_key = self.hasher.seal_key()
+        self.sealer = Sealer(self.hasher.seal_key())
         conn = connect(settings.dsn)
         try:
             ensure_schema(conn)
@@ -236,7 +236,7 @@ class LookupApi:
                     "SELECT sealed FROM lookup.patients WHERE citizen_hash = %s", (citizen,)
                 )
                 found = cur.fetchone()
-            patients = [unseal(self.seal_key, found[0])] if found else []
+            patients = [self.sealer.unseal(found[0])] if found else []
             record.detail = f"{len(patients)} found"
             base = self._base(request)
             return FhirResponse(
@@ -290,7 +290,7 @@ class LookupApi:
                 links["next"] = f"{url}?{urlencode({**keep, '_offset': offset + count})}"
             bundle = searchset(base, resources, total, links)
             if offset == 0:
-                patient = unseal(self.seal_key, sealed)
+                patient = self.sealer.unseal(sealed)
                 bundle["entry"].insert(
                     0,
                     {

@@ -125,11 +125,20 @@ class Pool:
         self._pool.closeall()
 
 
-def seal(key: bytes, resource: dict) -> bytes:
-    nonce = os.urandom(12)
-    return nonce + AESGCM(key).encrypt(nonce, json.dumps(resource).encode(), b"patient")
+class Sealer:
+    """AES-256-GCM of the stored Patient resources (a fresh nonce each, the purpose bound in)."""
+
+    def __init__(self, key: bytes) -> None:
+        self._aead = AESGCM(key)
+
+    def seal(self, resource: dict) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + self._aead.encrypt(nonce, json.dumps(resource).encode(), b"patient")
+
+    def unseal(self, blob: bytes) -> dict:
+        blob = bytes(blob)
+        return json.loads(self._aead.decrypt(blob[:12], blob[12:], b"patient"))
 
 
 def unseal(key: bytes, blob: bytes) -> dict:
-    blob = bytes(blob)
-    return json.loads(AESGCM(key).decrypt(blob[:12], blob[12:], b"patient"))
+    return Sealer(key).unseal(blob)
