@@ -74,6 +74,10 @@ def _load(dsn: str, home: Path, days: list[date]) -> None:
         conn.close()
 
 
+def _is_mental(code: str) -> bool:
+    return code.replace(".", "").startswith(CATEGORIES["mental_health"])
+
+
 def _citizens(home: Path) -> dict[str, Citizen]:
     """Who the feed speaks of: facilities (meta.source) and ICD-10 codes per citizen."""
     found: dict[str, Citizen] = {}
@@ -137,7 +141,11 @@ def book(ingested_home: Path, tmp_path_factory: pytest.TempPathFactory):
     _feed(home, DAYS)
     citizens = _citizens(home)
     twice = sorted((c for c in citizens.values() if len(c.facilities) >= 2), key=lambda c: c.cccd)
-    mental = sorted((c for c in citizens.values() if _mental(c)), key=lambda c: c.cccd)
+    # a citizen with mental-health care and other care too, if the city has one
+    mental = sorted(
+        (c for c in citizens.values() if _mental(c)),
+        key=lambda c: (all(_is_mental(d) for d in c.diagnoses), c.cccd),
+    )
     corrected_cccd, _, _ = _corrected_file(home, citizens)
     others = [c for c in twice if c.cccd != corrected_cccd]
     assert len(others) >= 2 and mental, "the tiny city has too few citizens for these tests"
@@ -371,12 +379,13 @@ def test_a_restricted_category_is_never_returned(book: Book, changed):
     patient_id, earlier = before[book.mental.cccd]
     assert any(_is_mental(c) for c in _codes(earlier))  # it was there before the restriction
     token = book.facility(watcher).token()
+    other_care = {c for c in book.mental.diagnoses if not _is_mental(c)}
+    if not other_care:  # withdrawn whole: the citizen is gone from the API
+        client = book.facility(watcher)
+        assert client.get(EVERYTHING.format(patient_id), token, BREAK_GLASS).status_code == 404
+        return
     now = _everything(book, watcher, patient_id, token, BREAK_GLASS)
-    assert not any(_is_mental(c) for c in _codes(now))
-
-
-def _is_mental(code: str) -> bool:
-    return code.replace(".", "").startswith(CATEGORIES["mental_health"])
+    assert not any(_is_mental(c) for c in _codes(now)) and _codes(now)
 
 
 def test_an_opted_out_citizen_is_never_returned(book: Book, changed):
