@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from hanoi_health_lake.assets.health_book import HEALTH_BOOK_ASSETS
 from hanoi_health_lake.assets.ingest import INGEST_ASSETS
 from hanoi_health_lake.assets.lookup import LOOKUP_ASSETS
 from hanoi_health_lake.assets.marts import MART_ASSETS
@@ -23,6 +24,7 @@ defs = dg.Definitions(
     assets=[
         *REFERENCE_ASSETS,
         *INGEST_ASSETS,
+        *HEALTH_BOOK_ASSETS,
         *MART_ASSETS,
         *OUTBREAK_ASSETS,
         *REPORT_ASSETS,

@@ -99,7 +99,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     api.add_argument("--seconds", type=float, default=60)
     api.set_defaults(func=_api)
 
-    for name in ("simulate", "ingest", "marts", "detection", "parsers", "api"):
+    book = sub.add_parser(
+        "health-book",
+        help="the health-book feed of simulated days vs their ingest (goal: at most half)",
+        description=(
+            "Simulate --days at --scale (kept under HHL_HOME/bench/ and reused), ingest them "
+            "with the encrypted identities, then time the health-book feed (decrypt, build, "
+            "version and write every FHIR document) and its checks; reports seconds, peak "
+            "memory and the ratio feed / ingest."
+        ),
+    )
+    book.add_argument("--scale", default="city", choices=["tiny", "small", "city"])
+    book.add_argument("--days", type=int, default=1)
+    book.set_defaults(func=_health_book)
+
+    for name in ("simulate", "ingest", "marts", "detection", "parsers", "health-book", "api"):
         sub.choices[name].add_argument("--output", type=Path, help="JSON file for the figures")
         sub.choices[name].add_argument("--home", help="HHL_HOME (default: $HHL_HOME or data/)")
 
@@ -129,6 +143,14 @@ def _ingest(args: argparse.Namespace) -> int:
     from hanoi_health_lake.pipeline.bench import bench_ingest
 
     return _write(bench_ingest(hhl_home(args.home), args.scale, args.days), "ingest", args)
+
+
+def _health_book(args: argparse.Namespace) -> int:
+    from hanoi_health_lake.config import hhl_home
+    from hanoi_health_lake.health_book.bench import bench_health_book
+
+    figures = bench_health_book(hhl_home(args.home), args.scale, args.days)
+    return _write(figures, "health-book", args)
 
 
 def _marts(args: argparse.Namespace) -> int:

@@ -51,6 +51,10 @@ def _demo(args: argparse.Namespace) -> int:
         print("Reports for managers (open in a browser; Excel beside them):")
         print(f"  coverage:  {files.coverage_html}")
         print(f"  dashboard: {files.dashboard_html}")
+        from hanoi_health_lake.health_book.summary import feed_summary
+
+        print()
+        print(feed_summary(home, [r.service_date for r in runs if r.scope == "day"]))
     for r in failed:
         print(f"{r.scope} {r.service_date} FAILED: run {r.run_id}")
     return 1 if failed else 0

@@ -21,6 +21,7 @@ import pyarrow as pa
 from hanoi_health_lake import __name__ as _package
 from hanoi_health_lake.config import lake_dir
 from hanoi_health_lake.health_book import bundle, outbox
+from hanoi_health_lake.health_book.audit import record_decryption
 from hanoi_health_lake.health_book.bundle import DayRecords
 from hanoi_health_lake.health_book.cipher import IdentityCipher
 from hanoi_health_lake.health_book.identities import read_identities
@@ -100,8 +101,9 @@ def feed_day(
         cccd |= set(frame.filter(pl.col("patient_key_type") == "cccd")["patient_key"].to_list())
     previous = _previous(lake, "health_book_documents", day)
     latest = previous.sort("version").unique("document_id", keep="last")
+    cipher = IdentityCipher(identity_key)
     identities = read_identities(
-        lake, sorted(cccd | set(latest["patient_key"].to_list())), IdentityCipher(identity_key),
+        lake, sorted(cccd), cipher,
         service_date=day, run_id=run_id, purpose=PURPOSE, reader=READER,
     )  # fmt: skip
     who = {row["patient_key"]: row for row in identities.to_dicts()}
@@ -153,7 +155,7 @@ def feed_day(
     for e in encounters.filter(pl.col("patient_key_type") != "cccd").to_dicts():
         outcome[(e["facility_code"], e["encounter_id"])] = NO_CITIZEN_ID
 
-    issued, lines = _versions(fresh, latest, who, now, run_id, day)
+    issued, lines = _versions(fresh, latest, who, cipher, now, run_id, day, lake)
     all_versions = (
         pl.concat(
             [
@@ -199,13 +201,18 @@ def feed_day(
     return FeedDay(day, folder, {**manifest}, dict(counts))
 
 
-def _versions(fresh, latest: pl.DataFrame, who: dict, now: datetime, run_id: str, day: date):
+def _versions(fresh, latest, who, cipher, now, run_id, day, lake):
     """Rows of newly issued versions, and the serialised current version of every document."""
     prior = {row["document_id"]: row for row in latest.to_dicts()}
     issued: list[dict] = []
     lines: dict[str, str] = {}
+    gone = [row for doc_id, row in prior.items() if doc_id not in fresh]
+    if gone:  # the citizens of withdrawn documents: a read of identities too, audited
+        record_decryption(lake, service_date=day, run_id=run_id, reader=READER,
+                          purpose=f"{PURPOSE}; withdrawal", key_id=cipher.key_id,
+                          identities_read=len(gone))  # fmt: skip
 
-    def issue(doc_id, patient_key, body, status, n_enc):
+    def issue(doc_id, patient_key, body, status, n_enc, citizen_id):
         text, digest = bundle.serialise(body)
         before = prior.get(doc_id)
         if before is not None and before["content_sha256"] == digest:
@@ -214,6 +221,8 @@ def _versions(fresh, latest: pl.DataFrame, who: dict, now: datetime, run_id: str
             version, at = (before["version"] + 1 if before else 1), now
             issued.append({
                 "service_date": day, "document_id": doc_id, "patient_key": patient_key,
+                "key_id": cipher.key_id,
+                "citizen_id_enc": cipher.encrypt(patient_key, "citizen_id", citizen_id),
                 "version": version, "status": status, "content_sha256": digest,
                 "encounters": n_enc, "entries": len(body["entry"]), "issued_at": at,
                 "run_id": run_id,
@@ -221,15 +230,11 @@ def _versions(fresh, latest: pl.DataFrame, who: dict, now: datetime, run_id: str
         lines[doc_id] = bundle.finish(text, version, at)
 
     for doc_id, (patient_key, body, n_enc) in fresh.items():
-        issue(doc_id, patient_key, body, "final", n_enc)
-    for doc_id, row in prior.items():
-        if doc_id in fresh:
-            continue
-        identity = who.get(row["patient_key"])
-        if identity is None:
-            raise RuntimeError(f"document {doc_id}: no identity left to withdraw it with")
-        body = bundle.build_withdrawal(doc_id, identity["citizen_id"])
-        issue(doc_id, row["patient_key"], body, bundle.ENTERED_IN_ERROR, 0)
+        issue(doc_id, patient_key, body, "final", n_enc, who[patient_key]["citizen_id"])
+    for row in gone:
+        citizen_id = cipher.decrypt(row["patient_key"], "citizen_id", row["citizen_id_enc"])
+        body = bundle.build_withdrawal(row["document_id"], citizen_id)
+        issue(row["document_id"], row["patient_key"], body, bundle.ENTERED_IN_ERROR, 0, citizen_id)
     return issued, lines
 
 

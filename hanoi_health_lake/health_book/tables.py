@@ -29,12 +29,15 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("run_id", pa.string()),
         ]
     ),
-    # Every version of every document ever issued for the day (no identifiers).
+    # restricted: every version of every document ever issued for the day, with the citizen id
+    # it went to, encrypted (a withdrawal must reach the same citizen when the records are gone).
     "health_book_documents": pa.schema(
         [
             ("service_date", pa.date32()),
             ("document_id", pa.string()),
             ("patient_key", pa.string()),
+            ("key_id", pa.string()),
+            ("citizen_id_enc", pa.binary()),
             ("version", pa.int32()),
             ("status", pa.string()),  # final | entered-in-error
             ("content_sha256", pa.string()),

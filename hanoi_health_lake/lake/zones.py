@@ -17,11 +17,12 @@ TABLE_ZONES = {
 }
 
 # The health book's tables (health_book/), written by its own assets, not by the day's ingest:
-# `identities` holds each identifying field encrypted (health_book/cipher.py); the others carry
-# pseudonymous keys only, and the warehouse may read them.
+# `identities` holds each identifying field encrypted (health_book/cipher.py), and
+# `health_book_documents` the encrypted citizen id each document went to (to withdraw it later);
+# the others carry pseudonymous keys only, and the warehouse may read them.
 HEALTH_BOOK_TABLE_ZONES = {
     "identities": "restricted",
-    "health_book_documents": "health_book",
+    "health_book_documents": "restricted",
     "health_book_entries": "health_book",
     "identity_decryptions": "audit",
 }

@@ -29,6 +29,8 @@ SOURCE_TABLES: dict[str, str] = {
     **{name: zone for name, zone in TABLE_ZONES.items() if name != "bronze_records"},
     # surveillance outputs (hanoi_health_lake/outbreaks/tables.py)
     **dict.fromkeys(("outbreak_signals", "facility_silence", "reporting_completeness"), "gold"),
+    # the health book's per-encounter outcomes (pseudonymous; health_book/tables.py)
+    "health_book_entries": "health_book",
 }
 
 # Columns that never leave the lake, per source: they hold what identifies a person.
@@ -64,6 +66,10 @@ def declared_schema(name: str) -> pa.Schema | None:
     Surveillance runs after the ingest; until its first run a gold table does not exist, and a
     mart over it must read as empty rather than fail the whole warehouse build.
     """
+    if SOURCE_TABLES.get(name) == "health_book":
+        from hanoi_health_lake.health_book.tables import SCHEMAS as HEALTH_BOOK
+
+        return HEALTH_BOOK[name]
     if SOURCE_TABLES.get(name) != "gold":
         return None
     from hanoi_health_lake.outbreaks.tables import SCHEMAS, arrow_schema  # heavy; only when needed
