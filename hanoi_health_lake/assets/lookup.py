@@ -50,6 +50,7 @@ with warnings.catch_warnings():
         group_name=GROUP,
         partitions_def=service_day,
         backfill_policy=dg.BackfillPolicy.multi_run(DAYS_PER_RUN),
+        deps=["health_book_feed"],  # the same service day's feed (the outbox folder)
         kinds={"postgres"},
         description=(
             "The health-book documents of the day in the look-up API's PostgreSQL serving store "
