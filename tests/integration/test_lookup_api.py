@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -55,6 +56,13 @@ class Citizen:
     cccd: str
     facilities: set[str] = field(default_factory=set)
     diagnoses: set[str] = field(default_factory=set)
+    by_encounter: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def codes_without(self, category) -> set[str]:
+        """The diagnoses of encounters with no diagnosis in `category` (the health book
+        leaves out a withheld encounter with everything linked to it)."""
+        kept = [codes for codes in self.by_encounter.values() if not any(map(category, codes))]
+        return set().union(*kept)
 
 
 def _feed(home: Path, days: list[date]) -> None:
@@ -92,7 +100,10 @@ def _citizens(home: Path) -> dict[str, Citizen]:
                 if source:
                     citizen.facilities.add(source.rsplit(":", 1)[-1])
                 if r["resourceType"] == "Condition":
-                    citizen.diagnoses.add(r["code"]["coding"][0]["code"])
+                    code = r["code"]["coding"][0]["code"]
+                    citizen.diagnoses.add(code)
+                    encounter = (r.get("encounter") or {}).get("reference", r["id"])
+                    citizen.by_encounter[encounter].add(code)
     return found
 
 
@@ -141,10 +152,10 @@ def book(ingested_home: Path, tmp_path_factory: pytest.TempPathFactory):
     _feed(home, DAYS)
     citizens = _citizens(home)
     twice = sorted((c for c in citizens.values() if len(c.facilities) >= 2), key=lambda c: c.cccd)
-    # a citizen with mental-health care and other care too, if the city has one
+    # a citizen with mental-health care and, in other encounters, other care
     mental = sorted(
-        (c for c in citizens.values() if _mental(c)),
-        key=lambda c: (all(_is_mental(d) for d in c.diagnoses), c.cccd),
+        (c for c in citizens.values() if _mental(c) and c.codes_without(_is_mental)),
+        key=lambda c: c.cccd,
     )
     corrected_cccd, _, _ = _corrected_file(home, citizens)
     others = [c for c in twice if c.cccd != corrected_cccd]
@@ -379,13 +390,8 @@ def test_a_restricted_category_is_never_returned(book: Book, changed):
     patient_id, earlier = before[book.mental.cccd]
     assert any(_is_mental(c) for c in _codes(earlier))  # it was there before the restriction
     token = book.facility(watcher).token()
-    other_care = {c for c in book.mental.diagnoses if not _is_mental(c)}
-    if not other_care:  # withdrawn whole: the citizen is gone from the API
-        client = book.facility(watcher)
-        assert client.get(EVERYTHING.format(patient_id), token, BREAK_GLASS).status_code == 404
-        return
     now = _everything(book, watcher, patient_id, token, BREAK_GLASS)
-    assert not any(_is_mental(c) for c in _codes(now)) and _codes(now)
+    assert _codes(now) == book.mental.codes_without(_is_mental)  # the rest of the book stays
 
 
 def test_an_opted_out_citizen_is_never_returned(book: Book, changed):
@@ -455,7 +461,9 @@ def test_limits_and_errors_answer_operation_outcomes_without_traces(book: Book):
     assert _last_audit(book, status=413)["detail"].startswith("request body over")
 
 
-def test_a_client_over_its_rate_is_told_to_wait(book: Book, tmp_path: Path):
+def test_a_client_over_its_rate_waits_and_a_server_fault_shows_no_trace(book: Book, tmp_path: Path):
+    """A server of its own (its own database, a low rate): the fourth call of a burst of three
+    is refused; with its resources table gone, a look-up fails as a bare OperationOutcome."""
     with throwaway_database() as dsn, running_api(
         book.home, dsn, tmp_path / "api.log",
         HHL_API_RATE_PER_MINUTE="6", HHL_API_RATE_BURST="3",
@@ -463,8 +471,63 @@ def test_a_client_over_its_rate_is_told_to_wait(book: Book, tmp_path: Path):
         client = book.facility(sorted(book.registry.facilities)[0])
         client.base = base
         token = client.token()
-        answers = [client.get("/fhir/metadata", token).status_code for _ in range(4)]
+        answers = [client.get("/fhir/metadata", token) for _ in range(4)]
+        assert [a.status_code for a in answers] == [200, 200, 200, 429]
+        assert int(answers[-1].headers["retry-after"]) >= 1
+        assert audit_rows(dsn, status=429)[-1]["client_id"] == client.client_id
+
+        _load(dsn, book.home, DAYS[:1])
+        conn = psycopg2.connect(dsn)
+        with conn, conn.cursor() as cur:
+            cur.execute("SELECT patient_id FROM lookup.patients LIMIT 1")
+            patient_id = cur.fetchone()[0]
+            cur.execute("DROP TABLE lookup.resources")
+        conn.close()
         client.base = book.base
-        assert answers[:2] == [200, 200] and answers[-1] == 429
-        row = audit_rows(dsn, status=429)[-1]
-        assert row["client_id"] == client.client_id
+        other = book.facility(sorted(book.registry.facilities)[1])  # a bucket of its own
+        other.base = base
+        broken = other.get(EVERYTHING.format(patient_id), other.token(), BREAK_GLASS)
+        other.base = book.base
+    assert broken.status_code == 500, broken.text
+    outcome = broken.json()
+    R4B.get_fhir_model_class("OperationOutcome").model_validate(outcome)
+    assert "Traceback" not in broken.text and "lookup.resources" not in broken.text
+    assert outcome["issue"][0]["diagnostics"].startswith("internal error")
+    assert "Traceback" in (tmp_path / "api.log").read_text()  # the trace is in the server's log
+
+
+def test_the_dagster_asset_loads_each_fed_day_once(book: Book):
+    """lookup_serving_store, as lookup_job runs it after an ingest: the day's documents once,
+    nothing more on a rerun; a day never fed loads nothing."""
+
+    import dagster as dg
+
+    from hanoi_health_lake.assets.lookup import lookup_serving_store
+    from hanoi_health_lake.health_book.outbox import read_manifest
+    from hanoi_health_lake.resources import LakeResource, LookupStoreResource
+
+    day = DAYS[-1].isoformat()
+    with throwaway_database() as dsn:
+        resources = {
+            "lake": LakeResource(home=str(book.home)),
+            "lookup_store": LookupStoreResource(dsn=dsn, key=LOOKUP_KEY),
+        }
+
+        def run(partition: str) -> dict:
+            result = dg.materialize([lookup_serving_store], partition_key=partition,
+                                    resources=resources)  # fmt: skip
+            assert result.success
+            events = result.asset_materializations_for_node("lookup_serving_store")
+            return {k: v.value for k, v in events[0].metadata.items()}
+
+        first = run(day)
+        documents = read_manifest(book.home, day)["documents"]
+        assert first["applied"] == first["read"] == documents > 0
+        again = run(day)
+        assert (again["applied"], again["unchanged"]) == (0, documents)
+        assert run("2026-02-01")["read"] == 0
+        conn = psycopg2.connect(dsn)
+        with conn, conn.cursor() as cur:
+            cur.execute("SELECT count(*), min(service_date)::text FROM lookup.documents")
+            assert cur.fetchone() == (documents, day)
+        conn.close()
