@@ -61,9 +61,11 @@ def _prepare(work: Path, scale: str, days: int, say) -> list[date]:
     from hanoi_health_lake.simulator.run import simulate
 
     service_days = [BENCH_START + timedelta(days=n) for n in range(days)]
-    if not (work / "landing").exists():
+    simulated = work / f".simulated-{days}"  # a simulation cut short is never taken as done
+    if not simulated.exists():
         say(f"simulating {days} {scale} day(s) …")
-        simulate(BENCH_START, days, scale, seed=11, out=work)
+        simulate(BENCH_START, days, scale, seed=11, out=work, replace=True)
+        simulated.touch()
     fed = set(fed_days(work))
     todo = [d for d in service_days if d.isoformat() not in fed]
     if todo:
@@ -106,10 +108,10 @@ REPLICATE = [
            r.resource
        FROM lookup.resources r WHERE position('~' in r.document_id) = 0""",
     """INSERT INTO lookup.patients (citizen_hash, patient_id, sealed, updated_at)
-       SELECT md5(citizen_hash || '~' || %(k)s) || md5(%(k)s || citizen_hash),
-           substr(md5(patient_id || '~' || %(k)s), 1, 32), sealed, updated_at
-       FROM lookup.patients WHERE length(patient_id) = 32 AND updated_at IS NOT NULL
-         AND citizen_hash ~ '^[0-9a-f]{64}$' AND patient_id !~ '~'""",
+       SELECT md5(p.citizen_hash || '~' || %(k)s) || md5(%(k)s || p.citizen_hash),
+           substr(md5(p.patient_id || '~' || %(k)s), 1, 32), p.sealed, p.updated_at
+       FROM lookup.patients p WHERE EXISTS (SELECT 1 FROM lookup.documents d
+           WHERE d.citizen_hash = p.citizen_hash AND position('~' in d.document_id) = 0)""",
 ]
 
 
