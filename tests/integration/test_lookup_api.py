@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -35,6 +37,7 @@ from tests.lookup_support import (
     LOOKUP_KEY,
     TOKEN_KEY,
     Registry,
+    api_env,
     audit_rows,
     make_registry,
     running_api,
@@ -356,6 +359,14 @@ def test_who_looked_at_my_book(book: Book):
         e["agent"][0]["purposeOfUse"][0]["coding"][0]["code"] == "BTG" for e in glass
     )
     assert {e["outcome"] for e in events} >= {"0", "4"}  # allowed and refused look-ups
+    # the operators' view of the same trail, from the audit table
+    shown = subprocess.run(
+        [sys.executable, "-m", "hanoi_health_lake.cli", "api", "who-looked",
+         "--cccd", citizen.cccd],
+        env=api_env(book.home, book.dsn), capture_output=True, text=True, check=True,
+    ).stdout.splitlines()  # fmt: skip
+    assert shown[-1] == f"{len(expected)} look-up(s)"
+    assert sum("break-glass" in line for line in shown) == len(glass)
 
 
 @pytest.fixture(scope="module")
