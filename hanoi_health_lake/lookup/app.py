@@ -129,13 +129,26 @@ class LookupApi:
         )
 
     def run(self, request: Request, action: str, resource_type: str, body) -> Response:
-        """Authorise, run `body(conn, grant, record)`, audit; refusals become OperationOutcomes."""
+        """Authorise, run `body(conn, grant, record)`, audit; refusals become OperationOutcomes.
+
+        The audit row of an answered request is written in the request's own transaction: one
+        commit, and no answer leaves without its row (if the row cannot be written, the
+        request fails as an internal error and is audited on a fresh connection)."""
         record = self._record(request, action)
         try:
             grant = self._grant(request, record, resource_type) if resource_type else None
             with self.pool.connection() as conn:
-                response = body(conn, grant, record)
-        except Refused as refused:
+                try:
+                    response = body(conn, grant, record)
+                except Refused as refused:
+                    conn.rollback()
+                    record.status, record.detail = refused.status, refused.detail
+                    audit.write(conn, record)
+                    return operation_outcome(refused.status, refused.detail, refused.headers)
+                record.status = response.status_code
+                audit.write(conn, record)
+                return response
+        except Refused as refused:  # before any database work: no token, too little scope
             record.status, record.detail = refused.status, refused.detail
             self._audit(record)
             return operation_outcome(refused.status, refused.detail, refused.headers)
@@ -144,9 +157,6 @@ class LookupApi:
             record.status, record.detail = 500, "internal error"
             self._audit(record)
             return operation_outcome(500, f"internal error (request {record.request_id})")
-        record.status = response.status_code
-        self._audit(record)
-        return response
 
     def _base(self, request: Request) -> str:
         return str(request.base_url).rstrip("/") + "/fhir"
@@ -271,14 +281,19 @@ class LookupApi:
             where = "citizen_hash = %s" + (" AND last_updated >= %s" if since else "")
             args: list = [citizen] + ([since] if since else [])
             with conn.cursor() as cur:
-                cur.execute(f"SELECT count(*) FROM lookup.resources WHERE {where}", args)
-                total = cur.fetchone()[0]
+                # the page and the total in one statement; past the last page, a count alone
                 cur.execute(
-                    f"SELECT resource FROM lookup.resources WHERE {where} "
+                    f"SELECT resource, count(*) OVER () FROM lookup.resources WHERE {where} "
                     "ORDER BY occurred_at DESC, resource_type, resource_id LIMIT %s OFFSET %s",
                     [*args, count, offset],
                 )
-                resources = [row[0] for row in cur.fetchall()]
+                rows = cur.fetchall()
+                resources = [row[0] for row in rows]
+                if rows:
+                    total = rows[0][1]
+                else:
+                    cur.execute(f"SELECT count(*) FROM lookup.resources WHERE {where}", args)
+                    total = cur.fetchone()[0]
             record.detail = f"{len(resources)} of {total}"
             base = self._base(request)
             url = f"{base}/Patient/{patient_id}/$everything"
