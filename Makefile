@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HHL_HOME ?= $(CURDIR)/data
 
-.PHONY: setup demo ui test lint format clean browser
+.PHONY: setup demo ui api test lint format clean browser
 
 setup: $(STAMP)
 
@@ -29,6 +29,13 @@ demo: $(STAMP)
 PROFILE ?= embedded
 ui: $(STAMP)
 	$(BIN)/hhl serve --profile $(PROFILE)
+
+# The health-book look-up API for facilities' software (docs/lookup-api.md), on 127.0.0.1:8180.
+# It reads HHL_LOOKUP_DSN (the PostgreSQL serving store), HHL_LOOKUP_KEY and HHL_API_TOKEN_KEY
+# from the environment; a reverse proxy in front terminates TLS.
+API_PORT ?= 8180
+api: $(STAMP)
+	$(BIN)/hhl serve-api --port $(API_PORT)
 
 # Both cores: pytest-xdist (pinned in constraints.txt) with one worker per core; --dist loadfile
 # keeps each test module on one worker, so its module fixtures (a Postgres-backed Dagster stack, a

@@ -4,11 +4,13 @@ import dagster as dg
 
 from hanoi_health_lake.assets.health_book import HEALTH_BOOK_ASSETS
 from hanoi_health_lake.assets.ingest import INGEST_ASSETS
+from hanoi_health_lake.assets.lookup import LOOKUP_ASSETS
 from hanoi_health_lake.assets.marts import MART_ASSETS
 from hanoi_health_lake.assets.outbreaks import OUTBREAK_ASSETS
 from hanoi_health_lake.assets.reference import REFERENCE_ASSETS
 from hanoi_health_lake.assets.reports import REPORT_ASSETS
 from hanoi_health_lake.automation.jobs import BOUNDED_EXECUTOR, JOBS
+from hanoi_health_lake.automation.lookup_chain import LOOKUP_JOBS, LOOKUP_SENSORS
 from hanoi_health_lake.automation.schedules import SCHEDULES
 from hanoi_health_lake.automation.sensors import SENSORS
 from hanoi_health_lake.exit_guard import guard_dagster_worker
@@ -30,10 +32,11 @@ def build_defs(resources: dict[str, dg.ConfigurableResource] | None = None) -> d
             *MART_ASSETS,
             *OUTBREAK_ASSETS,
             *REPORT_ASSETS,
+            *LOOKUP_ASSETS,
         ],
-        jobs=JOBS,
+        jobs=[*JOBS, *LOOKUP_JOBS],
         schedules=SCHEDULES,
-        sensors=SENSORS,
+        sensors=[*SENSORS, *LOOKUP_SENSORS],
         resources=default_resources() if resources is None else resources,
         executor=BOUNDED_EXECUTOR,
     )

@@ -53,8 +53,25 @@ class PseudonymizerResource(dg.ConfigurableResource):
         return self.key.encode("utf-8")
 
 
+class LookupStoreResource(dg.ConfigurableResource):
+    """The look-up API's serving store (HHL_LOOKUP_DSN) and citizen-hash key (HHL_LOOKUP_KEY)."""
+
+    dsn: str
+    key: str
+
+    def hasher(self):
+        from hanoi_health_lake.lookup.citizen_hash import CitizenHasher
+
+        if len(self.key) < 32:
+            raise ValueError("HHL_LOOKUP_KEY must be at least 32 characters")
+        return CitizenHasher(self.key.encode("utf-8"))
+
+
 def default_resources() -> dict[str, dg.ConfigurableResource]:
     return {
         "lake": LakeResource(home=dg.EnvVar("HHL_HOME")),
         "pseudonymizer": PseudonymizerResource(key=dg.EnvVar("HHL_PSEUDONYM_KEY")),
+        "lookup_store": LookupStoreResource(
+            dsn=dg.EnvVar("HHL_LOOKUP_DSN"), key=dg.EnvVar("HHL_LOOKUP_KEY")
+        ),
     }

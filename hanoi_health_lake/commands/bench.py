@@ -95,6 +95,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     validate.add_argument("--against", type=Path, help="another checkout to time alike")
     validate.set_defaults(func=_validate)
 
+    api = sub.add_parser(
+        "api",
+        help="look-up API: p50/p95 of $everything at 20 clients on a city's serving store",
+        description=(
+            "Simulate, ingest and feed --days of --scale (kept under HHL_HOME/bench/api-<scale> "
+            "for the next run), load the feed into a fresh PostgreSQL database "
+            "(hhl_lookup_bench on 127.0.0.1:5432), fill the store towards --fill-days days "
+            "(copies under other citizens, at most --fill-minutes), then time $everything for "
+            "random consented citizens from --clients threads against hhl serve-api on "
+            "127.0.0.1 (at most --requests calls and --seconds), and refused calls."
+        ),
+    )
+    api.add_argument("--scale", default="city", choices=["tiny", "small", "city"])
+    api.add_argument("--days", type=int, default=1)
+    api.add_argument("--fill-days", type=int, default=30)
+    api.add_argument("--fill-minutes", type=float, default=10)
+    api.add_argument("--clients", type=int, default=20)
+    api.add_argument("--requests", type=int, default=4000)
+    api.add_argument("--seconds", type=float, default=60)
+    api.set_defaults(func=_api)
+
     book = sub.add_parser(
         "health-book",
         help="the health-book feed of simulated days vs their ingest (goal: at most half)",
@@ -109,7 +130,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     book.add_argument("--days", type=int, default=1)
     book.set_defaults(func=_health_book)
 
-    for name in ("simulate", "ingest", "marts", "detection", "parsers", "validate", "health-book"):
+    for name in (
+        "simulate",
+        "ingest",
+        "marts",
+        "detection",
+        "parsers",
+        "validate",
+        "health-book",
+        "api",
+    ):
         sub.choices[name].add_argument("--output", type=Path, help="JSON file for the figures")
         sub.choices[name].add_argument("--home", help="HHL_HOME (default: $HHL_HOME or data/)")
 
@@ -182,3 +212,15 @@ def _validate(args: argparse.Namespace) -> int:
 
     figures = bench_validate(hhl_home(args.home), args.scale, args.repeats, args.against)
     return _write(figures, "validate", args)
+
+
+def _api(args: argparse.Namespace) -> int:
+    from hanoi_health_lake.benchmarks.lookup_api import bench_api
+    from hanoi_health_lake.config import hhl_home
+
+    figures = bench_api(
+        hhl_home(args.home), args.scale, args.days, fill_days=args.fill_days,
+        fill_minutes=args.fill_minutes, clients=args.clients, max_requests=args.requests,
+        max_seconds=args.seconds,
+    )  # fmt: skip
+    return _write(figures, "api", args)
