@@ -29,6 +29,8 @@ from pathlib import Path
 
 import psycopg2
 
+from hanoi_health_lake.config import environment, setting
+
 BENCH_START = date(2026, 3, 2)
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 DATABASE = "hhl_lookup_bench"
@@ -77,7 +79,7 @@ def _prepare(work: Path, scale: str, days: int, say) -> list[date]:
             if day.isoformat() not in set(fed_days(work)):
                 say(f"feeding the health book of {day} …")
                 feed_day(
-                    work, day, pseudonym_key=os.environ["HHL_PSEUDONYM_KEY"].encode(),
+                    work, day, pseudonym_key=setting("HHL_PSEUDONYM_KEY").encode(),
                     identity_key=identity_key(), run_id="bench-api",
                 )  # fmt: skip
     return service_days
@@ -198,7 +200,7 @@ def _server(work: Path, dsn: str, log: Path):
     from hanoi_health_lake.automation.services import free_port
 
     port = free_port()
-    env = {**os.environ, "HHL_HOME": str(work), "HHL_LOOKUP_DSN": dsn,
+    env = {**environment(), "HHL_HOME": str(work), "HHL_LOOKUP_DSN": dsn,
            "HHL_API_RATE_PER_MINUTE": "100000000", "HHL_API_RATE_BURST": "100000"}  # fmt: skip
     out = log.open("wb")
     process = subprocess.Popen(
@@ -262,7 +264,7 @@ def bench_api(
         for day in service_days:
             say(f"loading {day} into the serving store …")
             counts = load_into(conn, work, day.isoformat(), CitizenHasher(
-                os.environ["HHL_LOOKUP_KEY"].encode()))  # fmt: skip
+                setting("HHL_LOOKUP_KEY").encode()))  # fmt: skip
             documents += counts.applied
     finally:
         conn.close()

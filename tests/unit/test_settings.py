@@ -20,8 +20,9 @@ SETTERS = {
     "instance.py",  # DAGSTER_HOME, which Dagster reads itself
     "assets/reports.py",  # puts DAGSTER_HOME back after open_instance
     "contracts/gx_suite.py",  # GX_ANALYTICS_ENABLED, read by Great Expectations
+    "benchmarks/lookup_api.py",  # the bench's generated keys, for the processes it starts
 }
-_WRITES = {"pop", "setdefault"}
+_WRITES = {"pop", "setdefault", "update"}
 
 
 def _environment_uses(tree: ast.AST) -> list[tuple[int, str]]:
