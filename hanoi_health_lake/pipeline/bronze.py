@@ -28,6 +28,7 @@ BRONZE_FILES_SCHEMA = pa.schema(
         ("sha256", pa.string()),
         ("export_ts", pa.timestamp("us")),
         ("arrived_at", pa.timestamp("us")),  # local time; pipeline/versions.py
+        ("silver_at", pa.timestamp("us")),  # local time its records reached silver (write_day)
         ("status", pa.string()),
         ("error_rule", pa.string()),
         ("error_message", pa.string()),
@@ -71,6 +72,7 @@ def bronze_files(service_date: date, files: list[DeliveredFile], run_id: str) ->
         "sha256": [p.sha256 for p in parsed],
         "export_ts": [f.name.export_ts if f.name else None for f in files],
         "arrived_at": [f.arrived_at for f in files],
+        "silver_at": [None] * n,  # set when written (pipeline/write_day.py)
         "status": [p.status for p in parsed],
         "error_rule": [p.error_rule for p in parsed],
         "error_message": [p.error_message for p in parsed],
