@@ -8,6 +8,11 @@ from hanoi_health_lake.assets.outbreaks import OUTBREAK_ASSETS
 from hanoi_health_lake.assets.reference import REFERENCE_ASSETS
 from hanoi_health_lake.assets.reports import REPORT_ASSETS
 from hanoi_health_lake.automation.jobs import BOUNDED_EXECUTOR, JOBS
+from hanoi_health_lake.automation.realtime import (
+    REALTIME_JOBS,
+    REALTIME_SCHEDULES,
+    REALTIME_SENSORS,
+)
 from hanoi_health_lake.automation.schedules import SCHEDULES
 from hanoi_health_lake.automation.sensors import SENSORS
 from hanoi_health_lake.exit_guard import guard_dagster_worker
@@ -19,9 +24,9 @@ guard_dagster_worker()
 
 defs = dg.Definitions(
     assets=[*REFERENCE_ASSETS, *INGEST_ASSETS, *MART_ASSETS, *OUTBREAK_ASSETS, *REPORT_ASSETS],
-    jobs=JOBS,
-    schedules=SCHEDULES,
-    sensors=SENSORS,
+    jobs=[*JOBS, *REALTIME_JOBS],
+    schedules=[*SCHEDULES, *REALTIME_SCHEDULES],
+    sensors=[*SENSORS, *REALTIME_SENSORS],
     resources=default_resources(),
     executor=BOUNDED_EXECUTOR,
 )

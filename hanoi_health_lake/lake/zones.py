@@ -18,3 +18,7 @@ TABLE_ZONES = {
 
 # Zones that still hold identifiers as delivered: owner-only on disk (lake/restricted.py).
 RESTRICTED_ZONES = frozenset({"bronze", "quarantine"})
+
+# Tables the ingest does not write day by day, by zone: `marts_refreshed` (lake/freshness.py),
+# one row each time the marts were refreshed for a service day, read by mart_freshness_daily.
+FRESHNESS_TABLES = {"marts_refreshed": "audit"}

@@ -18,7 +18,7 @@ from deltalake import DeltaTable
 
 from hanoi_health_lake.lake.completion import completed_days
 from hanoi_health_lake.lake.delta_io import naming_table
-from hanoi_health_lake.lake.zones import TABLE_ZONES
+from hanoi_health_lake.lake.zones import FRESHNESS_TABLES, TABLE_ZONES
 
 PARTITION_COLUMN = "service_date"
 REFERENCE_ZONE = "reference"  # whole tables; every other zone is partitioned by service_date
@@ -27,6 +27,7 @@ REFERENCE_ZONE = "reference"  # whole tables; every other zone is partitioned by
 SOURCE_TABLES: dict[str, str] = {
     **dict.fromkeys(("facilities", "wards", "icd10", "drugs", "disease_groups"), REFERENCE_ZONE),
     **{name: zone for name, zone in TABLE_ZONES.items() if name != "bronze_records"},
+    **FRESHNESS_TABLES,  # when the marts were refreshed (lake/freshness.py)
     # surveillance outputs (hanoi_health_lake/outbreaks/tables.py)
     **dict.fromkeys(("outbreak_signals", "facility_silence", "reporting_completeness"), "gold"),
 }
