@@ -61,14 +61,16 @@ def ingest_day(
     run_id: str,
     progress: Callable[[int, int], None] | None = None,
     facilities: Collection[str] | None = None,
+    great_expectations: bool = True,
 ) -> DayIngest:
     """Every file landed for `service_date`, or with `facilities` (landing folder names) only
     theirs: an arrival batch's (service day, facility) slices. Nothing in the day's judging
     crosses facilities (supersession, reconciliation and the patient lookup are keyed by the
-    landing folder), so a slice's rows are exactly the rows a whole-day run gives it."""
+    landing folder), so a slice's rows are exactly the rows a whole-day run gives it.
+    `great_expectations=False` leaves out the suite's cross-check (contracts.validate)."""
     # Great Expectations takes seconds to import and set up: done while the files are parsed.
     warm_up = threading.Thread(
-        target=gx_suite.warm_up,
+        target=gx_suite.warm_up if great_expectations else lambda contracts: None,
         args=([contract_for(dataset) for dataset in DATASETS],),
         name="hhl-gx-warm-up",
         daemon=True,
@@ -100,7 +102,8 @@ def ingest_day(
     for dataset in DATASETS:  # encounters first: the others borrow its patients
         staged = parsed.staged.pop(dataset)
         judge = partial(_judge, dataset, ctx=ctx, pseudonymizer=pseudonymizer, lookup=lookup,
-                        arrivals=arrivals, run_id=run_id)  # fmt: skip
+                        arrivals=arrivals, run_id=run_id,
+                        great_expectations=great_expectations)  # fmt: skip
         try:
             judged = judge(staged)
         except Exception as exc:  # a bug of ours on some input: set its files aside, not the day
@@ -157,11 +160,12 @@ def _judge(
     lookup: pl.DataFrame | None,
     arrivals: pl.DataFrame,
     run_id: str,
+    great_expectations: bool = True,
 ) -> _Judged:
     staged = mark_superseded(staged, arrivals)
     current = staged.filter(~pl.col("is_superseded"))
     judged = current.drop(BRONZE_ROW)
-    outcome = validate(dataset, judged, ctx)
+    outcome = validate(dataset, judged, ctx, great_expectations=great_expectations)
     accepted = outcome.accepted(judged)
     if dataset == "encounters":
         # Quarantined encounters still name their patient; a drug line of a rejected

@@ -65,6 +65,10 @@ def declared_schema(name: str) -> pa.Schema | None:
     Surveillance runs after the ingest; until its first run a gold table does not exist, and a
     mart over it must read as empty rather than fail the whole warehouse build.
     """
+    if name in FRESHNESS_TABLES:  # written after the first marts refresh
+        from hanoi_health_lake.lake.freshness import SCHEMA
+
+        return SCHEMA
     if SOURCE_TABLES.get(name) != "gold":
         return None
     from hanoi_health_lake.outbreaks.tables import SCHEMAS, arrow_schema  # heavy; only when needed
