@@ -9,7 +9,6 @@ whole-day `landing_sensor` can run: a whole-day run and a batch of the same day 
 writer lock in turn (docs/operators-guide.md, "Two paths: arrivals and backfills").
 """
 
-
 import dagster as dg
 
 from hanoi_health_lake.lake.key_fingerprint import check_key

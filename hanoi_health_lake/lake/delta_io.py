@@ -108,9 +108,7 @@ def slice_predicate(service_date: date, facilities: list[str]) -> str:
     """The rows of some facilities on one service day: the partition column prunes to the day's
     files, and the facility's min/max statistics to the files that may hold its rows."""
     listed = ", ".join(_sql_text(code) for code in sorted(set(facilities)))
-    return (
-        f"{PARTITION_COLUMN} = '{service_date.isoformat()}' AND {FACILITY_COLUMN} IN ({listed})"
-    )
+    return f"{PARTITION_COLUMN} = '{service_date.isoformat()}' AND {FACILITY_COLUMN} IN ({listed})"
 
 
 def write_facility_slices(

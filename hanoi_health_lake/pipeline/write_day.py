@@ -19,7 +19,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import polars as pl
-import pyarrow as pa
 
 from hanoi_health_lake.config import TIMEZONE
 from hanoi_health_lake.lake.completion import mark_complete, mark_incomplete
@@ -88,8 +87,8 @@ def _stamp_silver_at(lake_root: Path, day: DayIngest, facilities: list[str] | No
         frame = frame.with_columns(pl.col("silver_at").fill_null(now))
     else:
         frame = frame.with_columns(silver_at=pl.lit(now, dtype=pl.Datetime("us")))
-    day.tables["bronze_files"] = frame.select(BRONZE_FILES_SCHEMA.names).to_arrow().cast(
-        BRONZE_FILES_SCHEMA
+    day.tables["bronze_files"] = (
+        frame.select(BRONZE_FILES_SCHEMA.names).to_arrow().cast(BRONZE_FILES_SCHEMA)
     )
 
 

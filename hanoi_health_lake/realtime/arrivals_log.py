@@ -175,8 +175,6 @@ def log_unlisted(log_dir: Path, landing: Path, days: int = 7) -> int:
     from hanoi_health_lake.automation.landing_scan import scan_landing
 
     since = datetime.now(_ZONE).date() - timedelta(days=days)
-    listed = {
-        entry for files in scan_landing(landing, since).values() for entry in files.entries
-    }
+    listed = {entry for files in scan_landing(landing, since).values() for entry in files.entries}
     missing = sorted(listed - logged_entries(log_dir, since - timedelta(days=1)))
     return record_arrivals(log_dir, landing, (relpath for relpath, _, _ in missing))

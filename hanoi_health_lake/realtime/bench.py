@@ -151,11 +151,12 @@ def bench_realtime(
         ticks.append(time.perf_counter() - tick_start)
         if pending:
             cpu0, wall0 = _cpu_seconds(), time.perf_counter()
+            run_id = f"batch-{len(batches)}"
             result = run_batch(live, landing=live / "landing", lake_root=live / "lake",
-                               registry_codes=codes, key=BENCH_KEY, run_id=f"batch-{len(batches)}")  # fmt: skip
+                               registry_codes=codes, key=BENCH_KEY, run_id=run_id)  # fmt: skip
             cpu1 = _cpu_seconds()
             refresh_marts(live / "lake", live / "warehouse" / "hanoi_health.duckdb",
-                          result.days, f"batch-{len(batches)}")  # fmt: skip
+                          result.days, run_id)  # fmt: skip
             cpu2, wall2 = _cpu_seconds(), time.perf_counter()
             batches.append({
                 "arrivals": result.arrivals,

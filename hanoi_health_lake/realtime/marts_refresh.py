@@ -33,7 +33,11 @@ def day_runs(days: Iterable[date]) -> list[tuple[date, date]]:
 
 
 def refresh_marts(
-    lake_root: Path, warehouse_path: Path, days: Iterable[date], run_id: str, sql_dir: Path = SQL_DIR
+    lake_root: Path,
+    warehouse_path: Path,
+    days: Iterable[date],
+    run_id: str,
+    sql_dir: Path = SQL_DIR,
 ) -> list[tuple[date, date]]:
     """Rebuild the marts for `days`; returns the day ranges built."""
     models = load_models(sql_dir)
@@ -43,8 +47,8 @@ def refresh_marts(
     ranges = day_runs(days)
     for first, last in ranges:
         build(warehouse, lake_root, models, seeds, first, last)
-        record_marts_refresh(lake_root, [first + timedelta(days=i)
-                                         for i in range((last - first).days + 1)], run_id)  # fmt: skip
+        span = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        record_marts_refresh(lake_root, span, run_id)
         if freshness:
             build(warehouse, lake_root, freshness, seeds, first, last)
     return ranges

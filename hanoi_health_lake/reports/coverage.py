@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from hanoi_health_lake.reports import charts
 from hanoi_health_lake.reports.common import SHARES, basis, column, rows
+from hanoi_health_lake.reports.freshness import freshness_section
 from hanoi_health_lake.reports.headline import headline_section, phase_targets
 from hanoi_health_lake.reports.labels import label
 from hanoi_health_lake.reports.laggards import laggards_section
@@ -59,6 +60,7 @@ def coverage_sections(src: ReportSource, period: Period) -> list[Section]:
         wards_section(src, period),
         laggards_section(src, period),
         timeliness_section(src, period),
+        freshness_section(src, period),
         quality_section(src, period),
         scorecards_section(src, period),
     ]
