@@ -3,7 +3,7 @@
 import dagster as dg
 
 from hanoi_health_lake.assets.ingest import INGEST_ASSETS
-from hanoi_health_lake.assets.marts import MART_ASSETS
+from hanoi_health_lake.assets.marts import MART_ASSETS, MARTS_REFRESHED
 from hanoi_health_lake.assets.outbreaks import OUTBREAK_ASSETS
 from hanoi_health_lake.assets.reference import REFERENCE_ASSETS
 from hanoi_health_lake.assets.reports import REPORT_ASSETS
@@ -23,7 +23,14 @@ from hanoi_health_lake.resources import default_resources
 guard_dagster_worker()
 
 defs = dg.Definitions(
-    assets=[*REFERENCE_ASSETS, *INGEST_ASSETS, *MART_ASSETS, *OUTBREAK_ASSETS, *REPORT_ASSETS],
+    assets=[
+        *REFERENCE_ASSETS,
+        *INGEST_ASSETS,
+        *MART_ASSETS,
+        MARTS_REFRESHED,
+        *OUTBREAK_ASSETS,
+        *REPORT_ASSETS,
+    ],
     jobs=[*JOBS, *REALTIME_JOBS],
     schedules=[*SCHEDULES, *REALTIME_SCHEDULES],
     sensors=[*SENSORS, *REALTIME_SENSORS],
