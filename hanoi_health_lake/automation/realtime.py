@@ -16,7 +16,7 @@ from hanoi_health_lake.lake.maintenance import compact_lake, vacuum_lake
 from hanoi_health_lake.lake.zones import TABLE_ZONES
 from hanoi_health_lake.realtime import arrivals_log
 from hanoi_health_lake.realtime.batch import run_batch
-from hanoi_health_lake.realtime.marts_refresh import refresh_marts
+from hanoi_health_lake.realtime.marts_refresh import ensure_reference_tables, refresh_marts
 from hanoi_health_lake.reference.registry import load_registry, registry_codes
 from hanoi_health_lake.resources import LakeResource, PseudonymizerResource
 
@@ -64,6 +64,7 @@ def arrival_batch(
                     metadata={"mode": "arrival slices", "facilities": len(facilities)},
                 )
             )
+    ensure_reference_tables(lake.lake, lake.registry)
     ranges = refresh_marts(lake.lake, lake.warehouse, result.days, context.run.run_id)
     context.log.info("marts refreshed: " + ", ".join(f"{a} … {b}" for a, b in ranges))
 

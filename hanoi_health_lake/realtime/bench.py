@@ -40,23 +40,6 @@ def _simulated(work: Path, scale: str, say: Callable[[str], None]) -> Path:
     return sim
 
 
-def _write_reference(home: Path) -> None:
-    """The reference tables the marts join (the reference assets' work, without Dagster)."""
-    from hanoi_health_lake.config import registry_path
-    from hanoi_health_lake.lake.delta_io import overwrite_table
-    from hanoi_health_lake.reference import tables
-
-    built = {
-        "facilities": tables.facilities_table(registry_path(home)),
-        "wards": tables.wards_table(),
-        "icd10": tables.icd10_table(),
-        "drugs": tables.drugs_table(),
-        "disease_groups": tables.disease_groups_table(),
-    }
-    for name, table in built.items():
-        overwrite_table(home / "lake" / "reference" / name, table, run_id="bench")
-
-
 def _percentiles(values: pl.Series) -> dict[str, float | None]:
     values = values.drop_nulls()
     if values.is_empty():
@@ -124,7 +107,7 @@ def bench_realtime(
     from hanoi_health_lake.pipeline.write_day import write_day
     from hanoi_health_lake.realtime import arrivals_log
     from hanoi_health_lake.realtime.batch import run_batch
-    from hanoi_health_lake.realtime.marts_refresh import refresh_marts
+    from hanoi_health_lake.realtime.marts_refresh import ensure_reference_tables, refresh_marts
     from hanoi_health_lake.reference.registry import load_registry, registry_codes
 
     work = home / "bench" / "realtime"
@@ -133,7 +116,7 @@ def bench_realtime(
     for folder in (live, whole):
         shutil.rmtree(folder, ignore_errors=True)
         shutil.copytree(registry_path(sim).parent, registry_path(folder).parent)
-        _write_reference(folder)
+        ensure_reference_tables(folder / "lake", registry_path(folder))
     codes = registry_codes(load_registry(registry_path(sim)))
     log_dir = arrivals_log.arrivals_dir(live)
 

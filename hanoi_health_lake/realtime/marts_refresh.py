@@ -32,6 +32,28 @@ def day_runs(days: Iterable[date]) -> list[tuple[date, date]]:
     return [(run[0], run[-1]) for run in runs]
 
 
+def ensure_reference_tables(lake_root: Path, registry: Path) -> list[str]:
+    """Write the reference tables the marts join that the lake lacks (the reference assets'
+    work, for a lake the arrival path fills before any `marts_job` ran); the names written."""
+    from hanoi_health_lake.lake.delta_io import overwrite_table, table_exists
+    from hanoi_health_lake.reference import tables
+
+    builders = {
+        "facilities": lambda: tables.facilities_table(registry),
+        "wards": tables.wards_table,
+        "icd10": tables.icd10_table,
+        "drugs": tables.drugs_table,
+        "disease_groups": tables.disease_groups_table,
+    }
+    written = []
+    for name, make in builders.items():
+        path = Path(lake_root) / "reference" / name
+        if not table_exists(path):
+            overwrite_table(path, make(), run_id="arrivals")
+            written.append(name)
+    return written
+
+
 def refresh_marts(
     lake_root: Path,
     warehouse_path: Path,
