@@ -5,12 +5,17 @@ import dagster as dg
 from hanoi_health_lake.assets.health_book import HEALTH_BOOK_ASSETS
 from hanoi_health_lake.assets.ingest import INGEST_ASSETS
 from hanoi_health_lake.assets.lookup import LOOKUP_ASSETS
-from hanoi_health_lake.assets.marts import MART_ASSETS
+from hanoi_health_lake.assets.marts import MART_ASSETS, MARTS_REFRESHED
 from hanoi_health_lake.assets.outbreaks import OUTBREAK_ASSETS
 from hanoi_health_lake.assets.reference import REFERENCE_ASSETS
 from hanoi_health_lake.assets.reports import REPORT_ASSETS
 from hanoi_health_lake.automation.jobs import BOUNDED_EXECUTOR, JOBS
 from hanoi_health_lake.automation.lookup_chain import LOOKUP_JOBS, LOOKUP_SENSORS
+from hanoi_health_lake.automation.realtime import (
+    REALTIME_JOBS,
+    REALTIME_SCHEDULES,
+    REALTIME_SENSORS,
+)
 from hanoi_health_lake.automation.schedules import SCHEDULES
 from hanoi_health_lake.automation.sensors import SENSORS
 from hanoi_health_lake.exit_guard import guard_dagster_worker
@@ -30,13 +35,14 @@ def build_defs(resources: dict[str, dg.ConfigurableResource] | None = None) -> d
             *INGEST_ASSETS,
             *HEALTH_BOOK_ASSETS,
             *MART_ASSETS,
+            MARTS_REFRESHED,
             *OUTBREAK_ASSETS,
             *REPORT_ASSETS,
             *LOOKUP_ASSETS,
         ],
-        jobs=[*JOBS, *LOOKUP_JOBS],
-        schedules=SCHEDULES,
-        sensors=[*SENSORS, *LOOKUP_SENSORS],
+        jobs=[*JOBS, *LOOKUP_JOBS, *REALTIME_JOBS],
+        schedules=[*SCHEDULES, *REALTIME_SCHEDULES],
+        sensors=[*SENSORS, *LOOKUP_SENSORS, *REALTIME_SENSORS],
         resources=default_resources() if resources is None else resources,
         executor=BOUNDED_EXECUTOR,
     )

@@ -12,6 +12,7 @@
 --   laggard_days_since_delivery: Days without a file that put an expected dataset on the laggard list.
 --   phase_window_days: Trailing days over which routine and real-time phase targets are judged.
 --   suppress_below: Counts of people below this are suppressed in ward-level marts.
+--   realtime_minutes: Minutes from care to arrival within which a facility counts as real time.
 
 with setting_rows as (
 
@@ -34,7 +35,8 @@ pivoted as (
         max(value) filter (where setting = 'max_quarantine_share') as max_quarantine_share,
         max(value) filter (where setting = 'laggard_days_since_delivery') as laggard_days_since_delivery,
         max(value) filter (where setting = 'phase_window_days') as phase_window_days,
-        max(value) filter (where setting = 'suppress_below') as suppress_below
+        max(value) filter (where setting = 'suppress_below') as suppress_below,
+        max(value) filter (where setting = 'realtime_minutes') as realtime_minutes
     from setting_rows
 
 ),
@@ -72,7 +74,11 @@ final as (
             as integer
         ) as phase_window_days,
         cast(coalesce(suppress_below, error('sla_settings: suppress_below is missing')) as integer)
-            as suppress_below
+            as suppress_below,
+        cast(
+            coalesce(realtime_minutes, error('sla_settings: realtime_minutes is missing'))
+            as integer
+        ) as realtime_minutes
     from pivoted
 
 )

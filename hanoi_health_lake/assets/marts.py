@@ -134,4 +134,16 @@ def mart_assets(sql_dir: Path = SQL_DIR) -> list[dg.AssetsDefinition]:
         return [_model_asset(m, by_name, seeds) for m in models]
 
 
+# Not built by an asset: every marts refresh appends to it (lake/freshness.py), and
+# mart_freshness_daily reads it. Declared so the UI shows where that input comes from.
+MARTS_REFRESHED = dg.AssetSpec(
+    "marts_refreshed",
+    group_name="audit",
+    description=(
+        "When the marts were refreshed for each service day (arrival batches, hhl run): "
+        "Delta table audit/marts_refreshed, appended to; read by mart_freshness_daily."
+    ),
+    kinds={"deltalake"},
+)
+
 MART_ASSETS = mart_assets()

@@ -23,6 +23,7 @@ from hanoi_health_lake.automation.stopping import RunStopped, StopSignals
 from hanoi_health_lake.config import lake_dir, registry_path
 from hanoi_health_lake.health_book.keys import identity_key
 from hanoi_health_lake.instance import open_instance
+from hanoi_health_lake.lake.freshness import record_marts_refresh
 from hanoi_health_lake.lake.key_fingerprint import check_key
 from hanoi_health_lake.partitions import SERVICE_DAY_START, service_day
 from hanoi_health_lake.pseudonym_key import ensure_pseudonym_key, key_source
@@ -176,6 +177,8 @@ def run_days(
                 },
             )
             runs.append(DayRun(days[-1], result.run_id, result.success, "marts", days[0]))
+            if result.success:  # the time these days' files reached the marts (freshness)
+                record_marts_refresh(lake_dir(home), days, result.run_id)
             check(f"the marts (run {result.run_id}, failed)")
             status = "ok" if result.success else "FAILED"
             say(f"{span}: marts {status} ({MARTS_JOB} run {result.run_id[:8]})")

@@ -22,7 +22,7 @@ from hanoi_health_lake.sqlmodels.sources import source_paths
 # The ingest's tables the marts read (bronze_files, quarantine, silver, reconciliation).
 PARTITIONED_SCHEMAS: dict[str, pa.Schema] = {
     name: catalog.schema(name)
-    for name in (*catalog.names(written_by="ingest"), "health_book_entries")
+    for name in (*catalog.names(written_by="ingest"), "health_book_entries", "marts_refreshed")
     if catalog.table(name).sql_source
 }
 

@@ -80,6 +80,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parsers.add_argument("--rows", type=int, default=100_000)
     parsers.set_defaults(func=_parsers)
 
+    realtime = sub.add_parser(
+        "realtime",
+        help="one day of arrivals through the arrival path vs one whole-day ingest",
+        description=(
+            "Simulate one service day at --scale, replay its exports at --speed × real time "
+            "(`hhl replay`), and run the arrivals job's work every --tick seconds as the daemon "
+            "would: p50/p95 minutes from arrival to silver and to the marts, the CPU of all "
+            "batches against one whole-day ingest (and marts) of the same files in the same run, "
+            "and the sensor's tick time."
+        ),
+    )
+    realtime.add_argument("--scale", default="city", choices=["tiny", "small", "city"])
+    realtime.add_argument("--speed", type=float, default=240.0)
+    realtime.add_argument("--tick", type=float, default=15.0, help="sensor interval, seconds")
+    realtime.set_defaults(func=_realtime)
+
     validate = sub.add_parser(
         "validate",
         help="contract validation alone on a fixed parsed day, this checkout vs --against",
@@ -191,6 +207,22 @@ def _marts(args: argparse.Namespace) -> int:
         progress=lambda message: print(message, file=sys.stderr, flush=True),
     )
     return _write(figures, "marts", args)
+
+
+def _realtime(args: argparse.Namespace) -> int:
+    import sys
+
+    from hanoi_health_lake.benchmarks.realtime import bench_realtime
+    from hanoi_health_lake.config import hhl_home
+
+    figures = bench_realtime(
+        hhl_home(args.home),
+        args.scale,
+        speed=args.speed,
+        tick=args.tick,
+        say=lambda line: print(f"[bench realtime] {line}", file=sys.stderr, flush=True),
+    )
+    return _write(figures, "realtime", args)
 
 
 def _parsers(args: argparse.Namespace) -> int:

@@ -205,6 +205,12 @@ _ENTRIES: tuple[LakeTable, ...] = (
             "earliest of mtime and ctime, local time; versions are ordered by "
             "min(export_ts, arrived_at) (pipeline/versions.py)",
         ),
+        (
+            "silver_at",
+            LOCAL_TS,
+            "local time its records first reached silver (pipeline/write_day.py); with "
+            "arrived_at, the freshness marts' arrival → silver time",
+        ),
         ("status", pa.string(), "ok | error"),
         ("error_rule", pa.string()),
         ("error_message", pa.string()),
@@ -470,6 +476,21 @@ _ENTRIES: tuple[LakeTable, ...] = (
         doc="Removed before a day's first table is rewritten and written after its last, so a "
         "day a killed run left half-written has none; the marts' lake sources read only days "
         "that have one (hanoi_health_lake/lake/completion.py).",
+    ),
+    LakeTable(
+        "marts_refreshed",
+        "audit",
+        "marts refresh",
+        "One row each time the marts were refreshed for a service day.",
+        pa.schema(
+            [
+                (PARTITION_COLUMN, pa.date32()),
+                ("refreshed_at", LOCAL_TS),  # local time, like bronze_files.arrived_at
+                ("run_id", pa.string()),
+            ]
+        ),
+        doc="Appended to by every marts refresh (lake/freshness.py); mart_freshness_daily takes "
+        "a file's arrival → marts time as the first refresh of its day at or after silver_at.",
     ),
     # --- gold: written by hanoi_health_lake/outbreaks
     _gold(

@@ -96,6 +96,74 @@ def write_partition(
         return DeltaTable(path).version()
 
 
+FACILITY_COLUMN = "facility_code"
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def slice_predicate(service_date: date, facilities: list[str]) -> str:
+    """The rows of some facilities on one service day: the partition column prunes to the day's
+    files, and the facility's min/max statistics to the files that may hold its rows."""
+    listed = ", ".join(_sql_text(code) for code in sorted(set(facilities)))
+    return f"{PARTITION_COLUMN} = '{service_date.isoformat()}' AND {FACILITY_COLUMN} IN ({listed})"
+
+
+def write_facility_slices(
+    table_path: str | Path,
+    data: pa.Table,
+    service_date: date,
+    facilities: list[str],
+    *,
+    run_id: str,
+) -> int:
+    """Replace the rows of `facilities` on `service_date` with `data` in one commit (a predicate
+    overwrite: delta-rs removes the files holding matching rows, rewrites their other rows and
+    adds `data`, atomically); the rest of the day is untouched. Returns the version."""
+    path = str(table_path)
+    _check_partition_column(data, path)
+    outside_day = pc.sum(pc.not_equal(data[PARTITION_COLUMN], pa.scalar(service_date))).as_py()
+    codes = pa.array(sorted(set(facilities)), pa.string())
+    outside = pc.sum(pc.invert(pc.is_in(data[FACILITY_COLUMN], value_set=codes))).as_py()
+    if outside_day or outside:
+        raise ValueError(f"{path}: {outside_day + outside} rows are outside the slices written")
+    if not facilities:
+        return DeltaTable(path).version() if table_exists(path) else -1
+    # Sorted by facility: each file a batch adds covers a narrow facility range, so a later
+    # batch's predicate touches few of them.
+    data = data.sort_by([(FACILITY_COLUMN, "ascending")])
+    metadata = {
+        "run_id": run_id,
+        "partition": service_date.isoformat(),
+        "facilities": str(len(set(facilities))),
+    }
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with (
+        table_writer_lock(path),
+        restricted_writes(path),
+        naming_table(path, f"write facilities of {service_date}"),
+    ):
+        if not table_exists(path):
+            write_deltalake(
+                path,
+                data,
+                mode="overwrite",
+                partition_by=[PARTITION_COLUMN],
+                commit_properties=CommitProperties(custom_metadata=metadata),
+            )
+        else:
+            write_deltalake(
+                path,
+                data,
+                mode="overwrite",
+                predicate=slice_predicate(service_date, facilities),
+                schema_mode="merge",
+                commit_properties=CommitProperties(custom_metadata=metadata),
+            )
+        return DeltaTable(path).version()
+
+
 def overwrite_table(
     table_path: str | Path, data: pa.Table, *, run_id: str, description: str | None = None
 ) -> int:

@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 from hanoi_health_lake.config import lock_dir
@@ -27,6 +28,21 @@ def _lock_file(table_path: str) -> Path:
 @contextmanager
 def table_writer_lock(table_path: str) -> Iterator[None]:
     with open(_lock_file(table_path), "a+") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+@contextmanager
+def day_writer_lock(lake_root: str | Path, service_date: date) -> Iterator[None]:
+    """One writer of a service day's tables at a time: a whole-day run and an arrival batch (or
+    two batches) each hold it from the day's completion mark's removal to its rewrite, so no
+    batch marks a day complete while another is halfway through its tables."""
+    root = lock_dir() or Path(lake_root) / ".locks"
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / f"day-{service_date.isoformat()}.lock", "a+") as fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         try:
             yield

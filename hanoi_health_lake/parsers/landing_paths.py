@@ -170,7 +170,6 @@ def discover(landing_root: Path, service_date: date) -> list[str]:
     validated here so that unsafe ones can be rejected with a reason.
     """
     root = Path(landing_root)
-    day = service_date.isoformat()
     found: list[str] = []
     try:
         facilities = list(os.scandir(root))
@@ -181,24 +180,39 @@ def discover(landing_root: Path, service_date: date) -> list[str]:
             if arrival_day(facility.path) == service_date:
                 found.append(facility.name)  # a link in place of a folder, or a stray file
             continue
-        for entry in os.scandir(facility.path):
-            relpath = f"{facility.name}/{entry.name}"
-            if entry.name == day:
-                if entry.is_dir(follow_symlinks=False):
-                    found.extend(_walk(root, Path(entry.path)))
-                else:
-                    found.append(relpath)  # a link (or a file) where the day folder belongs
-            elif _is_day_name(entry.name):
-                continue  # another day's folder
-            elif entry.is_dir(follow_symlinks=False):
-                found.extend(
-                    p
-                    for p in _walk(root, Path(entry.path))
-                    if arrival_day(root / p) == service_date
-                )
-            elif arrival_day(entry.path) == service_date:
-                found.append(relpath)
+        found.extend(_facility_entries(root, facility.path, facility.name, service_date))
     return sorted(found)
+
+
+def discover_facility(landing_root: Path, service_date: date, facility: str) -> list[str]:
+    """What `discover` lists for `service_date` inside one facility's folder: the arrival-batch
+    ingest reads one (service day, facility) slice without listing every facility's folder."""
+    root = Path(landing_root)
+    folder = root / facility
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    return sorted(_facility_entries(root, str(folder), facility, service_date))
+
+
+def _facility_entries(root: Path, folder: str, facility: str, service_date: date) -> list[str]:
+    day = service_date.isoformat()
+    found: list[str] = []
+    for entry in os.scandir(folder):
+        relpath = f"{facility}/{entry.name}"
+        if entry.name == day:
+            if entry.is_dir(follow_symlinks=False):
+                found.extend(_walk(root, Path(entry.path)))
+            else:
+                found.append(relpath)  # a link (or a file) where the day folder belongs
+        elif _is_day_name(entry.name):
+            continue  # another day's folder
+        elif entry.is_dir(follow_symlinks=False):
+            found.extend(
+                p for p in _walk(root, Path(entry.path)) if arrival_day(root / p) == service_date
+            )
+        elif arrival_day(entry.path) == service_date:
+            found.append(relpath)
+    return found
 
 
 def _is_day_name(name: str) -> bool:

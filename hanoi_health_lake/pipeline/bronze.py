@@ -33,6 +33,7 @@ def bronze_files(service_date: date, files: list[DeliveredFile], run_id: str) ->
         "sha256": [p.sha256 for p in parsed],
         "export_ts": [f.name.export_ts if f.name else None for f in files],
         "arrived_at": [f.arrived_at for f in files],
+        "silver_at": [None] * n,  # set when written (pipeline/write_day.py)
         "status": [p.status for p in parsed],
         "error_rule": [p.error_rule for p in parsed],
         "error_message": [p.error_message for p in parsed],

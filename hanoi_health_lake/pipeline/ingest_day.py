@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -28,6 +28,7 @@ from hanoi_health_lake.contracts.model import contract_for
 from hanoi_health_lake.contracts.validate import RuleResult, validate
 from hanoi_health_lake.health_book.identities import plain_identities
 from hanoi_health_lake.lake.catalog import SILVER_SCHEMAS
+from hanoi_health_lake.parsers.landing_paths import discover_facility
 from hanoi_health_lake.pipeline import quarantine
 from hanoi_health_lake.pipeline.delivered import DeliveredFile
 from hanoi_health_lake.pipeline.parse_day import BRONZE_ROW, parse_day
@@ -64,7 +65,12 @@ def ingest_day(
     key: bytes,
     run_id: str,
     progress: Callable[[int, int], None] | None = None,
+    facilities: Collection[str] | None = None,
 ) -> DayIngest:
+    """Every file landed for `service_date`, or with `facilities` (landing folder names) only
+    theirs: an arrival batch's (service day, facility) slices. Nothing in the day's judging
+    crosses facilities (supersession, reconciliation and the patient lookup are keyed by the
+    landing folder), so a slice's rows are exactly the rows a whole-day run gives it."""
     # Great Expectations takes seconds to import and set up: done while the files are parsed.
     warm_up = threading.Thread(
         target=gx_suite.warm_up,
@@ -74,7 +80,16 @@ def ingest_day(
     )
     warm_up.start()
     try:
-        parsed = parse_day(landing_root, service_date, registry_codes, progress, run_id=run_id)
+        relpaths = None
+        if facilities is not None:
+            relpaths = [
+                relpath
+                for facility in sorted(set(facilities))
+                for relpath in discover_facility(landing_root, service_date, facility)
+            ]
+        parsed = parse_day(
+            landing_root, service_date, registry_codes, progress, run_id=run_id, relpaths=relpaths
+        )
     finally:
         warm_up.join()
     pseudonymizer = Pseudonymizer(key)

@@ -181,12 +181,14 @@ def parse_day(
     chunk_files: int | None = None,
     min_pool_files: int | None = None,
     parse: Parser = parse_file,
+    relpaths: list[str] | None = None,
 ) -> ParsedDay:
-    """Parse every file landed for `service_date`; `progress(done, total)` after each chunk.
+    """Parse every file landed for `service_date` (or just `relpaths`, an arrival batch's
+    slices, in sorted order); `progress(done, total)` after each chunk.
 
     `workers` (default `parse_workers()`), `chunk_files` and `min_pool_files` (default
     MIN_POOL_FILES) tune the pool; `parse` stands in for `parse_file` (tests)."""
-    relpaths = discover(landing_root, service_date)
+    relpaths = discover(landing_root, service_date) if relpaths is None else sorted(relpaths)
     workers = parse_workers() if workers is None else max(1, workers)
     if chunk_files:
         chunks = [relpaths[i : i + chunk_files] for i in range(0, len(relpaths), chunk_files)]

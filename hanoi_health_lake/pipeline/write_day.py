@@ -1,14 +1,36 @@
-"""Write one ingested day to the lake: each table's partition in one Delta commit, between the
-removal and the writing of the day's completion record (lake.completion), so that a run killed
-halfway leaves a day the marts do not read."""
+"""Write one ingested day, or some of its facilities, to the lake.
+
+Each table's rows are written in one Delta commit, between the removal and the writing of the
+day's completion record (lake.completion), so that a run killed halfway leaves a day the marts
+do not read, until a rerun (or the next arrival batch, which retries what a killed one left)
+completes it. The whole-day path replaces each table's partition; the arrival path replaces the
+rows of the batch's facilities on that day (`delta_io.write_facility_slices`). Both hold the
+day's writer lock throughout, so two writers never interleave their commits on one day.
+
+Every file row in `bronze_files` gets `silver_at`, when its records first reached silver: a
+rerun over the same file (same path and bytes) keeps the earlier time, so freshness measures the
+first arrival in silver, not the latest rerun.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import polars as pl
+
+from hanoi_health_lake.config import TIMEZONE
 from hanoi_health_lake.lake.catalog import names, table_path
 from hanoi_health_lake.lake.completion import mark_complete, mark_incomplete
-from hanoi_health_lake.lake.delta_io import write_partition
+from hanoi_health_lake.lake.delta_io import (
+    read_table,
+    table_exists,
+    write_facility_slices,
+    write_partition,
+)
+from hanoi_health_lake.lake.locks import day_writer_lock
+from hanoi_health_lake.pipeline.bronze import BRONZE_FILES_SCHEMA
 from hanoi_health_lake.pipeline.ingest_day import DayIngest
 
 INGEST_TABLES = names(written_by="ingest")  # every table one ingested day writes
@@ -16,12 +38,73 @@ INGEST_TABLES = names(written_by="ingest")  # every table one ingested day write
 
 def write_day(lake_root: Path, day: DayIngest, run_id: str) -> dict[str, int]:
     """Returns the Delta version each table reached."""
-    mark_incomplete(lake_root, day.service_date, run_id)
-    versions = {
-        name: write_partition(
-            table_path(lake_root, name), day.tables[name], day.service_date, run_id=run_id
-        )
-        for name in INGEST_TABLES
-    }
-    mark_complete(lake_root, day.service_date, run_id)
+    with day_writer_lock(lake_root, day.service_date):
+        _stamp_silver_at(lake_root, day, None)
+        mark_incomplete(lake_root, day.service_date, run_id)
+        versions = {
+            name: write_partition(
+                table_path(lake_root, name), day.tables[name], day.service_date, run_id=run_id
+            )
+            for name in INGEST_TABLES
+        }
+        mark_complete(lake_root, day.service_date, run_id)
     return versions
+
+
+def write_slices(
+    lake_root: Path, day: DayIngest, facilities: list[str], run_id: str
+) -> dict[str, int]:
+    """Replace the rows of `facilities` on the day (the slices an arrival batch touched) in
+    every table; returns the Delta version each table reached."""
+    with day_writer_lock(lake_root, day.service_date):
+        _stamp_silver_at(lake_root, day, facilities)
+        mark_incomplete(lake_root, day.service_date, run_id)
+        versions = {
+            name: write_facility_slices(
+                table_path(lake_root, name),
+                day.tables[name],
+                day.service_date,
+                facilities,
+                run_id=run_id,
+            )
+            for name in INGEST_TABLES
+        }
+        mark_complete(lake_root, day.service_date, run_id)
+    return versions
+
+
+def _stamp_silver_at(lake_root: Path, day: DayIngest, facilities: list[str] | None) -> None:
+    """Set `bronze_files.silver_at`: now, or the time already recorded for the same file."""
+    files = day.tables["bronze_files"]
+    now = datetime.now(ZoneInfo(TIMEZONE)).replace(tzinfo=None)
+    frame = pl.from_arrow(files.drop_columns(["silver_at"]) if "silver_at" in files.column_names
+                          else files)  # fmt: skip
+    earlier = _earlier_silver_at(lake_root, day, facilities)
+    if earlier is not None and earlier.height:
+        frame = frame.join(earlier, on=["source_file", "sha256"], how="left", nulls_equal=True)
+        frame = frame.with_columns(pl.col("silver_at").fill_null(now))
+    else:
+        frame = frame.with_columns(silver_at=pl.lit(now, dtype=pl.Datetime("us")))
+    day.tables["bronze_files"] = (
+        frame.select(BRONZE_FILES_SCHEMA.names).to_arrow().cast(BRONZE_FILES_SCHEMA)
+    )
+
+
+def _earlier_silver_at(
+    lake_root: Path, day: DayIngest, facilities: list[str] | None
+) -> pl.DataFrame | None:
+    path = table_path(lake_root, "bronze_files")
+    if not table_exists(path):
+        return None
+    existing = read_table(path, [day.service_date])
+    if "silver_at" not in existing.column_names:
+        return None
+    frame = pl.from_arrow(existing.select(["facility_code", "source_file", "sha256", "silver_at"]))
+    if facilities is not None:
+        frame = frame.filter(pl.col("facility_code").is_in(facilities))
+    return (
+        frame.drop_nulls("silver_at")
+        .group_by("source_file", "sha256")
+        .agg(pl.col("silver_at").min())
+        .with_columns(pl.col("silver_at").cast(pl.Datetime("us")))
+    )

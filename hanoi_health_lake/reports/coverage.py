@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from hanoi_health_lake.reports import charts
 from hanoi_health_lake.reports.common import SHARES, basis, column, rows
+from hanoi_health_lake.reports.freshness import freshness_section
 from hanoi_health_lake.reports.headline import headline_section, phase_targets
 from hanoi_health_lake.reports.health_book import health_book_section
 from hanoi_health_lake.reports.labels import label
@@ -61,6 +62,7 @@ def coverage_sections(src: ReportSource, period: Period) -> list[Section]:
         laggards_section(src, period),
         timeliness_section(src, period),
         health_book_section(src, period),
+        freshness_section(src, period),
         quality_section(src, period),
         scorecards_section(src, period),
     ]

@@ -1,0 +1,208 @@
+"""`hhl bench realtime`: one simulated day of arrivals through the arrival path, against one
+whole-day ingest of the same files in the same run.
+
+`hhl replay` (a child process, as an upload server would be) lands the exports of one service
+day at `speed` × real time and logs them. This process plays the daemon: every `tick` seconds it
+asks the arrivals log whether anything is pending (the sensor's tick, timed), and if so runs the
+arrivals job's work — one batch (realtime.batch) and the marts of the days it touched
+(realtime.marts_refresh) — timing the CPU of each. When the replay is over, the same landing
+files are ingested once as a whole day into a fresh lake, and its marts built, with the same
+clocks. Freshness comes from the lake itself: `bronze_files.arrived_at → silver_at`, and the
+first `marts_refreshed` of the day after `silver_at`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from hanoi_health_lake.benchmarks.ingest import _cpu_seconds
+
+BENCH_DAY = date(2026, 3, 2)  # a Monday
+BENCH_KEY = b"bench-key-0123456789"
+COMPARED = ("bronze_files", "quarantine", "encounters", "prescription_items", "reconciliation")
+
+
+def _simulated(work: Path, scale: str, say: Callable[[str], None]) -> Path:
+    from hanoi_health_lake.simulator.run import simulate
+
+    sim = work / f"sim-{scale}"
+    if not (sim / "landing").is_dir():
+        say(f"simulating {BENCH_DAY} at {scale} scale")
+        simulate(BENCH_DAY, 1, scale, seed=1, out=sim, replace=True)
+    return sim
+
+
+def _percentiles(values: pl.Series) -> dict[str, float | None]:
+    values = values.drop_nulls()
+    if values.is_empty():
+        return {"p50": None, "p95": None, "max": None}
+    return {
+        "p50": round(float(values.quantile(0.5, "linear")), 2),
+        "p95": round(float(values.quantile(0.95, "linear")), 2),
+        "max": round(float(values.max()), 2),
+    }
+
+
+def _freshness(lake: Path) -> dict:
+    from hanoi_health_lake.lake.delta_io import read_table
+    from hanoi_health_lake.lake.freshness import refreshed_path
+
+    files = pl.from_arrow(
+        read_table(lake / "bronze" / "bronze_files", columns=["service_date", "source_file",
+                                                              "arrived_at", "silver_at"])
+    )  # fmt: skip
+    refreshes = pl.from_arrow(read_table(refreshed_path(lake))).sort("refreshed_at")
+    joined = files.sort("silver_at").join_asof(
+        refreshes.select("service_date", "refreshed_at"),
+        left_on="silver_at",
+        right_on="refreshed_at",
+        by="service_date",
+        strategy="forward",
+    )
+    minutes = 60_000_000  # µs
+    to_silver = (joined["silver_at"] - joined["arrived_at"]).dt.total_microseconds() / minutes
+    to_marts = (joined["refreshed_at"] - joined["arrived_at"]).dt.total_microseconds() / minutes
+    return {
+        "files": joined.height,
+        "files_without_marts_refresh": int(joined["refreshed_at"].null_count()),
+        "arrival_to_silver_minutes": _percentiles(to_silver),
+        "arrival_to_marts_minutes": _percentiles(to_marts),
+    }
+
+
+def _same_tables(a: Path, b: Path) -> dict[str, bool]:
+    from hanoi_health_lake.lake.catalog import table_path
+    from hanoi_health_lake.lake.delta_io import read_table
+
+    same = {}
+    for name in COMPARED:
+        frames = []
+        for lake in (a, b):
+            table = read_table(table_path(lake, name))
+            drop = [c for c in ("run_id", "silver_at", "payload") if c in table.column_names]
+            frame = pl.from_arrow(table.drop_columns(drop))
+            frames.append(frame.sort(frame.columns))
+        same[name] = frames[0].equals(frames[1])
+    return same
+
+
+def bench_realtime(
+    home: Path,
+    scale: str = "city",
+    *,
+    speed: float = 240.0,
+    tick: float = 15.0,
+    say: Callable[[str], None] = lambda line: None,
+) -> dict:
+    from hanoi_health_lake.config import registry_path
+    from hanoi_health_lake.pipeline.ingest_day import ingest_day
+    from hanoi_health_lake.pipeline.write_day import write_day
+    from hanoi_health_lake.realtime import arrivals_log
+    from hanoi_health_lake.realtime.batch import run_batch
+    from hanoi_health_lake.realtime.marts_refresh import ensure_reference_tables, refresh_marts
+    from hanoi_health_lake.reference.registry import load_registry, registry_codes
+
+    work = home / "bench" / "realtime"
+    sim = _simulated(work, scale, say)
+    live, whole = work / "live", work / "whole"
+    for folder in (live, whole):
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(registry_path(sim).parent, registry_path(folder).parent)
+        ensure_reference_tables(folder / "lake", registry_path(folder))
+    codes = registry_codes(load_registry(registry_path(sim)))
+    log_dir = arrivals_log.arrivals_dir(live)
+
+    replayer = subprocess.Popen(
+        [sys.executable, "-m", "hanoi_health_lake.cli", "replay", "--day", BENCH_DAY.isoformat(),
+         "--speed", str(speed), "--source", str(sim), "--home", str(live), "--quiet"],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    say(f"replaying {BENCH_DAY} at {speed:g}× real time, a sensor tick every {tick:g} s")
+    ticks, batches = [], []
+    started = time.perf_counter()
+    while True:
+        tick_start = time.perf_counter()
+        pending = arrivals_log.has_pending(log_dir)
+        ticks.append(time.perf_counter() - tick_start)
+        if pending:
+            cpu0, wall0 = _cpu_seconds(), time.perf_counter()
+            run_id = f"batch-{len(batches)}"
+            result = run_batch(live, landing=live / "landing", lake_root=live / "lake",
+                               registry_codes=codes, key=BENCH_KEY, run_id=run_id)  # fmt: skip
+            cpu1 = _cpu_seconds()
+            refresh_marts(live / "lake", live / "warehouse" / "hanoi_health.duckdb",
+                          result.days, run_id)  # fmt: skip
+            cpu2, wall2 = _cpu_seconds(), time.perf_counter()
+            batches.append({
+                "arrivals": result.arrivals,
+                "slices": sum(len(f) for f in result.slices.values()),
+                "files_read": result.files_read,
+                "ingest_cpu_s": cpu1 - cpu0,
+                "marts_cpu_s": cpu2 - cpu1,
+                "wall_s": wall2 - wall0,
+            })  # fmt: skip
+            say(f"batch {len(batches)}: {result.arrivals} arrivals, {batches[-1]['slices']} "
+                f"slices, {wall2 - wall0:.1f} s")  # fmt: skip
+        elif replayer.poll() is not None:
+            break
+        rest = tick - (time.perf_counter() - tick_start)
+        if rest > 0:
+            time.sleep(rest)
+    replay_wall = time.perf_counter() - started
+
+    say("whole-day ingest of the same files")
+    cpu0 = _cpu_seconds()
+    day = ingest_day(live / "landing", BENCH_DAY, registry_codes=codes, key=BENCH_KEY,
+                     run_id="whole-day")  # fmt: skip
+    write_day(whole / "lake", day, "whole-day")
+    del day
+    cpu1 = _cpu_seconds()
+    refresh_marts(whole / "lake", whole / "warehouse" / "hanoi_health.duckdb", [BENCH_DAY],
+                  "whole-day")  # fmt: skip
+    cpu2 = _cpu_seconds()
+
+    from hanoi_health_lake.automation.landing_scan import scan_landing
+
+    scan_start = time.perf_counter()
+    listed = sum(len(d.entries) for d in scan_landing(live / "landing").values())
+    scan_s = time.perf_counter() - scan_start
+
+    frame = pl.DataFrame(batches)
+    ingest_cpu = float(frame["ingest_cpu_s"].sum())
+    marts_cpu = float(frame["marts_cpu_s"].sum())
+    whole_ingest, whole_marts = cpu1 - cpu0, cpu2 - cpu1
+    tick_ms = pl.Series([t * 1000 for t in ticks])
+    return {
+        "scale": scale,
+        "service_day": BENCH_DAY.isoformat(),
+        "speed": speed,
+        "tick_seconds": tick,
+        "replay_wall_seconds": round(replay_wall, 1),
+        "files_landed": int(frame["arrivals"].sum()),
+        "batches": frame.height,
+        "files_per_batch": _percentiles(frame["arrivals"].cast(pl.Float64)),
+        "batch_wall_seconds": _percentiles(frame["wall_s"]),
+        "freshness": _freshness(live / "lake"),
+        "cpu_seconds": {
+            "batches_ingest": round(ingest_cpu, 1),
+            "batches_marts": round(marts_cpu, 1),
+            "whole_day_ingest": round(whole_ingest, 1),
+            "whole_day_marts": round(whole_marts, 1),
+            "ratio_ingest": round(ingest_cpu / whole_ingest, 2),
+            "ratio_ingest_and_marts": round(
+                (ingest_cpu + marts_cpu) / (whole_ingest + whole_marts), 2
+            ),
+        },
+        "files_read_by_batches": int(frame["files_read"].sum()),
+        "sensor_tick_ms": {**_percentiles(tick_ms), "ticks": len(ticks)},
+        "landing_listing": {"files": listed, "seconds": round(scan_s, 3)},
+        "same_tables_as_whole_day": _same_tables(live / "lake", whole / "lake"),
+    }

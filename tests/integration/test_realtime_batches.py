@@ -1,0 +1,206 @@
+"""Arrival batches give exactly the tables of one whole-day run over the same files, whatever
+order the files arrive in, a killed batch is retried to the same tables, and two batches never
+interleave their commits on one day."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from deltalake import DeltaTable
+
+from hanoi_health_lake.lake.completion import completed_days, completion_path
+from hanoi_health_lake.parsers.landing_paths import parse_landing_path
+from hanoi_health_lake.realtime import arrivals_log
+from hanoi_health_lake.realtime.batch import ingest_slices, run_batch
+from hanoi_health_lake.reference.registry import load_registry, registry_codes
+from tests.integration.lake_helpers import INGESTED, TEST_KEY, ZONES, copy_home, read, table_path
+
+FIRST, LAST = INGESTED
+INGESTION_FACTS = ("run_id", "silver_at")  # when and by which run: not what the tables hold
+
+
+def _content(home: Path, name: str) -> pl.DataFrame:
+    frame = read(home, name)
+    frame = frame.filter(pl.col("service_date").is_between(FIRST, LAST))
+    frame = frame.drop([c for c in INGESTION_FACTS if c in frame.columns])
+    return frame.sort(frame.columns)
+
+
+def _assert_same_tables(home: Path, reference: Path) -> None:
+    for name in ZONES:
+        got, want = _content(home, name), _content(reference, name)
+        assert got.height == want.height, (name, got.height, want.height)
+        assert got.equals(want), name
+    assert completed_days(home / "lake") >= {FIRST, date(2026, 3, 2), LAST}
+
+
+def _held_back(simulated: Path, home: Path) -> list[str]:
+    """A copy of the simulated home whose landing files of the ingested days wait in `held/`
+    (renamed, so their times stay those of the reference lake's files)."""
+    copy_home(simulated, home)
+    landing, held = home / "landing", home / "held"
+    waiting = []
+    for path in sorted(p for p in landing.rglob("*") if p.is_file() or p.is_symlink()):
+        rel = path.relative_to(landing).as_posix()
+        parts = rel.split("/")
+        if len(parts) >= 3 and FIRST.isoformat() <= parts[1] <= LAST.isoformat():
+            (held / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.rename(path, held / rel)
+            waiting.append(rel)
+    assert len(waiting) > 20
+    return waiting
+
+
+def _land(home: Path, relpaths: list[str]) -> None:
+    for rel in relpaths:
+        (home / "landing" / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.rename(home / "held" / rel, home / "landing" / rel)
+    arrivals_log.record_arrivals(arrivals_log.arrivals_dir(home), home / "landing", relpaths)
+
+
+def _batch(home: Path, run_id: str):
+    return run_batch(
+        home,
+        landing=home / "landing",
+        lake_root=home / "lake",
+        registry_codes=registry_codes(load_registry(home / "registry" / "facilities.csv")),
+        key=TEST_KEY.encode(),
+        run_id=run_id,
+    )
+
+
+def _export_ts(rel: str):
+    try:
+        return parse_landing_path(rel).export_ts.isoformat()
+    except Exception:
+        return ""
+
+
+@pytest.mark.parametrize("order", ["shuffled", "newest_first"])
+def test_batches_in_any_order_give_the_whole_day_tables(
+    order: str, simulated_home: Path, ingested_home: Path, tmp_path: Path
+):
+    home = tmp_path / "home"
+    waiting = _held_back(simulated_home, home)
+    if order == "shuffled":
+        random.Random(14).shuffle(waiting)
+    else:  # every correction lands before the export it corrects
+        waiting.sort(key=_export_ts, reverse=True)
+    # The last arrival is a file for a day whose slices are already complete.
+    last = next(rel for rel in waiting if rel.split("/")[1] == FIRST.isoformat())
+    waiting.remove(last)
+    corrected = {rel.rsplit("__", 1)[0] for rel in waiting}
+    assert len(corrected) < len(waiting)  # some facility-day dataset came more than once
+    sizes = [len(waiting) // 7, len(waiting) // 3, len(waiting) // 4]
+    batches, start = [], 0
+    for size in sizes:
+        batches.append(waiting[start : start + size])
+        start += size
+    batches.append(waiting[start:])
+    for i, relpaths in enumerate(batches):
+        _land(home, relpaths)
+        result = _batch(home, f"batch-{i}")
+        assert result is not None and result.arrivals == len(relpaths)
+    assert FIRST in completed_days(home / "lake")
+    _land(home, [last])
+    result = _batch(home, "batch-late")
+    assert result.slices == {FIRST: [last.split("/")[0]]}
+    assert _batch(home, "batch-nothing") is None
+    _assert_same_tables(home, ingested_home)
+
+
+def _kill_after_first_commit(home: Path) -> None:
+    log = table_path(home, "bronze_files") / "_delta_log"
+    commits_before = len(list(log.glob("*.json")))
+    script = (
+        "import sys; from pathlib import Path;"
+        "from tests.integration.test_realtime_batches import _batch;"
+        "_batch(Path(sys.argv[1]), 'killed')"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(home)],
+        cwd=Path(__file__).parents[2],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 300
+    while len(list(log.glob("*.json"))) == commits_before and proc.poll() is None:
+        assert time.monotonic() < deadline, "the batch never committed bronze_files"
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
+def test_a_batch_killed_mid_write_then_rerun_gives_the_same_tables(
+    simulated_home: Path, ingested_home: Path, tmp_path: Path
+):
+    home = tmp_path / "home"
+    waiting = _held_back(simulated_home, home)
+    first_day = [rel for rel in waiting if rel.split("/")[1] == FIRST.isoformat()]
+    _land(home, [rel for rel in waiting if rel not in first_day])
+    assert _batch(home, "before") is not None
+    _land(home, first_day)
+    _kill_after_first_commit(home)
+    # Half written: the day is out of the marts' view, and its arrivals are still pending.
+    assert FIRST not in completed_days(home / "lake")
+    assert arrivals_log.has_pending(arrivals_log.arrivals_dir(home))
+    result = _batch(home, "retry")
+    assert result is not None and FIRST in result.slices
+    _assert_same_tables(home, ingested_home)
+
+
+def _write_half(home: str, facilities: list[str], run_id: str) -> None:
+    os.environ["HHL_PSEUDONYM_KEY"] = TEST_KEY
+    home_path = Path(home)
+    ingest_slices(
+        home_path / "landing",
+        home_path / "lake",
+        {FIRST: facilities},
+        registry_codes=registry_codes(load_registry(home_path / "registry" / "facilities.csv")),
+        key=TEST_KEY.encode(),
+        run_id=run_id,
+    )
+
+
+def _commits(path: Path) -> list[str]:
+    history = sorted(DeltaTable(str(path)).history(), key=lambda h: h["version"])
+    return [h.get("run_id") for h in history if h.get("run_id") in ("half-a", "half-b")]
+
+
+def test_two_batches_of_one_day_never_interleave_their_commits(
+    simulated_home: Path, tmp_path: Path
+):
+    home = tmp_path / "home"
+    copy_home(simulated_home, home)
+    facilities = sorted(p.parent.name for p in (home / "landing").glob(f"*/{FIRST.isoformat()}"))
+    halves = {"half-a": facilities[::2], "half-b": facilities[1::2]}
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_write_half, args=(str(home), f, r)) for r, f in halves.items()]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(600)
+        assert proc.exitcode == 0
+    # Each writer's commits, across the completion record and every table, come as one run:
+    # incomplete, each table, complete — then the other writer's.
+    completion = _commits(completion_path(home / "lake"))
+    assert completion in (["half-a"] * 2 + ["half-b"] * 2, ["half-b"] * 2 + ["half-a"] * 2)
+    first = completion[0]
+    for name in ZONES:
+        assert _commits(table_path(home, name))[0] == first, name
+    for name in ("encounters", "bronze_files", "reconciliation"):
+        frame = read(home, name).filter(pl.col("service_date") == FIRST)
+        assert set(frame["facility_code"]) <= set(facilities)
+        by_run = frame.group_by("run_id").agg(pl.col("facility_code").unique())
+        for run_id, codes in by_run.iter_rows():
+            assert set(codes) <= set(halves[run_id]), (name, run_id)

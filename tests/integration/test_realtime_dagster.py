@@ -1,0 +1,65 @@
+"""The arrival path in Dagster: the sensor asks for a batch only when arrivals are pending and
+no batch runs; `arrivals_job` writes the slices, refreshes those days' marts and records when."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+from deltalake import DeltaTable
+
+from hanoi_health_lake.automation.realtime import arrivals_job, arrivals_sensor
+from hanoi_health_lake.lake.freshness import refreshed_path
+from hanoi_health_lake.realtime import arrivals_log
+from hanoi_health_lake.resources import LakeResource, PseudonymizerResource
+from tests.integration.lake_helpers import INGESTED, TEST_KEY, copy_home, read
+
+FIRST = INGESTED[0]
+
+
+def _tick(instance, home: Path):
+    with dg.build_sensor_context(
+        instance=instance, resources={"lake": LakeResource(home=str(home))}
+    ) as context:
+        return arrivals_sensor(context)
+
+
+def test_the_sensor_and_the_job_take_a_days_arrivals_to_the_marts(
+    simulated_home: Path, tmp_path: Path
+):
+    home = copy_home(simulated_home, tmp_path / "home")
+    landing = home / "landing"
+    folders = sorted(p for p in landing.glob(f"*/{FIRST.isoformat()}"))[:3]
+    relpaths = [p.relative_to(landing).as_posix() for f in folders for p in sorted(f.iterdir())]
+    with dg.instance_for_test() as instance:
+        assert isinstance(_tick(instance, home), dg.SkipReason)  # nothing logged yet
+        arrivals_log.record_arrivals(arrivals_log.arrivals_dir(home), landing, relpaths)
+        asked = _tick(instance, home)
+        assert isinstance(asked, dg.RunRequest)
+        result = arrivals_job.execute_in_process(
+            instance=instance,
+            resources={
+                "lake": LakeResource(home=str(home)),
+                "pseudonymizer": PseudonymizerResource(key=TEST_KEY),
+            },
+        )
+        assert result.success
+        assert isinstance(_tick(instance, home), dg.SkipReason)  # taken and committed
+        marked = instance.fetch_materializations(dg.AssetKey("encounters"), limit=10).records
+        assert [r.partition_key for r in marked] == [FIRST.isoformat()]
+    files = read(home, "bronze_files")
+    assert sorted(files["source_file"]) == sorted(relpaths)  # those slices, nothing else
+    assert files["silver_at"].null_count() == 0
+    refreshes = pl.from_arrow(DeltaTable(str(refreshed_path(home / "lake"))).to_pyarrow_table())
+    assert refreshes["service_date"].to_list() == [FIRST]
+    warehouse = home / "warehouse" / "hanoi_health_marts.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        files_in_marts, files_total = con.execute(
+            "select sum(files_in_marts), sum(files) from mart_freshness_daily "
+            "where service_date = ?",
+            [FIRST],
+        ).fetchone()
+    assert files_total == files.filter(pl.col("arrived_at").is_not_null()).height > 0
+    assert files_in_marts == files_total

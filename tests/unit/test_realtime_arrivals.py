@@ -1,0 +1,135 @@
+"""The arrivals log, the slice writes and the replay: each on small real files and tables."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+
+import pyarrow as pa
+import pytest
+from deltalake import DeltaTable
+
+from hanoi_health_lake.lake.delta_io import read_table, write_facility_slices
+from hanoi_health_lake.lake.maintenance import compact_lake, files_per_day, vacuum_lake
+from hanoi_health_lake.realtime import arrivals_log
+from hanoi_health_lake.realtime.replay import day_exports, replay
+
+D = date(2026, 3, 2)
+
+
+def _landing(tmp_path, relpaths):
+    for rel in relpaths:
+        path = tmp_path / "landing" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(rel)
+    return tmp_path / "landing"
+
+
+def test_pending_lines_are_taken_once_committed_and_a_half_written_line_waits(tmp_path):
+    rels = ["01001/2026-03-02/encounters__20260303T010000.csv",
+            "01002/2026-03-01/referrals__20260303T020000.json"]  # fmt: skip
+    landing = _landing(tmp_path, rels)
+    log_dir = tmp_path / "arrivals"
+    assert not arrivals_log.has_pending(log_dir)
+    assert arrivals_log.record_arrivals(log_dir, landing, rels) == 2
+    assert arrivals_log.record_arrivals(log_dir, landing, ["01003/gone.csv"]) == 0
+    taken = arrivals_log.pending(log_dir)
+    assert [a.relpath for a in taken.arrivals] == rels
+    assert arrivals_log.pending(log_dir, max_lines=1).arrivals[0].relpath == rels[0]
+    # Not committed (a batch killed before the end): the same lines again.
+    assert [a.relpath for a in arrivals_log.pending(log_dir).arrivals] == rels
+    log = next(log_dir.glob("*.log"))
+    with open(log, "ab") as fh:
+        fh.write(b"01004/2026-03-02/enc")  # a writer halfway through its line
+    arrivals_log.commit(log_dir, taken.ends)
+    assert arrivals_log.pending(log_dir).arrivals == []
+    assert arrivals_log.has_pending(log_dir)  # the bytes are there, the line is not complete
+    with open(log, "ab") as fh:
+        fh.write(b"ounters__20260303T030000.csv\t1\t1\n")
+    assert [a.relpath for a in arrivals_log.pending(log_dir).arrivals] == [
+        "01004/2026-03-02/encounters__20260303T030000.csv"
+    ]
+
+
+def test_a_file_belongs_to_its_day_folder_or_else_to_the_day_it_arrived(tmp_path):
+    landing = _landing(tmp_path, ["01001/2026-03-02/a.csv", "01001/misc/b.csv"])
+    os.utime(landing / "01001/misc/b.csv", (0, datetime(2026, 3, 5, 12).timestamp()))
+    assert arrivals_log.slice_of(landing, "01001/2026-03-02/a.csv") == (D, "01001")
+    assert arrivals_log.slice_of(landing, "01001/misc/b.csv") == (date(2026, 3, 5), "01001")
+    assert arrivals_log.slice_of(landing, "stray.csv") is None
+
+
+def test_the_listing_fallback_logs_only_what_no_writer_logged(tmp_path):
+    today = datetime.now().date().isoformat()
+    rels = [f"01001/{today}/encounters__x.csv", f"01002/{today}/encounters__y.csv"]
+    landing = _landing(tmp_path, rels)
+    log_dir = tmp_path / "arrivals"
+    arrivals_log.record_arrivals(log_dir, landing, rels[:1])
+    assert arrivals_log.log_unlisted(log_dir, landing) == 1
+    assert arrivals_log.log_unlisted(log_dir, landing) == 0
+    assert sorted(a.relpath for a in arrivals_log.pending(log_dir).arrivals) == rels
+
+
+def _rows(codes, value):
+    return pa.table(
+        {
+            "service_date": pa.array([D] * len(codes), pa.date32()),
+            "facility_code": codes,
+            "value": [value] * len(codes),
+        }
+    )
+
+
+def test_a_slice_write_replaces_its_facilities_and_nothing_else(tmp_path):
+    path = tmp_path / "silver" / "t"
+    write_facility_slices(path, _rows(["A", "B", "C"], 1), D, ["A", "B", "C"], run_id="r1")
+    other_day = pa.table({"service_date": pa.array([date(2026, 3, 3)], pa.date32()),
+                          "facility_code": ["B"], "value": [7]})  # fmt: skip
+    write_facility_slices(path, other_day, date(2026, 3, 3), ["B"], run_id="r2")
+    write_facility_slices(path, _rows(["B"], 2), D, ["B", "C"], run_id="r3")  # C sent nothing
+    rows = sorted((r["service_date"], r["facility_code"], r["value"])
+                  for r in read_table(path).to_pylist())  # fmt: skip
+    assert rows == [(D, "A", 1), (D, "B", 2), (date(2026, 3, 3), "B", 7)]
+    with pytest.raises(ValueError, match="outside the slices"):
+        write_facility_slices(path, _rows(["A"], 3), D, ["B"], run_id="r4")
+
+
+def test_compaction_keeps_every_row_and_vacuum_deletes_the_replaced_files(tmp_path):
+    lake = tmp_path / "lake"
+    path = lake / "silver" / "encounters"
+    codes = [f"0100{i}" for i in range(10)]
+    for i, code in enumerate(codes):  # one small batch a facility, then a correction each
+        write_facility_slices(path, _rows([code], i), D, [code], run_id=f"b{i}")
+    for i, code in enumerate(codes[:5]):
+        write_facility_slices(path, _rows([code], 100 + i), D, [code], run_id=f"c{i}")
+    before = sorted(read_table(path).to_pylist(), key=str)
+    assert files_per_day(path)[D.isoformat()] >= 8
+    report = compact_lake(lake, min_files=8)
+    assert report.compacted == {"encounters": [D.isoformat()]}
+    assert files_per_day(path)[D.isoformat()] < 8
+    assert sorted(read_table(path).to_pylist(), key=str) == before
+    on_disk = len(list(path.glob("service_date=*/*.parquet")))
+    vacuumed = vacuum_lake(lake, hours=0)
+    assert vacuumed.vacuumed["encounters"] > 0
+    assert len(list(path.glob("service_date=*/*.parquet"))) < on_disk
+    assert sorted(read_table(path).to_pylist(), key=str) == before
+    assert DeltaTable(str(path)).version() > 15
+
+
+def test_replay_lands_the_days_exports_in_export_order_and_logs_each(tmp_path):
+    source = _landing(tmp_path / "sim", [
+        "01001/2026-03-02/encounters__20260303T050000.csv",
+        "01002/2026-03-02/encounters__20260303T010000.csv",
+        "01002/2026-03-02/encounters__20260306T010000.csv",  # a correction three days later
+        "01003/2026-03-01/encounters__20260302T010000.csv",  # another day
+    ])  # fmt: skip
+    assert [e.relpath[:5] for e in day_exports(source, D)] == ["01002", "01001"]
+    assert len(day_exports(source, D, until=datetime(2026, 3, 7))) == 3
+    slept = []
+    home = tmp_path / "home"
+    assert replay(source, home, D, speed=3600, sleep=slept.append) == 2
+    assert sum(slept) <= 4 * 3600 / 3600 + 1  # 01:00 → 05:00 at 3600× is about 4 s
+    logged = [a.relpath for a in arrivals_log.pending(arrivals_log.arrivals_dir(home)).arrivals]
+    assert logged == [e.relpath for e in day_exports(source, D)]
+    assert (home / "landing" / logged[0]).read_text() == logged[0]
+    assert not list((home / ".replay-staging").iterdir())
