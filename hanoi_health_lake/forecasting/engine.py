@@ -20,6 +20,7 @@ import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,7 @@ from hanoi_health_lake.forecasting.methods import (
     AUTO,
     METHODS,
     candidates,
+    fallback,
     usable,
 )
 
@@ -48,12 +50,12 @@ class Backtest:
 
 
 def _numba_cache() -> None:
-    # statsforecast compiles its models with numba on first use (~10 s); a cache directory keeps
-    # the compiled code between processes.
+    # statsforecast compiles some of its code with numba when imported; with NIXTLA_NUMBA_CACHE
+    # set, numba keeps the compiled code in NUMBA_CACHE_DIR, so only the first process pays.
+    os.environ.setdefault("NIXTLA_NUMBA_CACHE", "1")
     if "NUMBA_CACHE_DIR" not in os.environ:
-        from hanoi_health_lake.config import hhl_home
-
-        os.environ["NUMBA_CACHE_DIR"] = str(hhl_home(None) / "cache" / "numba")
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        os.environ["NUMBA_CACHE_DIR"] = str(cache / "hanoi_health_lake" / "numba")
 
 
 def _statsforecast(methods: Sequence[str], season: int):
@@ -219,7 +221,8 @@ def _ratio(a: pd.Series, b: pd.Series) -> pd.Series:
 
 def choose(panel: pd.DataFrame, season: int, horizon: int) -> dict[str, str]:
     """unique_id -> the method with the lowest backtest MAE among its candidates (a tie goes to
-    the earlier, simpler one); a series too short to backtest gets ETS, all zeros ALL_ZERO."""
+    the earlier, simpler one); a series too short to backtest gets `fallback`, all zeros
+    ALL_ZERO."""
     out: dict[str, str] = dict.fromkeys(_zero_ids(panel), ALL_ZERO)
     live = panel[~panel["unique_id"].isin(out)]
     lengths = live.groupby("unique_id").size()
@@ -228,7 +231,7 @@ def choose(panel: pd.DataFrame, season: int, horizon: int) -> dict[str, str]:
         options = [m for m in candidates(int(length), season) if not usable(m, int(length), season)]
         windows = min(SELECTION_WINDOWS, windows_possible(int(length), horizon, season))
         if windows < 1 or len(options) == 1:
-            out.update(dict.fromkeys(ids.index, "ets" if "ets" in options else options[0]))
+            out.update(dict.fromkeys(ids.index, fallback(int(length), season)))
             continue
         cv = _quiet(
             _statsforecast(options, season).cross_validation,

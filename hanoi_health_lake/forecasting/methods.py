@@ -83,9 +83,21 @@ AUTO_CANDIDATES = ("seasonal-naive", "ets", "theta")
 SHORT_CANDIDATES = ("naive", "historic-average", "ets")
 
 
+# statsforecast's model fits refuse "tiny datasets": below this many points only naive and the
+# historic average are offered.
+MIN_FIT_POINTS = 10
+
+
 def candidates(length: int, season: int) -> tuple[str, ...]:
     """The methods `auto` compares on a series of `length` points."""
-    return AUTO_CANDIDATES if length > 2 * season else SHORT_CANDIDATES
+    if length > 2 * season:
+        return AUTO_CANDIDATES
+    return tuple(m for m in SHORT_CANDIDATES if not usable(m, length, season))
+
+
+def fallback(length: int, season: int) -> str:
+    """The method of a series too short to backtest."""
+    return "ets" if length >= MIN_FIT_POINTS else "naive"
 
 
 def usable(method: str, length: int, season: int) -> str | None:
@@ -97,4 +109,6 @@ def usable(method: str, length: int, season: int) -> str | None:
         )
     if length < 3:
         return f"the series has {length} point(s); at least 3 are needed"
+    if method in ("ets", "theta", "arima") and length < MIN_FIT_POINTS:
+        return f"{method} needs at least {MIN_FIT_POINTS} points; the series has {length}"
     return None

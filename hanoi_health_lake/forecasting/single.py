@@ -54,6 +54,8 @@ def _calendar(frame: pd.DataFrame, series: Series, step: Step) -> pd.DataFrame:
     days = 1 if step == "day" else 7
     first = series.dates[0]
     frame.insert(0, "date", [first + timedelta(days=days * int(k)) for k in frame["ds"]])
+    if "cutoff" in frame:  # the backtest origin: the last point the fit saw
+        frame["cutoff"] = [first + timedelta(days=days * int(k)) for k in frame["cutoff"]]
     return frame.drop(columns="ds")
 
 
