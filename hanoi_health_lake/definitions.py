@@ -2,6 +2,11 @@
 
 import dagster as dg
 
+from hanoi_health_lake.assets.forecasts import (
+    FORECAST_ASSETS,
+    FORECAST_JOBS,
+    FORECAST_SCHEDULES,
+)
 from hanoi_health_lake.assets.ingest import INGEST_ASSETS
 from hanoi_health_lake.assets.marts import MART_ASSETS
 from hanoi_health_lake.assets.outbreaks import OUTBREAK_ASSETS
@@ -18,9 +23,16 @@ from hanoi_health_lake.resources import default_resources
 guard_dagster_worker()
 
 defs = dg.Definitions(
-    assets=[*REFERENCE_ASSETS, *INGEST_ASSETS, *MART_ASSETS, *OUTBREAK_ASSETS, *REPORT_ASSETS],
-    jobs=JOBS,
-    schedules=SCHEDULES,
+    assets=[
+        *REFERENCE_ASSETS,
+        *INGEST_ASSETS,
+        *MART_ASSETS,
+        *OUTBREAK_ASSETS,
+        *REPORT_ASSETS,
+        *FORECAST_ASSETS,
+    ],
+    jobs=[*JOBS, *FORECAST_JOBS],
+    schedules=[*SCHEDULES, *FORECAST_SCHEDULES],
     sensors=SENSORS,
     resources=default_resources(),
     executor=BOUNDED_EXECUTOR,

@@ -78,7 +78,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parsers.add_argument("--rows", type=int, default=100_000)
     parsers.set_defaults(func=_parsers)
 
-    for name in ("simulate", "ingest", "marts", "detection", "parsers"):
+    forecast = sub.add_parser(
+        "forecast",
+        help="forecast error (MASE vs seasonal naive) and interval coverage per series group",
+        description=(
+            "Simulate --days of daily counts with the simulator's patterns (no files), backtest "
+            "the default forecast over the last --windows horizons of every series (visits 28 "
+            "days ahead, cases 14), and report per group MASE, MAE relative to seasonal naive, "
+            "bias and 80%/95% interval coverage; then the same through `hhl forecast --backtest` "
+            "on public real-world surveillance series (tests/fixtures/surveillance)."
+        ),
+    )
+    forecast.add_argument("--scale", default="city", choices=["tiny", "small", "city"])
+    forecast.add_argument("--days", type=int, default=730)
+    forecast.add_argument("--windows", type=int, default=8)
+    forecast.add_argument("--wards", type=int, default=12, help="wards sampled for ward series")
+    forecast.set_defaults(func=_forecast)
+
+    for name in ("simulate", "ingest", "marts", "detection", "parsers", "forecast"):
         sub.choices[name].add_argument("--output", type=Path, help="JSON file for the figures")
         sub.choices[name].add_argument("--home", help="HHL_HOME (default: $HHL_HOME or data/)")
 
@@ -135,3 +152,10 @@ def _detection(args: argparse.Namespace) -> int:
     from hanoi_health_lake.outbreaks.bench import bench_detection
 
     return _write(bench_detection(hhl_home(args.home), months=args.months), "detection", args)
+
+
+def _forecast(args: argparse.Namespace) -> int:
+    from hanoi_health_lake.forecasting.bench import bench_forecast
+
+    figures = bench_forecast(args.scale, args.days, args.windows, args.wards)
+    return _write(figures, "forecast", args)

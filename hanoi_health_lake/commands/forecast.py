@@ -50,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--method",
         default=AUTO,
         help=f"{', '.join(METHOD_NAMES)}; with --backtest a comma-separated list "
-        f"(default: auto and every method but arima)",
+        f"(default: auto and every method but arima and theta)",
     )
     parser.add_argument("--backtest", action="store_true", help="evaluate instead of forecasting")
     parser.add_argument("--windows", type=int, default=8, help="backtest windows (8)")
@@ -90,7 +90,7 @@ def _levels(text: str) -> list[int]:
 
 def _methods(text: str, backtest: bool) -> list[str]:
     if backtest and text == AUTO:
-        return [AUTO, *(m for m in METHODS if m != "arima")]
+        return [AUTO, *(m for m in METHODS if m not in ("arima", "theta"))]
     names = [x.strip() for x in text.split(",") if x.strip()]
     unknown = [n for n in names if n not in METHOD_NAMES]
     if unknown:
