@@ -22,6 +22,10 @@ from hanoi_health_lake.forecasting.simulated import simulated_counts
 from hanoi_health_lake.lake.delta_io import overwrite_table
 from hanoi_health_lake.outbreaks.settings import publication_threshold
 from hanoi_health_lake.outbreaks.tables import to_arrow
+from hanoi_health_lake.reports.forecast_panel import forecast_section
+from hanoi_health_lake.reports.model import Chart, Note, Table
+from hanoi_health_lake.reports.period import day_period
+from hanoi_health_lake.reports.source import open_source
 from hanoi_health_lake.resources import LakeResource
 from hanoi_health_lake.simulator.registry import build_registry
 from hanoi_health_lake.simulator.scales import SCALES
@@ -142,3 +146,24 @@ def test_case_forecasts_withhold_small_counts(home):
     city = rows.filter((pl.col("series_level") == "city") & (pl.col("row_kind") == "forecast"))
     assert city.group_by("group_id").len()["len"].to_list() == [14] * city["group_id"].n_unique()
     assert rows.filter(pl.col("group_id") == "dengue")["group_name_vi"][0].startswith("Sốt")
+
+
+def test_dashboard_panel_draws_history_forecast_and_the_error_in_words(home):
+    home, _ = home
+    with open_source(warehouse_path(home)) as src:
+        section = forecast_section(src, day_period(LAST))
+    charts_ = [b for b in section.blocks if isinstance(b, Chart)]
+    tables = [b for b in section.blocks if isinstance(b, Table)]
+    assert [c.id for c in charts_] == ["forecast_visits", "forecast_cases"]
+    visits = charts_[0].figures["vi"]["data"]
+    # Per facility type: the 80% band, the observed line, the forecast line.
+    assert len(visits) == 3 * 6 and {t.get("fill") for t in visits[::3]} == {"toself"}
+    by_id = {t.id: t for t in tables}
+    words = [row[5].vi for row in by_id["forecast_visits_table"].rows]
+    assert all(w.startswith("thường sai khoảng ±") and w.endswith("lượt/ngày") for w in words)
+    flagged = [r[0].vi for r in by_id["forecast_visits_table"].rows if r[7].vi]
+    assert flagged == ["Trạm y tế"]
+    assert any(isinstance(b, Note) and b.tone == "warn" for b in section.blocks)
+    groups = {r[0].en for r in by_id["forecast_cases_table"].rows}
+    assert "dengue" in groups and "ili" not in groups  # notifiable groups only
+    assert all(r[5].vi.endswith("ca/ngày") for r in by_id["forecast_cases_table"].rows)
