@@ -155,7 +155,14 @@ def _detection(args: argparse.Namespace) -> int:
 
 
 def _forecast(args: argparse.Namespace) -> int:
+    from hanoi_health_lake.config import hhl_home
     from hanoi_health_lake.forecasting.bench import bench_forecast
 
-    figures = bench_forecast(args.scale, args.days, args.windows, args.wards)
+    out = args.output or hhl_home(args.home) / "bench" / "forecast.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def checkpoint(figures: dict) -> None:
+        out.write_text(json.dumps({"benchmark": "forecast", "partial": True, **figures}, indent=2))
+
+    figures = bench_forecast(args.scale, args.days, args.windows, args.wards, checkpoint=checkpoint)
     return _write(figures, "forecast", args)
