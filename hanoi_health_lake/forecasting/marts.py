@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 import polars as pl
 
-from hanoi_health_lake.forecasting.engine import backtest, forecast
+from hanoi_health_lake.forecasting.engine import backtest, choose, forecast, windows_possible
 from hanoi_health_lake.forecasting.methods import AUTO, SEASON
 from hanoi_health_lake.outbreaks.settings import OutbreakSettings, publication_threshold
 
@@ -121,13 +121,23 @@ def _dense(frame: pl.DataFrame, keys: list[str], end: date) -> pl.DataFrame:
 def forecast_series(
     series: pl.DataFrame, horizon: int, settings: ForecastSettings
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(forecast rows, per-series backtest metrics) for a dense frame of series, ds, count."""
+    """(forecast rows, per-series backtest metrics) for a dense frame of series, ds, count.
+    A series too short for one backtest window is forecast without backtest figures."""
     panel = _panel(series)
+    season = SEASON["day"]
     lengths = panel.groupby("unique_id").size()
-    windows = max(1, min(settings.windows, (int(lengths.min()) - 15) // horizon))
-    result = backtest(panel, SEASON["day"], horizon, windows, [AUTO], LEVELS)
-    ahead = forecast(panel, SEASON["day"], horizon, result.chosen, LEVELS)
-    metrics = result.metrics[result.metrics["method"] == AUTO]
+    testable = lengths[lengths.map(lambda n: windows_possible(n, horizon, season)) >= 1]
+    chosen, metrics = {}, pd.DataFrame(columns=["unique_id", "method"])
+    if len(testable):
+        windows = min(settings.windows, windows_possible(int(testable.min()), horizon, season))
+        result = backtest(
+            panel[panel["unique_id"].isin(testable.index)], season, horizon, windows, [AUTO], LEVELS
+        )
+        chosen, metrics = result.chosen, result.metrics[result.metrics["method"] == AUTO]
+    short = panel[~panel["unique_id"].isin(testable.index)]
+    if not short.empty:
+        chosen |= choose(short, season, horizon)
+    ahead = forecast(panel, season, horizon, chosen, LEVELS)
     return pl.from_pandas(ahead), pl.from_pandas(metrics)
 
 
@@ -155,6 +165,12 @@ def _rows(
         pl.lit("forecast").alias("row_kind"),
         "forecast", *[f"{s}_{lv}" for lv in LEVELS for s in ("lo", "hi")],
     )  # fmt: skip
+    if metrics.is_empty():  # no series long enough for a backtest window
+        metrics = pl.DataFrame(
+            schema={"unique_id": pl.Utf8, "windows": pl.Int64}
+            | {c: pl.Float64 for c in ("mae", "mase", "relative_mae", "bias")}
+            | {f"coverage_{lv}": pl.Float64 for lv in LEVELS}
+        )
     backtested = metrics.select(
         pl.col("unique_id").alias("series"),
         pl.col("windows").alias("backtest_windows"),

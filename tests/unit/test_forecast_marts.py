@@ -17,7 +17,12 @@ import pytest
 
 from hanoi_health_lake.assets.forecasts import mart_forecast_cases, mart_forecast_visits
 from hanoi_health_lake.config import warehouse_path
-from hanoi_health_lake.forecasting.marts import CASES_MART, VISITS_MART
+from hanoi_health_lake.forecasting.marts import (
+    CASES_MART,
+    VISITS_MART,
+    ForecastSettings,
+    forecast_series,
+)
 from hanoi_health_lake.forecasting.simulated import simulated_counts
 from hanoi_health_lake.lake.delta_io import overwrite_table
 from hanoi_health_lake.outbreaks.settings import publication_threshold
@@ -167,3 +172,20 @@ def test_dashboard_panel_draws_history_forecast_and_the_error_in_words(home):
     groups = {r[0].en for r in by_id["forecast_cases_table"].rows}
     assert "dengue" in groups and "ili" not in groups  # notifiable groups only
     assert all(r[5].vi.endswith("ca/ngày") for r in by_id["forecast_cases_table"].rows)
+
+
+def test_a_recently_connected_hospital_is_forecast_without_backtest_figures():
+    counts = simulated_counts("tiny", DAYS, START, seed=5, wards=False)
+    hospitals = counts.filter(pl.col("level") == "facility").with_columns(
+        pl.col("key").alias("series"),
+        (pl.col("service_date") - pl.col("service_date").min()).dt.total_days().alias("ds"),
+    )
+    new = sorted(hospitals["key"].unique())[0]
+    # Its first 30 days are before it connected: 40 days of history, too few to backtest 28.
+    hospitals = hospitals.filter((pl.col("key") != new) | (pl.col("ds") >= 30)).with_columns(
+        pl.col("ds") - pl.col("ds").min().over("series")
+    )
+    ahead, metrics = forecast_series(hospitals, 28, ForecastSettings())
+    assert ahead.group_by("unique_id").len()["len"].to_list() == [28] * hospitals["key"].n_unique()
+    assert new not in set(metrics["unique_id"])
+    assert set(metrics["unique_id"]) == set(hospitals["key"]) - {new}
