@@ -2,6 +2,11 @@
 
 import dagster as dg
 
+from hanoi_health_lake.assets.forecasts import (
+    FORECAST_ASSETS,
+    FORECAST_JOBS,
+    FORECAST_SCHEDULES,
+)
 from hanoi_health_lake.assets.health_book import HEALTH_BOOK_ASSETS
 from hanoi_health_lake.assets.ingest import INGEST_ASSETS
 from hanoi_health_lake.assets.lookup import LOOKUP_ASSETS
@@ -39,9 +44,10 @@ def build_defs(resources: dict[str, dg.ConfigurableResource] | None = None) -> d
             *OUTBREAK_ASSETS,
             *REPORT_ASSETS,
             *LOOKUP_ASSETS,
+            *FORECAST_ASSETS,
         ],
-        jobs=[*JOBS, *LOOKUP_JOBS, *REALTIME_JOBS],
-        schedules=[*SCHEDULES, *REALTIME_SCHEDULES],
+        jobs=[*JOBS, *LOOKUP_JOBS, *REALTIME_JOBS, *FORECAST_JOBS],
+        schedules=[*SCHEDULES, *REALTIME_SCHEDULES, *FORECAST_SCHEDULES],
         sensors=[*SENSORS, *LOOKUP_SENSORS, *REALTIME_SENSORS],
         resources=default_resources() if resources is None else resources,
         executor=BOUNDED_EXECUTOR,

@@ -146,6 +146,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     book.add_argument("--days", type=int, default=1)
     book.set_defaults(func=_health_book)
 
+    forecast = sub.add_parser(
+        "forecast",
+        help="forecast error (MASE vs seasonal naive) and interval coverage per series group",
+        description=(
+            "Simulate --days of daily counts with the simulator's patterns (no files), backtest "
+            "the default forecast over the last --windows horizons of every series (visits 28 "
+            "days ahead, cases 14), and report per group MASE, MAE relative to seasonal naive, "
+            "bias and 80%/95% interval coverage; then the same through `hhl forecast --backtest` "
+            "on public real-world surveillance series (tests/fixtures/surveillance)."
+        ),
+    )
+    forecast.add_argument("--scale", default="city", choices=["tiny", "small", "city"])
+    forecast.add_argument("--days", type=int, default=730)
+    forecast.add_argument("--windows", type=int, default=8)
+    forecast.add_argument("--wards", type=int, default=12, help="wards sampled for ward series")
+    forecast.set_defaults(func=_forecast)
+
     for name in (
         "simulate",
         "ingest",
@@ -155,6 +172,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "validate",
         "health-book",
         "api",
+        "forecast",
     ):
         sub.choices[name].add_argument("--output", type=Path, help="JSON file for the figures")
         sub.choices[name].add_argument("--home", help="HHL_HOME (default: $HHL_HOME or data/)")
@@ -256,3 +274,17 @@ def _api(args: argparse.Namespace) -> int:
         max_seconds=args.seconds,
     )  # fmt: skip
     return _write(figures, "api", args)
+
+
+def _forecast(args: argparse.Namespace) -> int:
+    from hanoi_health_lake.config import hhl_home
+    from hanoi_health_lake.forecasting.bench import bench_forecast
+
+    out = args.output or hhl_home(args.home) / "bench" / "forecast.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def checkpoint(figures: dict) -> None:
+        out.write_text(json.dumps({"benchmark": "forecast", "partial": True, **figures}, indent=2))
+
+    figures = bench_forecast(args.scale, args.days, args.windows, args.wards, checkpoint=checkpoint)
+    return _write(figures, "forecast", args)

@@ -23,6 +23,7 @@ from hanoi_health_lake.reports.common import (
     rows,
     type_order,
 )
+from hanoi_health_lake.reports.forecast_panel import forecast_section
 from hanoi_health_lake.reports.labels import code_label, label
 from hanoi_health_lake.reports.model import Chart, Column, Note, Section, Table, Text, same
 from hanoi_health_lake.reports.period import Period
@@ -440,4 +441,5 @@ def dashboard_sections(src: ReportSource, period: Period) -> list[Section]:
         referrals_section(src, period),
         adherence_section(src, period),
         outbreak_section(src, period),
+        forecast_section(src, period),
     ]

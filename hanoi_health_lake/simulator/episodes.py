@@ -126,18 +126,29 @@ def generate_day(
     return ctx.out
 
 
-def _regular_visits(world, fac, day, rnd) -> list[_Visit]:
-    mean = MEAN_DAILY_ENCOUNTERS[fac.facility_type] * world.scale.volume_factor * fac.size
+def expected_visits(fac: Facility, day: date, volume_factor: float) -> list[tuple[str, float]]:
+    """(setting, mean encounters) of `fac` on `day` before the Poisson draw: the facility's
+    volume by the weekday pattern of each kind of care. Also the long series of the forecasting
+    benchmark (forecasting/simulated.py), which needs the same means without the records."""
+    mean = MEAN_DAILY_ENCOUNTERS[fac.facility_type] * volume_factor * fac.size
     kind = (
         "hospital" if fac.facility_type in HOSPITAL_TYPES
         else "health_centre" if fac.facility_type == "health_centre" else "primary"
     )  # fmt: skip
-    counts = []
+    out = []
     for setting, share in _SETTING_SHARES[kind]:
         pattern = setting
         if setting in ("outpatient", "day_inpatient"):
             pattern = "private_outpatient" if fac.ownership == "private" else "public_outpatient"
-        counts.append((setting, poisson(rnd, mean * share * weekday_factor(pattern, day))))
+        out.append((setting, mean * share * weekday_factor(pattern, day)))
+    return out
+
+
+def _regular_visits(world, fac, day, rnd) -> list[_Visit]:
+    counts = [
+        (setting, poisson(rnd, mean))
+        for setting, mean in expected_visits(fac, day, world.scale.volume_factor)
+    ]
     total = sum(n for _, n in counts)
     ward_i = world.population.ward_position[fac.ward.code]
     local = _LOCAL_SHARE[fac.facility_type]

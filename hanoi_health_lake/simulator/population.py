@@ -114,6 +114,10 @@ class Population:
         self._bhxh_offset = stable_int(seed, "bhxh") % 100_000_000
         self._keys = {name: _mixed(seed, name) for name in _ATTRIBUTES}
 
+    def ward_shares(self) -> np.ndarray:
+        """Share of the population living in each ward, in the order of `wards`."""
+        return np.diff(np.array([0.0, *self._ward_cumulative]))
+
     def _key(self, name: str) -> int:
         return self._keys[name]
 
