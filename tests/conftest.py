@@ -5,17 +5,27 @@ import pytest
 from tests.shared_cache import remember_root
 from tests.simulator_fixtures import simulated_tiny  # noqa: F401  (a session fixture)
 
-# The modules that hold one xdist worker longest, longest first (measured: docs/testing.md,
-# "Speed"). `make test` hands whole modules to the two workers in collection order
-# (--dist loadfile --no-loadscope-reorder), so these start at once and the many short modules
-# fill in around them; left to xdist's default order (most tests first) the Postgres module,
-# with few tests, started minutes late and its worker finished long after the other.
+# The modules that hold one xdist worker longest, longest first (worker-seconds measured with
+# --durations and --junitxml: docs/testing.md, "Speed"). `make test` hands whole modules to the two
+# workers in collection order (--dist loadfile --no-loadscope-reorder), so these start first and
+# the many short modules fill in around them. Left to xdist's default order (most tests first) the
+# Postgres module, with seven tests, started five minutes in and its worker finished long after the
+# other. A module missing here only starts later; keep the list to the measured heavy ones.
 LONGEST_FIRST = (
     "tests/integration/test_production_postgres.py",
-    "tests/fuzz/test_fuzz_ingest.py",
+    "tests/integration/test_ingest_reruns.py",
+    "tests/integration/test_exit_status.py",
+    "tests/integration/test_ingest_out_of_range.py",
+    "tests/integration/test_run_stopping.py",
     "tests/browser/test_dagster_ui.py",
-    "tests/integration/test_ingest_parallel.py",
-    "tests/integration/test_ingest_no_double_count.py",
+    "tests/integration/test_outbreaks_assets.py",
+    "tests/browser/test_report_first_screen.py",
+    "tests/integration/test_outbreaks_silence.py",
+    "tests/integration/test_hhl_run_cli.py",
+    "tests/integration/test_simulator_xml_dossiers.py",
+    "tests/integration/test_pseudonym_rekey.py",
+    "tests/fuzz/test_fuzz_ingest.py",
+    "tests/integration/test_ingest_xml_dossier.py",
 )
 
 

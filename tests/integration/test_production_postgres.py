@@ -16,6 +16,7 @@ import secrets
 import shutil
 import signal
 import time
+import urllib.error
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -137,11 +138,18 @@ class Stack:
 
 
 def _wait(what: str, condition: Callable[[], object], timeout: float = TIMEOUT):
+    """Poll `condition` every second until it holds. One poll whose GraphQL answer took longer than
+    its 30 s (the webserver starved on a loaded machine) counts as "not yet", not as a failure."""
     deadline = time.monotonic() + timeout
-    while not (found := condition()):
+    while True:
+        try:
+            found = condition()
+        except (TimeoutError, ConnectionError, urllib.error.URLError):
+            found = None
+        if found:
+            return found
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(1)
-    return found
 
 
 @pytest.fixture(scope="module")
