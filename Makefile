@@ -39,13 +39,15 @@ api: $(STAMP)
 
 # Both cores: pytest-xdist (pinned in constraints.txt) with one worker per core; --dist loadfile
 # keeps each test module on one worker, so its module fixtures (a Postgres-backed Dagster stack, a
-# built warehouse) are built once. Session homes are shared between the workers
-# (tests/shared_cache.py). The fuzzing suite runs a short budget here (docs/testing.md).
+# built warehouse) are built once. --no-loadscope-reorder hands the modules out in collection
+# order, which tests/conftest.py starts with the longest (LONGEST_FIRST). Session homes are shared
+# between the workers (tests/shared_cache.py). The fuzzing suite runs a short budget here
+# (docs/testing.md).
 TEST_WORKERS ?= 2
 test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

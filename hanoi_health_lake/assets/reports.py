@@ -8,13 +8,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from hanoi_health_lake.assets.marts import BACKFILL_DAYS_PER_RUN
-from hanoi_health_lake.config import PROJECT_ROOT, TIMEZONE, setting
+from hanoi_health_lake.assets.marts import BACKFILL_DAYS_PER_RUN, MART_ASSETS
+from hanoi_health_lake.config import TIMEZONE, setting
 from hanoi_health_lake.partitions import SERVICE_DAY_START, service_day
 from hanoi_health_lake.reports import Period, ReportFiles, day_period, week_period, write_reports
 from hanoi_health_lake.reports.source import tables_read
 from hanoi_health_lake.resources import LakeResource
-from hanoi_health_lake.sqlmodels import load_models
 
 # Weeks run Monday to Sunday, starting with the first Monday of the service days.
 service_week = dg.WeeklyPartitionsDefinition(
@@ -23,8 +22,9 @@ service_week = dg.WeeklyPartitionsDefinition(
 
 
 def _mart_deps() -> list[str]:
-    """The SQL models the report queries read: their asset keys are the file names."""
-    models = {m.name for m in load_models(PROJECT_ROOT / "dbt_like_sql")}
+    """The SQL models the report queries read: their asset keys are the file names. Taken from
+    the mart assets, not by parsing every model again (sqlglot; in every Dagster process)."""
+    models = {key.path[-1] for asset in MART_ASSETS for key in asset.keys}
     return sorted(tables_read() & models)
 
 

@@ -23,7 +23,6 @@ from typing import NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.stats import norm
 
 from hanoi_health_lake.surveillance.result import OK, MethodResult, check_alpha
 
@@ -89,7 +88,7 @@ def _ears_c1_c2(
     if len(y) <= first:
         return result
     mean, sigma = _baseline_stats(y, baseline, guard, min_sigma)
-    bound = mean + norm.ppf(1 - alpha) * sigma
+    bound = mean + _z(alpha) * sigma
     _fill(result, mean, bound, y[first:] > bound)
     return result
 
@@ -123,8 +122,17 @@ def _c3_parts(
     excess = np.where(sigma == 0, np.where(y_c2 > mean, np.inf, 0.0), excess)
     lag = excess[:-2] + excess[1:-1]
     now = slice(2, None)
-    z = float(norm.ppf(1 - alpha))
+    z = float(_z(alpha))
     return result, _C3Parts(y_c2[now], z, mean[now], sigma[now], excess[now], lag)
+
+
+def _z(alpha: float) -> float:
+    """The standard normal quantile of 1 - alpha. scipy.stats is imported here, not at the top:
+    it is a quarter of the import time of the code location, which every Dagster run and step
+    process pays, and only the surveillance steps need it."""
+    from scipy.stats import norm
+
+    return norm.ppf(1 - alpha)
 
 
 def _baseline_stats(
