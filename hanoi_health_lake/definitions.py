@@ -32,8 +32,8 @@ guard_dagster_worker()
 
 
 def build_defs(resources: dict[str, dg.ConfigurableResource] | None = None) -> dg.Definitions:
-    """The definitions with `resources` (default: from the environment, as a code location
-    loads them; `hhl run` passes its home and key instead)."""
+    """The definitions with `resources` in place of the defaults bound to the environment (as a
+    code location loads them); `hhl run` passes its home and key, the rest stay as they are."""
     return dg.Definitions(
         assets=[
             *REFERENCE_ASSETS,
@@ -49,7 +49,7 @@ def build_defs(resources: dict[str, dg.ConfigurableResource] | None = None) -> d
         jobs=[*JOBS, *LOOKUP_JOBS, *REALTIME_JOBS, *FORECAST_JOBS],
         schedules=[*SCHEDULES, *REALTIME_SCHEDULES, *FORECAST_SCHEDULES],
         sensors=[*SENSORS, *LOOKUP_SENSORS, *REALTIME_SENSORS],
-        resources=default_resources() if resources is None else resources,
+        resources={**default_resources(), **(resources or {})},
         executor=BOUNDED_EXECUTOR,
     )
 

@@ -110,7 +110,9 @@ def run_days(
     # Refuse a key the lake was not written with before any day starts (one clear line).
     check_key(lake_dir(home), key.encode("utf-8"))
     say(f"pseudonymisation key: {key_source()}")
-    identity_key(create=create_key)  # the health book's: created before the runs need it
+    # The health book's key: a first run without one creates a local key file (owner-only, said
+    # on stderr) rather than refusing the ingest; production sets HHL_IDENTITY_KEY (docs).
+    identity_key(create=True)
     from hanoi_health_lake.assets.marts import BACKFILL_DAYS_PER_RUN
     from hanoi_health_lake.definitions import build_defs
 

@@ -48,14 +48,18 @@ def without_excluded(name: str, dataset: ds.Dataset) -> ds.Dataset:
 
 
 def declared_schema(name: str) -> pa.Schema | None:
-    """The schema of a source written after the ingest (gold, the health book), else None.
+    """The schema of a source written after the ingest (gold, the health book, the marts'
+    refresh log), else None.
 
     Surveillance runs after the ingest; until its first run a gold table does not exist, and a
     mart over it must read as empty rather than fail the whole warehouse build.
     """
-    if SOURCE_TABLES.get(name) not in ("gold", "health_book"):
+    if name not in SOURCE_TABLES:
         return None
-    return catalog.schema(name)
+    table = catalog.table(name)
+    if table.written_by in ("ingest", "reference") or table.schema is None:
+        return None
+    return table.schema
 
 
 def open_sources(
