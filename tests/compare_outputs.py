@@ -2,12 +2,13 @@
 
     .venv/bin/python -m tests.compare_outputs --old /tmp/base --new . [--days 14 --scale tiny]
 
-The old checkout is typically a git worktree of an earlier commit (`git worktree add /tmp/base
-80587d0`). Each checkout runs its own code (PYTHONPATH points at it; this venv's packages serve
-both) on the same landing files, written once by the old checkout's simulator, with the same
-pseudonymisation key. Then every Delta table under lake/ and every table of both DuckDB
-warehouses (engineers' and analysts') is compared row for row, ignoring only the columns that
-record when or by which run something was done. Exit status 1 when any table differs.
+The old checkout is an earlier commit's tree (`git worktree add /tmp/base 80587d0`, or
+`mkdir /tmp/base && git archive 80587d0 | tar -x -C /tmp/base`). Each checkout runs its own
+code (PYTHONPATH points at it; this venv's packages serve both) on the same landing files,
+written once by the old checkout's simulator, with the same pseudonymisation key. Then every
+Delta table under lake/ and every table and view of both DuckDB warehouses (engineers' and
+analysts') is compared row for row, ignoring only the columns that record when or by which run
+something was done. Exit status 1 when any table differs.
 """
 
 from __future__ import annotations

@@ -272,7 +272,7 @@ def _run(
     end_date: date | None,
 ) -> dict:
     started = time.perf_counter()
-    window = model.is_incremental and (start_date is not None or end_date is not None)
+    window = model.is_windowed and (start_date is not None or end_date is not None)
     if window:
         start = start_date if start_date is not None else end_date
         end = end_date if end_date is not None else start_date
