@@ -72,18 +72,17 @@ def health_book_feed(
         identity_key=identity_key(),
         run_id=context.run.run_id,
     )
-    docs = list(outbox.read_documents(lake.root, day))
+    tally = checks.Tally(fed.manifest["documents"]).read(outbox.read_documents(lake.root, day))
     entries = pl.from_arrow(read_table(table_path(lake.lake, "health_book_entries"), [day]))
     expected = {
         (r["facility_code"], r["encounter_id"])
         for r in entries.filter(pl.col("outcome") == SENT).to_dicts()
     }
-    counts = checks.episode_counts(docs)
+    counts = tally.episodes
     twice = sorted(k for k, n in counts.items() if n > 1)
     missing = sorted(expected - set(counts))
     extra = sorted(set(counts) - expected)
-    orphans = checks.without_patient(docs)
-    invalid = checks.invalid(docs)
+    orphans, invalid = tally.orphans, tally.problems
     results = [
         dg.AssetCheckResult(
             check_name=ONE_DOCUMENT,
@@ -99,13 +98,13 @@ def health_book_feed(
         dg.AssetCheckResult(
             check_name=HAS_PATIENT,
             passed=not orphans,
-            metadata={"documents": len(docs), "without_patient": len(orphans)},
+            metadata={"documents": tally.total, "without_patient": len(orphans)},
         ),
         dg.AssetCheckResult(
             check_name=VALID,
             passed=not invalid,
             metadata={
-                "documents": len(docs),
+                "documents": tally.total,
                 "invalid": len(invalid),
                 "first_problems": [f"{k}: {v}" for k, v in list(invalid.items())[:3]],
             },

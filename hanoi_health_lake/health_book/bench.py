@@ -62,8 +62,9 @@ def _feed(home: Path, days: list) -> dict:
     started = time.perf_counter()
     invalid = 0
     for day in days:
-        docs = list(outbox.read_documents(home, day))
-        invalid += len(checks.invalid(docs)) + len(checks.without_patient(docs))
+        total = outbox.read_manifest(home, day)["documents"]
+        tally = checks.Tally(total).read(outbox.read_documents(home, day))
+        invalid += len(tally.problems) + len(tally.orphans)
     check_seconds = time.perf_counter() - started
     return {
         "seconds": seconds,

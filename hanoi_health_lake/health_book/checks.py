@@ -75,13 +75,14 @@ def unresolved(doc: dict) -> list[str]:
     return [ref for _, res in _resources(doc) for ref in references(res) if ref not in urls]
 
 
-def invalid(docs: list[dict]) -> dict[str, str]:
+def invalid(docs: Iterable[dict], total: int) -> dict[str, str]:
     """Document id → the first problem, for Bundles with a dangling reference or that the FHIR
-    model rejects (all Bundles up to VALIDATE_ALL, a spread of that many beyond)."""
+    model rejects (all Bundles when `total` ≤ VALIDATE_ALL, an even spread of that many beyond).
+    Streams: a city day's documents are never all in memory."""
     from fhir.resources.R4B.bundle import Bundle  # imports ~1 s of models: only when checking
 
     problems: dict[str, str] = {}
-    step = max(1, len(docs) // VALIDATE_ALL)
+    step = max(1, total // VALIDATE_ALL)
     for i, doc in enumerate(docs):
         doc_id = doc.get("identifier", {}).get("value", f"line {i + 1}")
         dangling = unresolved(doc)
@@ -93,3 +94,24 @@ def invalid(docs: list[dict]) -> dict[str, str]:
             except ValueError as exc:
                 problems[doc_id] = str(exc).splitlines()[0][:300]
     return problems
+
+
+class Tally:
+    """The three checks over one pass of the outbox."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.episodes: Counter = Counter()
+        self.orphans: list[str] = []
+        self.problems: dict[str, str] = {}
+
+    def read(self, docs: Iterable[dict]) -> Tally:
+        def batches() -> Iterator[dict]:
+            for doc in docs:
+                if is_current(doc):
+                    self.episodes.update(episodes(doc))
+                self.orphans += without_patient([doc])
+                yield doc
+
+        self.problems = invalid(batches(), self.total)
+        return self

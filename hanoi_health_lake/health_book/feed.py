@@ -19,7 +19,7 @@ import polars as pl
 import pyarrow as pa
 
 from hanoi_health_lake import __name__ as _package
-from hanoi_health_lake.config import lake_dir
+from hanoi_health_lake.config import TIMEZONE, lake_dir
 from hanoi_health_lake.health_book import bundle, outbox
 from hanoi_health_lake.health_book.audit import record_decryption
 from hanoi_health_lake.health_book.bundle import DayRecords
@@ -65,7 +65,13 @@ def _silver(lake: Path, name: str, day: date) -> pl.DataFrame:
         from hanoi_health_lake.conform.silver_schemas import SILVER_SCHEMAS
 
         return pl.from_arrow(SILVER_SCHEMAS[name].empty_table())
-    return pl.from_arrow(read_table(path, [day]))
+    frame = pl.from_arrow(read_table(path, [day]))
+    # Delta keeps instants in UTC; the citizen reads Hanoi time (+07:00), the same instant.
+    return frame.with_columns(
+        pl.col(name).dt.convert_time_zone(TIMEZONE)
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone
+    )
 
 
 def _previous(lake: Path, name: str, day: date) -> pl.DataFrame:
@@ -147,9 +153,10 @@ def feed_day(
             continue
         person = max(person_encounters, key=lambda e: e["admitted_at"]) if person_encounters else {}
         doc_id = document_key(pseudonym_key, patient_key, day)
+        # Serialised at once: a city day's Bundles as dicts would not fit in memory.
         fresh[doc_id] = (
             patient_key,
-            bundle.build(doc_id, identity, person, records),
+            _Serialised(bundle.build(doc_id, identity, person, records)),
             len(records.encounters),
         )
     for e in encounters.filter(pl.col("patient_key_type") != "cccd").to_dicts():
@@ -201,6 +208,16 @@ def feed_day(
     return FeedDay(day, folder, {**manifest}, dict(counts))
 
 
+class _Serialised:
+    """A Bundle as its JSON line (issue time still a placeholder), content hash and size."""
+
+    __slots__ = ("digest", "entries", "text")
+
+    def __init__(self, body: dict) -> None:
+        self.entries = len(body["entry"])
+        self.text, self.digest = bundle.serialise(body)
+
+
 def _versions(fresh, latest, who, cipher, now, run_id, day, lake):
     """Rows of newly issued versions, and the serialised current version of every document."""
     prior = {row["document_id"]: row for row in latest.to_dicts()}
@@ -213,7 +230,9 @@ def _versions(fresh, latest, who, cipher, now, run_id, day, lake):
                           identities_read=len(gone))  # fmt: skip
 
     def issue(doc_id, patient_key, body, status, n_enc, citizen_id):
-        text, digest = bundle.serialise(body)
+        if not isinstance(body, _Serialised):
+            body = _Serialised(body)
+        text, digest = body.text, body.digest
         before = prior.get(doc_id)
         if before is not None and before["content_sha256"] == digest:
             version, at = before["version"], before["issued_at"]
@@ -224,7 +243,7 @@ def _versions(fresh, latest, who, cipher, now, run_id, day, lake):
                 "key_id": cipher.key_id,
                 "citizen_id_enc": cipher.encrypt(patient_key, "citizen_id", citizen_id),
                 "version": version, "status": status, "content_sha256": digest,
-                "encounters": n_enc, "entries": len(body["entry"]), "issued_at": at,
+                "encounters": n_enc, "entries": body.entries, "issued_at": at,
                 "run_id": run_id,
             })  # fmt: skip
         lines[doc_id] = bundle.finish(text, version, at)

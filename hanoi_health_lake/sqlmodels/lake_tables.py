@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 from deltalake import write_deltalake
 
 from hanoi_health_lake.conform.silver_schemas import SILVER_SCHEMAS
+from hanoi_health_lake.health_book.tables import SCHEMAS as HEALTH_BOOK_SCHEMAS
 from hanoi_health_lake.lake.delta_io import PARTITION_COLUMN, overwrite_table
 from hanoi_health_lake.pipeline.bronze import BRONZE_FILES_SCHEMA
 from hanoi_health_lake.pipeline.quarantine import QUARANTINE_SCHEMA
@@ -26,6 +27,7 @@ PARTITIONED_SCHEMAS: dict[str, pa.Schema] = {
     "bronze_files": BRONZE_FILES_SCHEMA,
     "reconciliation": RECONCILIATION_SCHEMA,
     "quarantine": QUARANTINE_SCHEMA,
+    "health_book_entries": HEALTH_BOOK_SCHEMAS["health_book_entries"],
 }
 
 

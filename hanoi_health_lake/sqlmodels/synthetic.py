@@ -108,7 +108,7 @@ def synthetic_day(day: date, facilities: pa.Table, encounters: int, seed: int = 
 
 _TABLES = (
     "encounters", "diagnoses", "prescriptions", "prescription_items", "referrals",
-    "appointments", "imaging_studies", "services", "lab_results",
+    "appointments", "imaging_studies", "services", "lab_results", "health_book_entries",
 )  # fmt: skip
 
 
@@ -143,6 +143,15 @@ def _episode(rows, rng, day, fac, i, sending, hospitals) -> None:
             "secondary_icd10": codes[1:],
         }
     )
+    # The health book's outcome, from the episode number (no draw: the other tables stay as
+    # they were): a citizen id → sent, 0–39 hours after discharge; every 97th opted out.
+    sent = person["patient_key_type"] == "cccd" and i % 97 != 0
+    rows["health_book_entries"].append({
+        "service_date": day, "facility_code": code, "encounter_id": episode,
+        "patient_key": person["patient_key"], "discharged_at": start + timedelta(minutes=40),
+        "outcome": "sent" if sent else "opted_out" if i % 97 == 0 else "no_citizen_id",
+        "first_sent_at": start + timedelta(minutes=40, hours=i % 40) if sent else None,
+    })  # fmt: skip
     for seq, icd in enumerate(codes, start=1):
         rows["diagnoses"].append(
             person

@@ -165,7 +165,10 @@ def test_the_warehouses_hold_neither_identities_nor_the_key(ingested_home: Path)
         assert key_hex.encode() not in data and bytes.fromhex(key_hex) not in data
     analysts = duckdb.connect(str(analysts_warehouse_path(ingested_home)), read_only=True)
     try:
-        names = {r[0] for r in analysts.execute("select table_name from information_schema.tables")}
+        names = {
+            r[0]
+            for r in analysts.execute("select table_name from information_schema.tables").fetchall()
+        }
     finally:
         analysts.close()
     assert "mart_health_book_timeliness_daily" in names
