@@ -103,6 +103,12 @@ def synthetic_day(day: date, facilities: pa.Table, encounters: int, seed: int = 
     rows["bronze_files"], rows["reconciliation"], rows["quarantine"] = _deliveries(
         rng, day, sending, rows
     )
+    # The marts refreshed the next morning and the morning after (late files reach the second).
+    rows["marts_refreshed"] = [
+        {"service_date": day, "refreshed_at": datetime.combine(day + timedelta(days=d), time(9)),
+         "run_id": "synthetic"}
+        for d in (1, 2)
+    ]  # fmt: skip
     return {name: lake_table(name, table_rows) for name, table_rows in rows.items()}
 
 
@@ -268,6 +274,10 @@ def _deliveries(rng, day, sending, rows):
                 "source_file": path,
                 "format": "csv",
                 "export_ts": export,
+                # Landed a minute after export, in silver three minutes later (no draw: the
+                # random sequence, and so every other synthetic figure, stays as it was).
+                "arrived_at": export + timedelta(minutes=1),
+                "silver_at": export + timedelta(minutes=4),
                 "status": "ok",
                 "n_records": accepted + bad,
             }
