@@ -7,9 +7,7 @@ lines are all computed within a facility's day, so re-reading the slice gives ex
 whole-day run gives that facility, whatever order its files arrived in, and the batch replaces
 just those rows (`write_day.write_slices`). Other facilities' rows of the day are not read.
 
-The Polars rules judge every record as on the whole-day path; the Great Expectations
-cross-check of their counts is left to the whole-day runs (contracts.validate), since its cost
-per call does not shrink with a batch.
+Records are judged exactly as on the whole-day path (contracts.validate).
 """
 
 from __future__ import annotations
