@@ -142,6 +142,9 @@ def backtest(
         # Chosen on the history before the first window only: the windows stay unseen.
         first_cutoff = live.groupby("unique_id")["ds"].transform("max") - windows * horizon
         chosen = choose(live[live["ds"] <= first_cutoff], season, horizon)
+        # Zero before the windows but not after (a first outbreak): not an all-zero series.
+        n = int(lengths.min())
+        chosen = {u: fallback(n, season) if m == ALL_ZERO else m for u, m in chosen.items()}
         fitted = list(dict.fromkeys([*fitted, *chosen.values()]))
     run = list(dict.fromkeys([BASELINE, *fitted]))
     points = pd.DataFrame()
