@@ -277,8 +277,8 @@ def _api(args: argparse.Namespace) -> int:
 
 
 def _forecast(args: argparse.Namespace) -> int:
+    from hanoi_health_lake.benchmarks.forecast import bench_forecast
     from hanoi_health_lake.config import hhl_home
-    from hanoi_health_lake.forecasting.bench import bench_forecast
 
     out = args.output or hhl_home(args.home) / "bench" / "forecast.json"
     out.parent.mkdir(parents=True, exist_ok=True)

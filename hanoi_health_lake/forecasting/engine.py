@@ -16,11 +16,9 @@ at the same horizons.
 from __future__ import annotations
 
 import math
-import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -49,17 +47,7 @@ class Backtest:
     chosen: dict[str, str]  # unique_id -> method `auto` chose (on the history before the windows)
 
 
-def _numba_cache() -> None:
-    # statsforecast compiles some of its code with numba when imported; with NIXTLA_NUMBA_CACHE
-    # set, numba keeps the compiled code in NUMBA_CACHE_DIR, so only the first process pays.
-    os.environ.setdefault("NIXTLA_NUMBA_CACHE", "1")
-    if "NUMBA_CACHE_DIR" not in os.environ:
-        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        os.environ["NUMBA_CACHE_DIR"] = str(cache / "hanoi_health_lake" / "numba")
-
-
 def _statsforecast(methods: Sequence[str], season: int):
-    _numba_cache()
     from statsforecast import StatsForecast
 
     return StatsForecast(models=[METHODS[m].make(season) for m in methods], freq=1, n_jobs=1)
@@ -142,6 +130,9 @@ def backtest(
         # Chosen on the history before the first window only: the windows stay unseen.
         first_cutoff = live.groupby("unique_id")["ds"].transform("max") - windows * horizon
         chosen = choose(live[live["ds"] <= first_cutoff], season, horizon)
+        # Zero before the windows but not after (a first outbreak): not an all-zero series.
+        n = int(lengths.min())
+        chosen = {u: fallback(n, season) if m == ALL_ZERO else m for u, m in chosen.items()}
         fitted = list(dict.fromkeys([*fitted, *chosen.values()]))
     run = list(dict.fromkeys([BASELINE, *fitted]))
     points = pd.DataFrame()
