@@ -19,8 +19,14 @@ import polars as pl
 
 from hanoi_health_lake.conform.staging import staged_frame
 from hanoi_health_lake.contracts.context import ValidationContext
+from hanoi_health_lake.formats.qd130 import CHECKIN_ROOT_TAG
 from hanoi_health_lake.parsers.dispatch import parse_file
-from hanoi_health_lake.parsers.landing_paths import DOSSIER, UnsafePathError, parse_landing_path
+from hanoi_health_lake.parsers.landing_paths import (
+    CHECKIN_FILE,
+    DOSSIER,
+    UnsafePathError,
+    parse_landing_path,
+)
 from hanoi_health_lake.parsers.xml_safety import XmlLimits, parse_untrusted
 from hanoi_health_lake.parsers.xml_signature import load_trust
 from hanoi_health_lake.records import DATASETS, ParsedFile
@@ -73,19 +79,33 @@ def landing_name_for(
         try:
             parse_landing_path(f"{DEFAULT_FACILITY}/2000-01-01/{filename}")
         except UnsafePathError:
-            filename = f"{DOSSIER}__{date.today():%Y%m%d}T000000.xml"
+            # A check-in table is named as one; anything else is judged as a dossier.
+            prefix = CHECKIN_FILE if _xml_root(path) == CHECKIN_ROOT_TAG else DOSSIER
+            filename = f"{prefix}__{date.today():%Y%m%d}T000000.xml"
     if facility is None:
         facility = _dossier_facility(path) if filename.endswith(".xml") else None
     day = (service_date or date.today()).isoformat()
     return f"{facility or DEFAULT_FACILITY}/{day}/{filename}"
 
 
-def _dossier_facility(path: Path) -> str | None:
+def _parsed_xml(path: Path):
     try:
-        root = parse_untrusted(path.read_bytes(), XmlLimits.from_env(), "the envelope", "")
+        return parse_untrusted(path.read_bytes(), XmlLimits.from_env(), "the envelope", "")
     except Exception:  # the real parse reports whatever is wrong
         return None
-    code = root.findtext("THONGTINDONVI/MACSKCB")
+
+
+def _xml_root(path: Path) -> str | None:
+    root = _parsed_xml(path)
+    return root.tag if root is not None and isinstance(root.tag, str) else None
+
+
+def _dossier_facility(path: Path) -> str | None:
+    """The envelope's MACSKCB, or a check-in table's first MA_CSKCB."""
+    root = _parsed_xml(path)
+    if root is None:
+        return None
+    code = root.findtext("THONGTINDONVI/MACSKCB") or root.findtext(".//MA_CSKCB")
     return code.strip() if code and code.strip() else None
 
 

@@ -72,7 +72,7 @@ def _received_unused_table(src: ReportSource, params: dict) -> Table:
             ]
             for r in rows(kept)
         ],
-        row_ids=[f"table:{t}" for t in kept["table_name"]],
+        row_ids=[f"table:{t}" for t in kept["table_name"]] or None,
         sheet=label("sheet.received_unused"),
     )
 

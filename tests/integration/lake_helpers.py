@@ -16,7 +16,7 @@ TEST_KEY = "integration-test-key-0123456789abcdef"
 
 SILVER = (
     "encounters", "diagnoses", "prescriptions", "prescription_items", "referrals",
-    "appointments", "imaging_studies", "services", "lab_results",
+    "appointments", "imaging_studies", "services", "lab_results", "checkins",
 )  # fmt: skip
 ZONES = {
     "bronze_files": "bronze",

@@ -106,7 +106,8 @@ def test_checkins_reach_silver_as_the_ground_truth_counts_them(xml_lake: Path):
     joined = truth.join(got, on=["facility_code", "service_date"], how="full", coalesce=True)
     assert joined.filter(pl.col("accepted").fill_null(-1) != pl.col("len").fill_null(0)).is_empty()
     # Care started on the folder's day, and the patient is a pseudonymous key.
-    assert (silver["admitted_at"].dt.date().cast(pl.Utf8) == silver["service_date"]).all()
+    local_day = silver["admitted_at"].dt.convert_time_zone("Asia/Ho_Chi_Minh").dt.date()
+    assert (local_day.cast(pl.Utf8) == silver["service_date"]).all()
     assert silver["patient_key"].null_count() == 0
     assert {"full_name", "citizen_id", "patient_local_id"}.isdisjoint(silver.columns)
 

@@ -107,3 +107,14 @@ def test_signatures_are_judged_against_the_homes_certificates(tmp_path, capsys):
     _registry(home / "registry", FACILITY, "01001")
     code, out = _check(capsys, sample, "--home", home)
     assert code == 0 and "reported" not in out and "registry rules not judged" not in out
+
+
+def test_a_vendors_sample_checkin_table_is_judged_as_checkins(tmp_path, capsys):
+    from tests.unit.test_parsers_xml import checkin_bytes, checkin_row
+
+    sample = tmp_path / "trang-thai-kcb.xml"
+    sample.write_bytes(checkin_bytes(checkin_row("LK1", PEOPLE[0]), checkin_row("LK2", PEOPLE[1])))
+    code, out = _check(capsys, sample, "--date", "2026-03-01")
+    assert code == 0, out
+    assert f"landing/{FACILITY}/2026-03-01/checkin__" in out
+    assert "checkins: 2 record(s), 2 accepted" in out
