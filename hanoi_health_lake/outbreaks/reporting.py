@@ -35,8 +35,12 @@ import polars as pl
 
 from hanoi_health_lake.lake.catalog import polars_schema
 from hanoi_health_lake.outbreaks.cases import CITY, WARD
+from hanoi_health_lake.parsers.landing_paths import DOSSIER
 
 ENCOUNTERS = "encounters"
+# A QĐ 130 XML dossier carries the encounters (XML1) with the rest of each episode: a delivery of
+# encounters like an encounters file (the marts' int_deliveries_daily counts it the same way).
+ENCOUNTER_FILES = (ENCOUNTERS, DOSSIER)
 MIN_RATE_DAYS = 7  # days of history before a facility's own delivery rate is trusted
 DELIVERY_COLUMNS = ["service_date", "facility_code", "dataset", "status"]
 SILENCE_SCHEMA = polars_schema("facility_silence")  # declared in lake/catalog.py
@@ -67,9 +71,10 @@ def expected_grid(registry: pl.DataFrame, days: Sequence[date]) -> pl.DataFrame:
 
 
 def delivery_facts(deliveries: pl.DataFrame) -> pl.DataFrame:
-    """Encounters files per facility and day (bronze_files rows): delivered and readable."""
+    """Encounters files (and XML dossiers) per facility and day (bronze_files rows): delivered
+    and readable."""
     return (
-        deliveries.filter(pl.col("dataset") == ENCOUNTERS)
+        deliveries.filter(pl.col("dataset").is_in(ENCOUNTER_FILES))
         .group_by("service_date", "facility_code")
         .agg(
             files_delivered=pl.len().cast(pl.Int64),

@@ -28,7 +28,7 @@ import polars as pl
 import pytest
 from deltalake import DeltaTable
 
-from hanoi_health_lake.assets.ingest import TABLES
+from hanoi_health_lake.assets.ingest import SPECS as INGEST_SPECS
 from hanoi_health_lake.assets.marts import SQL_DIR
 from hanoi_health_lake.assets.reference import REFERENCE_ASSETS
 from hanoi_health_lake.automation.alerts import ALERTS_LOG
@@ -207,7 +207,11 @@ def stack(database: str, tmp_path_factory: pytest.TempPathFactory):
         os.environ.update(saved)
 
 
-def _backfill(stack: Stack, days: list[str], assets: list[str] = TABLES) -> str:
+# The ingest is one multi-asset: a backfill selects every table it writes (identities too).
+INGEST_ASSETS = [spec.key.to_user_string() for spec in INGEST_SPECS]
+
+
+def _backfill(stack: Stack, days: list[str], assets: list[str] = INGEST_ASSETS) -> str:
     """As the UI's Materialize → partitions → Launch backfill asks for it."""
     params = {"partitionNames": days, "assetSelection": [{"path": [a]} for a in assets]}
     return _launch(stack, params)
