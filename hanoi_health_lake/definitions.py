@@ -1,5 +1,7 @@
 """The one wiring point: every asset, check, job, schedule, sensor and resource."""
 
+import warnings
+
 import dagster as dg
 
 from hanoi_health_lake.assets.forecasts import (
@@ -29,6 +31,10 @@ from hanoi_health_lake.resources import default_resources
 # Run and step workers load this module: let them exit with their own status, not a native
 # teardown's abort (exit_guard). A no-op in any other process.
 guard_dagster_worker()
+
+# Dagster copies each sensor when it binds resources to the jobs sensors target, passing its own
+# beta `owners` parameter, and warns about that on every command; none of our sensors sets it.
+warnings.filterwarnings("ignore", message="Parameter `owners`", category=dg.BetaWarning)
 
 
 def build_defs(resources: dict[str, dg.ConfigurableResource] | None = None) -> dg.Definitions:

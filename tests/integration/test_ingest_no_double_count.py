@@ -144,7 +144,7 @@ def _dicom_attack(landing: Path) -> dict:
 @pytest.fixture(scope="module")
 def attacked(tmp_path_factory: pytest.TempPathFactory) -> Attacks:
     home = tmp_path_factory.mktemp("attacked")
-    simulate(DAY, 1, "tiny", seed=5, out=home, fault_rate=0.0)
+    simulate(DAY, 1, "tiny", seed=5, out=home, fault_rate=0.0, xml_share=0.0)  # CSV, FHIR, DICOM
     landing = home / "landing"
     registry = load_registry(home / "registry" / "facilities.csv")
     codes = registry_codes(registry)

@@ -26,7 +26,7 @@ RULE = "conformance.out_of_range"
 @pytest.fixture(scope="module")
 def clean_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("range")
-    simulate(DAY, 1, "tiny", seed=7, out=home, fault_rate=0.0)
+    simulate(DAY, 1, "tiny", seed=7, out=home, fault_rate=0.0, xml_share=0.0)  # CSV and FHIR files
     return home
 
 

@@ -30,7 +30,7 @@ VICTIM_ENV = "HHL_TEST_VICTIM_FILE"  # the file the test parsers pick on; worker
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("parallel")
-    simulate(DAY, 1, "tiny", seed=4, out=home, fault_rate=0.1)  # has corrections
+    simulate(DAY, 1, "tiny", seed=4, out=home, fault_rate=0.1, xml_share=0.0)  # has corrections
     landing = landing_dir(home)
     folder = next(p for p in sorted(landing.iterdir()) if (p / DAY.isoformat()).is_dir())
     day_dir = folder / DAY.isoformat()
