@@ -1,6 +1,5 @@
 -- description: One row per check-in (QĐ 4750 check-in table, checkin__<ts>.xml): care started, the earliest signal that a facility is live; from silver, typed.
--- materialized: incremental
--- unique_key: service_date
+-- materialized: view
 -- columns:
 --   facility_code: Facility code (MA_CSKCB), 5 characters starting with 01.
 --   service_date: Day care started (Asia/Ho_Chi_Minh); the partition.
@@ -31,7 +30,6 @@
 with checkins as (
 
     select * from lake.checkins
-    where service_date between getvariable('start_date') and getvariable('end_date')
 
 ),
 

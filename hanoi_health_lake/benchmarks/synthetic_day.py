@@ -114,7 +114,8 @@ def synthetic_day(day: date, facilities: pa.Table, encounters: int, seed: int = 
 
 _TABLES = (
     "encounters", "diagnoses", "prescriptions", "prescription_items", "referrals",
-    "appointments", "imaging_studies", "services", "lab_results", "health_book_entries",
+    "appointments", "imaging_studies", "services", "lab_results", "checkins",
+    "health_book_entries",
 )  # fmt: skip
 
 
@@ -280,6 +281,13 @@ def _deliveries(rng, day, sending, rows):
                 "silver_at": export + timedelta(minutes=4),
                 "status": "ok",
                 "n_records": accepted + bad,
+                # Some encounters deliveries carry dossier tables kept in bronze (XML7 discharge
+                # papers), for mart_received_unused_daily; chosen by code, not drawn.
+                "kept_tables": (
+                    [{"table_name": "XML7", "records": max(1, accepted // 10)}]
+                    if dataset == "encounters" and int(code) % 7 == 0
+                    else None
+                ),
             }
         )
         for n in range(bad):

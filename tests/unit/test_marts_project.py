@@ -265,7 +265,9 @@ def _comments(path: Path) -> tuple[dict[tuple[str, str], str], dict[tuple[str, s
     con = duckdb.connect(str(path), read_only=True)
     try:
         tables = con.execute(
-            "select schema_name, table_name, comment from duckdb_tables() where not internal"
+            "select schema_name, table_name, comment from duckdb_tables() where not internal "
+            "union all "  # the staging models are views
+            "select schema_name, view_name, comment from duckdb_views() where not internal"
         ).fetchall()
         columns = con.execute(
             "select schema_name, table_name, column_name, comment from duckdb_columns() "
