@@ -14,7 +14,7 @@ from pathlib import Path
 import dagster as dg
 
 from hanoi_health_lake.config import PROJECT_ROOT
-from hanoi_health_lake.lake.catalog import is_partitioned
+from hanoi_health_lake.lake.catalog import asset_of, is_partitioned
 from hanoi_health_lake.partitions import service_day
 from hanoi_health_lake.resources import LakeResource
 from hanoi_health_lake.sqlmodels import SqlModel, Warehouse, load_models
@@ -42,7 +42,7 @@ def _deps(model: SqlModel, models: dict[str, SqlModel]) -> list[dg.AssetDep]:
             mapping = dg.TimeWindowPartitionMapping(
                 start_offset=-days, allow_nonexistent_upstream_partitions=True
             )
-        deps.append(dg.AssetDep(name, partition_mapping=mapping))
+        deps.append(dg.AssetDep(asset_of(name), partition_mapping=mapping))
     return deps
 
 

@@ -84,6 +84,7 @@ class LakeTable:
     fed_by: str | None = None  # silver: the staged dataset it is conformed from
     notes: Mapping[str, str] = field(default_factory=dict)  # column → what it means
     doc: str = ""  # more for docs/lake-tables.md
+    asset: str | None = None  # the Dagster asset that writes it, when not named after the table
 
     @property
     def partitioned(self) -> bool:
@@ -628,6 +629,7 @@ _ENTRIES: tuple[LakeTable, ...] = (
             ]
         ),
         notes={"outcome": "sent | no_citizen_id | opted_out | withheld_category"},
+        asset="health_book_feed",
     ),
     LakeTable(
         "identity_decryptions",
@@ -667,6 +669,12 @@ def schema(name: str) -> pa.Schema:
     if declared is None:
         raise KeyError(f"lake table {name} declares no schema (a reference table)")
     return declared
+
+
+def asset_of(name: str) -> str:
+    """The Dagster asset key that materialises a lake table (what a mart reading it depends on)."""
+    entry = TABLES.get(name)
+    return entry.asset if entry is not None and entry.asset else name
 
 
 def zone_of(name: str) -> str:
