@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -85,12 +84,20 @@ class DayRecords:
 
 def document_id(pseudonym_digest: str) -> str:
     """A UUID from a keyed hash of (patient_key, day): stable, and naming nobody."""
-    return str(uuid.UUID(bytes=bytes.fromhex(pseudonym_digest)[:16], version=4))
+    return _uuid4(bytes.fromhex(pseudonym_digest))
+
+
+def _uuid4(digest: bytes) -> str:
+    """`str(uuid.UUID(bytes=digest[:16], version=4))` without the UUID object (hot path)."""
+    raw = bytearray(digest[:16])
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _uuid(doc_id: str, kind: str, local: str) -> str:
-    digest = hashlib.sha256(f"{doc_id}|{kind}|{local}".encode()).digest()
-    return f"urn:uuid:{uuid.UUID(bytes=digest[:16], version=4)}"
+    return "urn:uuid:" + _uuid4(hashlib.sha256(f"{doc_id}|{kind}|{local}".encode()).digest())
 
 
 def _at(value: datetime | date | None) -> str | None:
@@ -100,30 +107,24 @@ def _at(value: datetime | date | None) -> str | None:
 
 
 def _coding(system: str, code: str | None, display: str | None = None) -> dict:
-    out = {"system": system, "code": code}
+    out = {"system": system}
+    if code is not None and code != "":
+        out["code"] = code
     if display:
         out["display"] = display
     return out
 
 
-def _prune(value: dict) -> dict:
-    """Drop None, "" and empty lists and objects: FHIR forbids empty elements."""
-    out = {}
-    for key, item in value.items():
-        kind = type(item)
-        if kind is dict:
-            item = _prune(item)
-        elif kind is list:
-            item = [
-                x for x in (_prune(x) if type(x) is dict else x for x in item)
-                if x is not None and x != {} and x != []
-            ]  # fmt: skip
-        elif item is None or item == "":
-            continue
-        if item == {} or item == []:
-            continue
-        out[key] = item
-    return out
+def _clean(value: dict) -> dict:
+    """`value` without None, "" and empty lists and objects (FHIR forbids empty elements): one
+    level only, so every nested element is built without empties in the first place."""
+    return {k: v for k, v in value.items() if v is not None and v != "" and v != [] and v != {}}
+
+
+def _listed(*items: dict | None) -> list[dict] | None:
+    """The items that are not None or empty, or None when none is left."""
+    kept = [x for x in items if x]
+    return kept or None
 
 
 def _source(facility: str) -> dict:
@@ -141,7 +142,7 @@ class _Builder:
     def add(self, kind: str, local: str, resource: dict, section: str | None = None) -> str:
         url = _uuid(self.doc_id, kind, local)
         resource = {"resourceType": kind, "id": url.rsplit(":", 1)[1], **resource}
-        self.entries.append({"fullUrl": url, "resource": _prune(resource)})
+        self.entries.append({"fullUrl": url, "resource": _clean(resource)})
         if section:
             self.sections[section].append(url)
         return url
@@ -151,7 +152,7 @@ class _Builder:
             self.orgs[code] = self.add(
                 "Organization",
                 code,
-                {"identifier": [{"system": SID_FACILITY, "value": code}], "name": name},
+                {"identifier": [_clean({"system": SID_FACILITY, "value": code})], "name": name},
             )
         return self.orgs[code]
 
@@ -162,14 +163,14 @@ def _patient(identity: dict, person: dict) -> dict:
         identifiers.append({"system": SID_INSURANCE, "value": identity["insurance_number"]})
     address = None
     if identity.get("address_line") or person.get("ward_code"):
-        address = [{
+        address = [_clean({
             "use": "home",
             "text": identity.get("address_line"),
             "city": "Hà Nội",
             "country": "VN",
             "extension": [{"url": EXT_WARD_CODE, "valueCode": person.get("ward_code")}]
             if person.get("ward_code") else None,
-        }]  # fmt: skip
+        })]  # fmt: skip
     return {
         "identifier": identifiers,
         "name": [{"text": identity.get("full_name")}] if identity.get("full_name") else None,
@@ -228,13 +229,14 @@ def build(doc_id: str, identity: dict, person: dict, day: DayRecords) -> dict:
             f"{facility}/{enc_id}",
             {
                 "meta": _source(facility),
-                "identifier": [{"system": SID_EPISODE, "value": enc_id,
-                                "assigner": {"reference": org}}],
+                "identifier": [_clean({"system": SID_EPISODE, "value": enc_id,
+                                       "assigner": {"reference": org}})],
                 "status": "finished",
                 "class": _coding(CS_ACT_CODE, klass[0], klass[1]),
                 "subject": subject,
-                "period": {"start": _at(enc["admitted_at"]), "end": _at(enc["discharged_at"])},
-                "reasonCode": [_icd(enc["primary_icd10"])],
+                "period": _clean({"start": _at(enc["admitted_at"]),
+                                  "end": _at(enc["discharged_at"])}),
+                "reasonCode": _listed(_icd(enc["primary_icd10"])),
                 "diagnosis": [
                     {"condition": {"reference": c}, "rank": i}
                     for i, c in enumerate(condition_urls, start=1)
@@ -242,8 +244,7 @@ def build(doc_id: str, identity: dict, person: dict, day: DayRecords) -> dict:
                 "hospitalization": {
                     "dischargeDisposition": {"coding": [_coding(CS_DISCHARGE_TYPE,
                                                                 enc["discharge_type"])]}
-                    if enc["discharge_type"] else None,
-                },
+                } if enc["discharge_type"] else None,
                 "extension": [{"url": CS_TREATMENT_RESULT, "valueCode": enc["treatment_result"]}]
                 if enc["treatment_result"] else None,
                 "serviceProvider": {"reference": org},
@@ -275,23 +276,25 @@ def build(doc_id: str, identity: dict, person: dict, day: DayRecords) -> dict:
             f"{facility}/{line['line_id']}",
             {
                 "meta": _source(facility),
-                "identifier": [{"system": SID_PRESCRIPTION_LINE, "value": line["line_id"]}],
+                "identifier": [_clean({"system": SID_PRESCRIPTION_LINE,
+                                       "value": line["line_id"]})],
                 "status": "completed",
                 "intent": "order",
-                "medicationCodeableConcept": {
+                "medicationCodeableConcept": _clean({
                     "coding": [_coding(SID_DRUG, line["drug_code"], line["drug_name"]),
                                *([_coding(CS_ATC, line["atc_code"])] if line["atc_code"] else [])],
                     "text": line["drug_name"],
-                },
+                }),
                 "subject": subject,
                 "encounter": _encounter_ref(b, facility, line["encounter_id"]),
                 "authoredOn": _at(line["ordered_at"]),
-                "dosageInstruction": [{
+                "dosageInstruction": _listed(_clean({
                     "text": line["dosage"],
                     "route": {"coding": [_coding(CS_ROUTE, line["route"])]}
                     if line["route"] else None,
-                }],
-                "dispenseRequest": {"quantity": {"value": line["quantity"], "unit": line["unit"]}}
+                })),
+                "dispenseRequest": {"quantity": _clean({"value": line["quantity"],
+                                                        "unit": line["unit"]})}
                 if line["quantity"] is not None else None,
             },
             "medications",
@@ -304,7 +307,7 @@ def build(doc_id: str, identity: dict, person: dict, day: DayRecords) -> dict:
             f"{facility}/{ref['referral_id']}",
             {
                 "meta": _source(facility),
-                "identifier": [{"system": SID_REFERRAL, "value": ref["referral_id"]}],
+                "identifier": [_clean({"system": SID_REFERRAL, "value": ref["referral_id"]})],
                 "status": "completed",
                 "intent": "order",
                 "category": [{"coding": [_coding(CS_SNOMED, SNOMED_PATIENT_REFERRAL,
@@ -314,9 +317,9 @@ def build(doc_id: str, identity: dict, person: dict, day: DayRecords) -> dict:
                 "authoredOn": _at(ref["referred_at"]),
                 "requester": {"reference": b.organization(facility)},
                 "performer": [{"reference": b.organization(target)}] if target else None,
-                "reasonCode": [_icd(ref["primary_icd10"]),
-                               {"text": ref["referral_reason"]}
-                               if ref["referral_reason"] else None],
+                "reasonCode": _listed(_icd(ref["primary_icd10"]),
+                                      {"text": ref["referral_reason"]}
+                                      if ref["referral_reason"] else None),
             },
             "referrals",
         )  # fmt: skip
@@ -329,14 +332,15 @@ def build(doc_id: str, identity: dict, person: dict, day: DayRecords) -> dict:
             f"{facility}/{appt['appointment_id']}",
             {
                 "meta": _source(facility),
-                "identifier": [{"system": SID_APPOINTMENT, "value": appt["appointment_id"]}],
+                "identifier": [_clean({"system": SID_APPOINTMENT,
+                                       "value": appt["appointment_id"]})],
                 "status": "booked" if start else "proposed",
                 "description": "Hẹn khám lại",
-                "reasonCode": [_icd(appt["primary_icd10"])],
+                "reasonCode": _listed(_icd(appt["primary_icd10"])),
                 "start": _at(start),
                 "end": _at(start),
                 "requestedPeriod": None if start else
-                [{"start": _at(appt["appointment_date"])}],
+                _listed(_clean({"start": _at(appt["appointment_date"])})),
                 "created": _at(appt["issued_date"]),
                 "supportingInformation": [enc_ref] if enc_ref else None,
                 "participant": [
@@ -371,11 +375,12 @@ def build(doc_id: str, identity: dict, person: dict, day: DayRecords) -> dict:
             f"{facility}/{lab['line_id']}",
             {
                 "meta": _source(facility),
-                "identifier": [{"system": SID_LAB_LINE, "value": lab["line_id"]}],
+                "identifier": [_clean({"system": SID_LAB_LINE, "value": lab["line_id"]})],
                 "status": "final",
                 "category": [{"coding": [_coding(CS_OBSERVATION_CATEGORY, "laboratory")]}],
-                "code": {"coding": [_coding(CS_LAB_TEST, lab["test_code"] or lab["service_code"],
-                                            lab["test_name"])], "text": lab["test_name"]},
+                "code": _clean({"coding": [_coding(CS_LAB_TEST,
+                                                   lab["test_code"] or lab["service_code"],
+                                                   lab["test_name"])], "text": lab["test_name"]}),
                 "subject": subject,
                 "encounter": _encounter_ref(b, facility, lab["encounter_id"]),
                 "effectiveDateTime": _at(lab["result_at"]),
@@ -400,7 +405,7 @@ def _encounter_ref(b: _Builder, facility: str, enc_id: str | None) -> dict | Non
 def _composition(doc_id: str, subject: dict, author: str, sections: dict, *, withdrawn: bool):
     return {
         "fullUrl": _uuid(doc_id, "Composition", "composition"),
-        "resource": _prune({
+        "resource": _clean({
             "resourceType": "Composition",
             "id": _uuid(doc_id, "Composition", "composition").rsplit(":", 1)[1],
             "identifier": {"system": SID_DOCUMENT, "value": doc_id},
