@@ -452,24 +452,34 @@ def _bundle(doc_id: str, entries: list[dict]) -> dict:
 
 
 ISSUED_AT = "@@issued-at@@"  # stands for the issue time until the version is known
+_ISSUED_AT = ISSUED_AT.encode()
 _HEAD = '{"resourceType":"Bundle","id":"'
 
 
-def serialise(bundle: dict) -> tuple[str, str]:
-    """The Bundle as one JSON line with the issue time still a placeholder, and the hash of that
-    line: what decides whether a version is new (`finish` then sets version and times)."""
+def serialise(bundle: dict) -> tuple[bytes, str]:
+    """The Bundle as one JSON line (UTF-8) with the issue time still a placeholder, and the hash
+    of that line: what decides whether a version is new (`finish` then sets version and times).
+    Bytes, not str: half the memory for Vietnamese text, and no encode before hashing/writing."""
     bundle["entry"][0]["resource"]["date"] = ISSUED_AT
-    text = dumps(bundle)
-    return text, hashlib.sha256(text.encode("utf-8")).hexdigest()
+    data = dumps_utf8(bundle)
+    return data, hashlib.sha256(data).hexdigest()
 
 
-def finish(text: str, version: int, issued_at: datetime) -> str:
+def finish(data: bytes, version: int, issued_at: datetime) -> bytes:
     """Version and times put in: `meta` after `id`, `timestamp` last, Composition.date."""
-    at = issued_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    id_end = text.index('"', len(_HEAD)) + 1
-    meta = f',"meta":{{"versionId":"{version}","lastUpdated":"{at}"}}'
-    body = text[id_end:-1].replace(ISSUED_AT, at)
-    return f'{text[:id_end]}{meta}{body},"timestamp":"{at}"}}'
+    at = issued_at.astimezone(UTC).isoformat().replace("+00:00", "Z").encode()
+    id_end = data.index(b'"', len(_HEAD)) + 1
+    meta = b',"meta":{"versionId":"%d","lastUpdated":"%s"}' % (version, at)
+    body = data[id_end:-1].replace(_ISSUED_AT, at)
+    return b'%s%s%s,"timestamp":"%s"}' % (data[:id_end], meta, body, at)
+
+
+def dumps_utf8(bundle: dict) -> bytes:
+    """`dumps(bundle).encode("utf-8")`, without the detour through str when orjson writes it."""
+    try:
+        return orjson.dumps(bundle)
+    except TypeError:
+        return json.dumps(bundle, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def dumps(bundle: dict) -> str:

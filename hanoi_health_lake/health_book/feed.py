@@ -203,7 +203,8 @@ def feed_day(
                         - {r[0] for r in fresh.values()}),
         "withheld_encounters": {k: counts[k] for k in (NO_CITIZEN_ID, OPTED_OUT, WITHHELD)},
     }  # fmt: skip
-    ordered = [lines[d] for d in current["document_id"].to_list()]
+    # Popped as written: each line is freed once its part is on disk.
+    ordered = (lines.pop(d) for d in current["document_id"].to_list())
     folder = outbox.write_day(home, day, ordered, manifest)
     return FeedDay(day, folder, {**manifest}, dict(counts))
 
@@ -247,6 +248,7 @@ def _versions(fresh, latest, who, cipher, now, run_id, day, lake):
                 "run_id": run_id,
             })  # fmt: skip
         lines[doc_id] = bundle.finish(text, version, at)
+        body.text = b""  # the placeholder line is not needed any more: free it
 
     for doc_id, (patient_key, body, n_enc) in fresh.items():
         issue(doc_id, patient_key, body, "final", n_enc, who[patient_key]["citizen_id"])
