@@ -102,9 +102,10 @@ def _uuid(doc_id: str, kind: str, local: str) -> str:
     return "urn:uuid:" + _uuid4(hashlib.sha256(f"{doc_id}|{kind}|{local}".encode()).digest())
 
 
-def _at(value: datetime | date | None) -> str | None:
-    if value is None:
-        return None
+def _at(value: datetime | date | str | None) -> str | None:
+    """ISO 8601 text; the feed hands over text already (formatted by Polars, feed._iso)."""
+    if value is None or type(value) is str:
+        return value
     return value.isoformat()
 
 

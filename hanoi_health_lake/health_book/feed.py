@@ -81,9 +81,32 @@ def _previous(lake: Path, name: str, day: date) -> pl.DataFrame:
     return pl.from_arrow(read_table(path, [day]))
 
 
+def _iso(name: str, dtype: pl.DataType) -> pl.Expr:
+    """The column as `datetime.isoformat()` / `date.isoformat()` would write each value, done by
+    Polars for the whole column instead of once per value in Python (the Bundles only print
+    them). ISO text of one offset sorts like the instants, so comparisons are unchanged."""
+    col = pl.col(name)
+    if isinstance(dtype, pl.Date):
+        return col.dt.to_string("%Y-%m-%d").alias(name)
+    zone = "%:z" if dtype.time_zone else ""
+    return (
+        pl.when(col.dt.microsecond() == 0)
+        .then(col.dt.to_string(f"%Y-%m-%dT%H:%M:%S{zone}"))
+        .otherwise(col.dt.to_string(f"%Y-%m-%dT%H:%M:%S%.6f{zone}"))
+        .alias(name)
+    )
+
+
 def _group(frame: pl.DataFrame, keys: set[str]) -> dict[str, list[dict]]:
+    """Rows of the citizens in `keys` as dicts, per patient_key; dates and times as ISO text."""
     out: dict[str, list[dict]] = defaultdict(list)
-    for row in frame.filter(pl.col("patient_key").is_in(list(keys))).to_dicts():
+    frame = frame.filter(pl.col("patient_key").is_in(list(keys)))
+    frame = frame.with_columns(
+        _iso(name, dtype)
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Date | pl.Datetime)
+    )
+    for row in frame.to_dicts():
         out[row["patient_key"]].append(row)
     return out
 
