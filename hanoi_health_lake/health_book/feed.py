@@ -111,6 +111,22 @@ def _group(frame: pl.DataFrame, keys: set[str]) -> dict[str, list[dict]]:
     return out
 
 
+_BATCH = 10_000  # citizens whose silver rows are Python dicts at the same time
+
+
+def _in_batches(keys: list[str], encounters: pl.DataFrame, tables: dict[str, pl.DataFrame]):
+    """Each citizen in `keys` order, with the rows of its batch grouped per citizen (encounters,
+    and per clinical table): only one batch of the day's silver is Python dicts at a time."""
+    for start in range(0, len(keys), _BATCH):
+        chunk = keys[start : start + _BATCH]
+        batch = set(chunk)
+        enc_by_person = _group(encounters, batch)
+        by_person = {name: _group(frame, batch) for name, frame in tables.items()}
+        for patient_key in chunk:
+            yield patient_key, enc_by_person, by_person
+        del enc_by_person, by_person
+
+
 def feed_day(
     home: Path,
     day: date,
@@ -137,11 +153,9 @@ def feed_day(
     )  # fmt: skip
     who = {row["patient_key"]: row for row in identities.to_dicts()}
 
-    by_person = {name: _group(frame, cccd) for name, frame in tables.items()}
-    enc_by_person = _group(encounters, cccd)
     outcome: dict[tuple[str, str], str] = {}
     fresh: dict[str, tuple[str, dict, int]] = {}  # document id → (patient_key, bundle, encounters)
-    for patient_key in sorted(cccd):
+    for patient_key, enc_by_person, by_person in _in_batches(sorted(cccd), encounters, tables):
         identity = who.get(patient_key)
         person_encounters = enc_by_person.get(patient_key, [])
         if identity is None:  # records keyed by citizen id but no encounter ever named them
@@ -220,9 +234,10 @@ def feed_day(
         "documents": current.height,
         "encounters": int(final["encounters"].sum() or 0),
         "withdrawn": current.height - final.height,
-        "withheld": len({e["patient_key"] for e in encounters.to_dicts()
-                         if outcome.get((e["facility_code"], e["encounter_id"])) in
-                         (OPTED_OUT, NO_CITIZEN_ID)}
+        "withheld": len({patient_key for patient_key, facility, encounter_id
+                         in encounters.select("patient_key", "facility_code", "encounter_id")
+                         .iter_rows()
+                         if outcome.get((facility, encounter_id)) in (OPTED_OUT, NO_CITIZEN_ID)}
                         - {r[0] for r in fresh.values()}),
         "withheld_encounters": {k: counts[k] for k in (NO_CITIZEN_ID, OPTED_OUT, WITHHELD)},
     }  # fmt: skip
