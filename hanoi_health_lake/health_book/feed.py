@@ -81,11 +81,50 @@ def _previous(lake: Path, name: str, day: date) -> pl.DataFrame:
     return pl.from_arrow(read_table(path, [day]))
 
 
+def _iso(name: str, dtype: pl.DataType) -> pl.Expr:
+    """The column as `datetime.isoformat()` / `date.isoformat()` would write each value, done by
+    Polars for the whole column instead of once per value in Python (the Bundles only print
+    them). ISO text of one offset sorts like the instants, so comparisons are unchanged."""
+    col = pl.col(name)
+    if isinstance(dtype, pl.Date):
+        return col.dt.to_string("%Y-%m-%d").alias(name)
+    zone = "%:z" if dtype.time_zone else ""
+    return (
+        pl.when(col.dt.microsecond() == 0)
+        .then(col.dt.to_string(f"%Y-%m-%dT%H:%M:%S{zone}"))
+        .otherwise(col.dt.to_string(f"%Y-%m-%dT%H:%M:%S%.6f{zone}"))
+        .alias(name)
+    )
+
+
 def _group(frame: pl.DataFrame, keys: set[str]) -> dict[str, list[dict]]:
+    """Rows of the citizens in `keys` as dicts, per patient_key; dates and times as ISO text."""
     out: dict[str, list[dict]] = defaultdict(list)
-    for row in frame.filter(pl.col("patient_key").is_in(list(keys))).to_dicts():
+    frame = frame.filter(pl.col("patient_key").is_in(list(keys)))
+    frame = frame.with_columns(
+        _iso(name, dtype)
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Date | pl.Datetime)
+    )
+    for row in frame.to_dicts():
         out[row["patient_key"]].append(row)
     return out
+
+
+_BATCH = 10_000  # citizens whose silver rows are Python dicts at the same time
+
+
+def _in_batches(keys: list[str], encounters: pl.DataFrame, tables: dict[str, pl.DataFrame]):
+    """Each citizen in `keys` order, with the rows of its batch grouped per citizen (encounters,
+    and per clinical table): only one batch of the day's silver is Python dicts at a time."""
+    for start in range(0, len(keys), _BATCH):
+        chunk = keys[start : start + _BATCH]
+        batch = set(chunk)
+        enc_by_person = _group(encounters, batch)
+        by_person = {name: _group(frame, batch) for name, frame in tables.items()}
+        for patient_key in chunk:
+            yield patient_key, enc_by_person, by_person
+        del enc_by_person, by_person
 
 
 def feed_day(
@@ -114,11 +153,9 @@ def feed_day(
     )  # fmt: skip
     who = {row["patient_key"]: row for row in identities.to_dicts()}
 
-    by_person = {name: _group(frame, cccd) for name, frame in tables.items()}
-    enc_by_person = _group(encounters, cccd)
     outcome: dict[tuple[str, str], str] = {}
     fresh: dict[str, tuple[str, dict, int]] = {}  # document id → (patient_key, bundle, encounters)
-    for patient_key in sorted(cccd):
+    for patient_key, enc_by_person, by_person in _in_batches(sorted(cccd), encounters, tables):
         identity = who.get(patient_key)
         person_encounters = enc_by_person.get(patient_key, [])
         if identity is None:  # records keyed by citizen id but no encounter ever named them
@@ -197,13 +234,15 @@ def feed_day(
         "documents": current.height,
         "encounters": int(final["encounters"].sum() or 0),
         "withdrawn": current.height - final.height,
-        "withheld": len({e["patient_key"] for e in encounters.to_dicts()
-                         if outcome.get((e["facility_code"], e["encounter_id"])) in
-                         (OPTED_OUT, NO_CITIZEN_ID)}
+        "withheld": len({patient_key for patient_key, facility, encounter_id
+                         in encounters.select("patient_key", "facility_code", "encounter_id")
+                         .iter_rows()
+                         if outcome.get((facility, encounter_id)) in (OPTED_OUT, NO_CITIZEN_ID)}
                         - {r[0] for r in fresh.values()}),
         "withheld_encounters": {k: counts[k] for k in (NO_CITIZEN_ID, OPTED_OUT, WITHHELD)},
     }  # fmt: skip
-    ordered = [lines[d] for d in current["document_id"].to_list()]
+    # Popped as written: each line is freed once its part is on disk.
+    ordered = (lines.pop(d) for d in current["document_id"].to_list())
     folder = outbox.write_day(home, day, ordered, manifest)
     return FeedDay(day, folder, {**manifest}, dict(counts))
 
@@ -247,6 +286,7 @@ def _versions(fresh, latest, who, cipher, now, run_id, day, lake):
                 "run_id": run_id,
             })  # fmt: skip
         lines[doc_id] = bundle.finish(text, version, at)
+        body.text = b""  # the placeholder line is not needed any more: free it
 
     for doc_id, (patient_key, body, n_enc) in fresh.items():
         issue(doc_id, patient_key, body, "final", n_enc, who[patient_key]["citizen_id"])

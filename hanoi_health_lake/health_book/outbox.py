@@ -11,14 +11,21 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
+from itertools import islice
 from pathlib import Path
 
 from hanoi_health_lake.lake.restricted import DIR_MODE, FILE_MODE, OWNER_ONLY_UMASK
 
 DOCUMENTS_PER_PART = 5000
 MANIFEST = "manifest.json"
+
+
+def _batches(lines: Iterable, size: int) -> Iterator[list]:
+    it = iter(lines)
+    while chunk := list(islice(it, size)):
+        yield chunk
 
 
 def outbox_root(home: Path) -> Path:
@@ -34,9 +41,10 @@ def _owner_only_dir(path: Path) -> None:
     path.chmod(DIR_MODE)
 
 
-def write_day(home: Path, day: date, lines: list[str], manifest: dict) -> Path:
-    """Write the day's documents (already serialised, in order) and its manifest; returns the
-    folder. `manifest` gets `parts` added."""
+def write_day(home: Path, day: date, lines: Iterable[str | bytes], manifest: dict) -> Path:
+    """Write the day's documents (already serialised, in order; str or UTF-8 bytes) and its
+    manifest; returns the folder. `manifest` gets `parts` added. The lines are consumed as they
+    are written: a generator keeps only one part in memory."""
     root = outbox_root(home)
     for folder in (Path(home) / "outbox", root):
         _owner_only_dir(folder)
@@ -48,14 +56,16 @@ def write_day(home: Path, day: date, lines: list[str], manifest: dict) -> Path:
     try:
         _owner_only_dir(fresh)
         parts = []
-        for n, start in enumerate(range(0, len(lines), DOCUMENTS_PER_PART), start=1):
-            chunk = lines[start : start + DOCUMENTS_PER_PART]
-            data = "".join(f"{line}\n" for line in chunk).encode("utf-8")
+        for n, chunk in enumerate(_batches(lines, DOCUMENTS_PER_PART), start=1):
+            data = b"".join(
+                (line if type(line) is bytes else line.encode("utf-8")) + b"\n" for line in chunk
+            )
             name = f"part-{n:04d}.ndjson"
             (fresh / name).write_bytes(data)
             parts.append(
                 {"name": name, "documents": len(chunk), "sha256": hashlib.sha256(data).hexdigest()}
             )
+            del data, chunk
         body = {**manifest, "parts": parts}
         (fresh / MANIFEST).write_text(
             json.dumps(body, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
