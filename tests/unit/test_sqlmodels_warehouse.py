@@ -112,9 +112,7 @@ def built(tmp_path_factory):
     warehouse = Warehouse(root / "warehouse" / "hanoi_health.duckdb")
     # the staging models over silver (stg_health_book_entries reads the health book's table)
     models = [
-        m
-        for m in load_models(SQL_DIR)
-        if m.layer == "staging" and m.sources <= set(SILVER_SCHEMAS)
+        m for m in load_models(SQL_DIR) if m.layer == "staging" and m.sources <= set(SILVER_SCHEMAS)
     ]
     warehouse.refresh_sources(open_sources(root / "lake"))
     results = warehouse.run_all(models)
