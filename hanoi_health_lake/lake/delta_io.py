@@ -70,30 +70,8 @@ def write_partition(
     if outside:
         raise ValueError(f"{path}: {outside} rows are not in partition {service_date}")
     metadata = {"run_id": run_id, "partition": service_date.isoformat(), **(extra_metadata or {})}
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with (
-        table_writer_lock(path),
-        restricted_writes(path),
-        naming_table(path, f"write partition {service_date}"),
-    ):
-        if not table_exists(path):
-            write_deltalake(
-                path,
-                data,
-                mode="overwrite",
-                partition_by=[PARTITION_COLUMN],
-                commit_properties=CommitProperties(custom_metadata=metadata),
-            )
-        else:
-            write_deltalake(
-                path,
-                data,
-                mode="overwrite",
-                predicate=f"{PARTITION_COLUMN} = '{service_date.isoformat()}'",
-                schema_mode="merge",
-                commit_properties=CommitProperties(custom_metadata=metadata),
-            )
-        return DeltaTable(path).version()
+    predicate = f"{PARTITION_COLUMN} = '{service_date.isoformat()}'"
+    return _replace_rows(path, data, predicate, metadata, f"write partition {service_date}")
 
 
 FACILITY_COLUMN = "facility_code"
@@ -138,29 +116,26 @@ def write_facility_slices(
         "partition": service_date.isoformat(),
         "facilities": str(len(set(facilities))),
     }
+    predicate = slice_predicate(service_date, facilities)
+    return _replace_rows(path, data, predicate, metadata, f"write facilities of {service_date}")
+
+
+def _replace_rows(path: str, data: pa.Table, predicate: str, metadata: dict, action: str) -> int:
+    """Replace the rows matching `predicate` with `data` in one commit (creating the table,
+    split by service day, on its first write); returns the version reached."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with (
-        table_writer_lock(path),
-        restricted_writes(path),
-        naming_table(path, f"write facilities of {service_date}"),
-    ):
+    with table_writer_lock(path), restricted_writes(path), naming_table(path, action):
+        commit = CommitProperties(custom_metadata=metadata)
         if not table_exists(path):
             write_deltalake(
-                path,
-                data,
-                mode="overwrite",
-                partition_by=[PARTITION_COLUMN],
-                commit_properties=CommitProperties(custom_metadata=metadata),
-            )
+                path, data, mode="overwrite", partition_by=[PARTITION_COLUMN],
+                commit_properties=commit,
+            )  # fmt: skip
         else:
             write_deltalake(
-                path,
-                data,
-                mode="overwrite",
-                predicate=slice_predicate(service_date, facilities),
-                schema_mode="merge",
-                commit_properties=CommitProperties(custom_metadata=metadata),
-            )
+                path, data, mode="overwrite", predicate=predicate, schema_mode="merge",
+                commit_properties=commit,
+            )  # fmt: skip
         return DeltaTable(path).version()
 
 
