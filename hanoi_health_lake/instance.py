@@ -126,10 +126,17 @@ def instance_yaml(
     )
 
 
+# The DAGSTER_HOME that open_instance exported itself. It names the instance of the home opened
+# last, not an operator's choice, so it must not send a later home's runs into that instance.
+_exported_home: str | None = None
+
+
 def dagster_home(home: Path, profile: str = "embedded") -> Path:
-    """DAGSTER_HOME if set, else HHL_HOME/dagster (embedded) or HHL_HOME/dagster-production."""
-    if setting("DAGSTER_HOME"):
-        return Path(setting("DAGSTER_HOME"))
+    """DAGSTER_HOME if the operator set it, else HHL_HOME/dagster (embedded) or
+    HHL_HOME/dagster-production."""
+    chosen = setting("DAGSTER_HOME")
+    if chosen and chosen != _exported_home:
+        return Path(chosen)
     return home / ("dagster" if profile == "embedded" else "dagster-production")
 
 
@@ -153,6 +160,9 @@ def ensure_instance_dir(
 
 
 def open_instance(home: Path, profile: str = "embedded") -> DagsterInstance:
+    global _exported_home
     directory = ensure_instance_dir(home, profile)
-    os.environ["DAGSTER_HOME"] = str(directory)  # for Dagster, which reads it itself
+    if setting("DAGSTER_HOME") in (None, "", _exported_home):
+        _exported_home = str(directory)
+        os.environ["DAGSTER_HOME"] = _exported_home  # for Dagster, which reads it itself
     return DagsterInstance.from_config(str(directory))

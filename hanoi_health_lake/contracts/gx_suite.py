@@ -59,14 +59,17 @@ def build_suite(contract: Contract) -> Any:
     import great_expectations.expectations as gxe
 
     _runtime()  # GX builds suites only with a context active
-    suite = gx.ExpectationSuite(name=contract.suite_name)
+    expectations = []
     for index, check in enumerate(compile_checks(contract)):
         kwargs = {k: list(v) if isinstance(v, tuple) else v for k, v in check.kwargs}
-        expectation = getattr(gxe, check.expectation)(
-            **kwargs, meta={"rule_id": check.rule_id, "check": index}
+        expectations.append(
+            getattr(gxe, check.expectation)(
+                **kwargs, meta={"rule_id": check.rule_id, "check": index}
+            )
         )
-        suite.add_expectation(expectation)
-    return suite
+    # Handed over whole, not by add_expectation: once a suite of this name is in the context,
+    # add_expectation would save each expectation to the store and stamp it with a random id.
+    return gx.ExpectationSuite(name=contract.suite_name, expectations=expectations)
 
 
 @cache
