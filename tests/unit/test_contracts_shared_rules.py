@@ -31,7 +31,9 @@ def compiled_suites() -> dict:
         suite = build_suite(contract)
         out[name] = {
             "suite": contract.suite_name,
-            "expectations": [_without_id(e.configuration.to_json_dict()) for e in suite.expectations],
+            "expectations": [
+                _without_id(e.configuration.to_json_dict()) for e in suite.expectations
+            ],
             "rules": [
                 [
                     *(r.id, r.category, r.severity, r.applies_to),
