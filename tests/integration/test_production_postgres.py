@@ -117,8 +117,11 @@ LOCATIONS = """{ workspaceOrError { ... on Workspace { locationEntries { name } 
 RUNNING = {"REQUESTED", "CANCELING", "FAILING"}
 # The day-partitioned marts; the backfill builds them after the ingest of their days.
 DAILY_MARTS = sorted(m.name for m in load_models(SQL_DIR) if m.is_incremental)
+# The staging views are day-partitioned too (day D shows the lake days it reads): the backfill
+# refreshes them for its days with the marts, not for every day since the first partition.
+DAILY_MODELS = sorted(m.name for m in load_models(SQL_DIR) if m.is_windowed)
 # What the daily marts read besides the ingest: reference tables and the unpartitioned models.
-WHOLE_MODELS = sorted(m.name for m in load_models(SQL_DIR) if not m.is_incremental)
+WHOLE_MODELS = sorted(m.name for m in load_models(SQL_DIR) if not m.is_windowed)
 REFERENCE = sorted(k.to_user_string() for a in REFERENCE_ASSETS for k in a.keys)
 
 
@@ -255,7 +258,7 @@ def _backfill_days(
     """
     ingest = _backfill(stack, days)
     status = _finish(stack, ingest)
-    marts = _finish(stack, _backfill_exactly(stack, days, DAILY_MARTS, inputs))
+    marts = _finish(stack, _backfill_exactly(stack, days, DAILY_MODELS, inputs))
     return ingest, status, marts
 
 
