@@ -7,7 +7,7 @@ no HHL_LOOKUP_DSN, and the sensor then skips instead of failing runs.
 
 import dagster as dg
 
-from hanoi_health_lake.automation.jobs import ingest_job
+from hanoi_health_lake.automation.after_ingest import after_ingest_sensor
 from hanoi_health_lake.config import setting
 from hanoi_health_lake.lookup.settings import DSN_ENV
 
@@ -22,30 +22,18 @@ lookup_job = dg.define_asset_job(
 )
 
 
-@dg.run_status_sensor(
-    name="lookup_after_ingest_sensor",
-    run_status=dg.DagsterRunStatus.SUCCESS,
-    monitored_jobs=[ingest_job],
-    request_job=lookup_job,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=30,
+lookup_after_ingest_sensor = after_ingest_sensor(
+    "lookup_after_ingest_sensor",
+    lookup_job,
     description=(
         "When an ingest of a day succeeds (its health-book feed written), loads that day into "
         "the look-up API's serving store; skips where HHL_LOOKUP_DSN is not set."
     ),
+    key_prefix="lookup",
+    skip=lambda run: (
+        None if setting(DSN_ENV) else f"{DSN_ENV} is not set: no look-up API serving store to load"
+    ),
 )
-def lookup_after_ingest_sensor(context: dg.RunStatusSensorContext):
-    run = context.dagster_run
-    partition = run.tags.get("dagster/partition")
-    if not setting(DSN_ENV):
-        return dg.SkipReason(f"{DSN_ENV} is not set: no look-up API serving store to load")
-    if not partition:
-        return dg.SkipReason(f"run {run.run_id} had no service day")
-    return dg.RunRequest(
-        run_key=f"lookup-after-{run.run_id}",
-        partition_key=partition,
-        tags={"hhl/after_ingest_run": run.run_id},
-    )
 
 
 LOOKUP_JOBS = [lookup_job]

@@ -9,6 +9,7 @@ report), so the marts see on-time files. Two jobs because each holds one backfil
 
 import dagster as dg
 
+from hanoi_health_lake.automation.after_ingest import after_ingest_sensor
 from hanoi_health_lake.automation.jobs import ingest_job, marts_job
 
 SCHEDULE_HOUR = 9
@@ -27,28 +28,21 @@ daily_schedule = dg.build_schedule_from_partitioned_job(
 )
 
 
-@dg.run_status_sensor(
-    name="marts_after_ingest_sensor",
-    run_status=dg.DagsterRunStatus.SUCCESS,
-    monitored_jobs=[ingest_job],
-    request_job=marts_job,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=30,
+marts_after_ingest_sensor = after_ingest_sensor(
+    "marts_after_ingest_sensor",
+    marts_job,
     description=(
         "When the daily schedule's ingest of a day succeeds, runs marts_job for the same day "
         "(once per ingest run)."
     ),
+    key_prefix="marts",
+    skip=lambda run: (
+        None
+        if run.tags.get("dagster/schedule_name") == SCHEDULE_NAME
+        else f"run {run.run_id} was not the daily schedule's ingest"
+    ),
+    tags={"hhl/trigger": "daily_schedule"},
 )
-def marts_after_ingest_sensor(context: dg.RunStatusSensorContext):
-    run = context.dagster_run
-    partition = run.tags.get("dagster/partition")
-    if run.tags.get("dagster/schedule_name") != SCHEDULE_NAME or not partition:
-        return dg.SkipReason(f"run {run.run_id} was not the daily schedule's ingest")
-    return dg.RunRequest(
-        run_key=f"marts-after-{run.run_id}",
-        partition_key=partition,
-        tags={"hhl/trigger": "daily_schedule", "hhl/after_ingest_run": run.run_id},
-    )
 
 
 SCHEDULES = [daily_schedule]

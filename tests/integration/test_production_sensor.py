@@ -201,16 +201,13 @@ def _ingest_run(tags: dict[str, str]) -> dg.DagsterRun:
     )
 
 
-def test_the_schedules_successful_ingest_asks_for_the_same_days_marts():
-    from hanoi_health_lake.automation.schedules import marts_after_ingest_sensor
-
+def _after_success(sensor, runs: list[dg.DagsterRun]) -> dict:
+    """What `sensor` asks for after each of `runs` succeeded, by run id."""
+    asked = {}
     with dg.instance_for_test() as instance:
-        scheduled = _ingest_run({"dagster/schedule_name": "daily_schedule"})
-        by_hand = _ingest_run({})
-        asked = {}
-        for run in (scheduled, by_hand):
+        for run in runs:
             context = dg.build_run_status_sensor_context(
-                sensor_name="marts_after_ingest_sensor",
+                sensor_name=sensor.name,
                 dagster_event=dg.DagsterEvent(
                     event_type_value=dg.DagsterEventType.RUN_SUCCESS.value,
                     job_name="ingest_job",
@@ -218,9 +215,38 @@ def test_the_schedules_successful_ingest_asks_for_the_same_days_marts():
                 dagster_instance=instance,
                 dagster_run=run,
             )
-            asked[run.run_id] = marts_after_ingest_sensor(context)
+            asked[run.run_id] = sensor(context)
+    return asked
+
+
+def test_the_schedules_successful_ingest_asks_for_the_same_days_marts():
+    from hanoi_health_lake.automation.schedules import marts_after_ingest_sensor
+
+    scheduled = _ingest_run({"dagster/schedule_name": "daily_schedule"})
+    by_hand = _ingest_run({})
+    asked = _after_success(marts_after_ingest_sensor, [scheduled, by_hand])
     request = asked[scheduled.run_id]
     assert isinstance(request, dg.RunRequest)
     assert request.partition_key == "2026-03-04"
     assert request.run_key == f"marts-after-{scheduled.run_id}"
     assert isinstance(asked[by_hand.run_id], dg.SkipReason)
+
+
+def test_a_successful_ingest_loads_its_day_into_the_lookup_store_only_where_one_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from hanoi_health_lake.automation.lookup_chain import lookup_after_ingest_sensor
+    from hanoi_health_lake.lookup.settings import DSN_ENV
+
+    run, undated = _ingest_run({}), dg.DagsterRun(job_name="ingest_job", run_id=make_new_run_id())
+    monkeypatch.delenv(DSN_ENV, raising=False)
+    without = _after_success(lookup_after_ingest_sensor, [run])[run.run_id]
+    assert isinstance(without, dg.SkipReason) and DSN_ENV in without.skip_message
+    monkeypatch.setenv(DSN_ENV, "postgresql://127.0.0.1/none")
+    asked = _after_success(lookup_after_ingest_sensor, [run, undated])
+    request = asked[run.run_id]
+    assert isinstance(request, dg.RunRequest)
+    assert request.partition_key == "2026-03-04"
+    assert request.run_key == f"lookup-after-{run.run_id}"
+    assert request.tags["hhl/after_ingest_run"] == run.run_id
+    assert isinstance(asked[undated.run_id], dg.SkipReason)
