@@ -47,3 +47,17 @@ def test_run_outside_the_partitions_is_one_line(day: str, tmp_path, monkeypatch,
     assert code == 2
     prefix = f"hhl run: error: {day} is not a service-day partition: they run from 2025-01-01 to "
     assert err.startswith(prefix) and err.count("\n") == 1
+
+
+BENCHMARKS = (
+    "simulate", "ingest", "marts", "detection", "parsers", "realtime", "validate", "api",
+    "health-book", "forecast",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", BENCHMARKS)
+def test_every_benchmark_takes_a_home_and_an_output_file(name: str, tmp_path):
+    args = build_parser().parse_args(
+        ["bench", name, "--home", str(tmp_path), "--output", str(tmp_path / "f.json")]
+    )
+    assert args.home == str(tmp_path) and args.output == tmp_path / "f.json"
