@@ -162,7 +162,7 @@ def ensure_instance_dir(
 def open_instance(home: Path, profile: str = "embedded") -> DagsterInstance:
     global _exported_home
     directory = ensure_instance_dir(home, profile)
-    if setting("DAGSTER_HOME") in (None, "", _exported_home):
+    if setting("DAGSTER_HOME") in ("", _exported_home):  # unset, or our own from before
         _exported_home = str(directory)
         os.environ["DAGSTER_HOME"] = _exported_home  # for Dagster, which reads it itself
     return DagsterInstance.from_config(str(directory))

@@ -29,6 +29,8 @@ def BOUNDED_EXECUTOR(init_context: dg.InitExecutorContext) -> dg.Executor:
     warehouse: every model writes the one DuckDB file under a pool of one, so its steps run one
     after another anyway, and a process per step only adds an interpreter start and the code
     location's import (~5 s of CPU each, forty-odd steps per marts run) to every step."""
+    # Dagster's own builders of its two stock executors (private API; dagster is pinned in
+    # constraints.txt): each mode behaves exactly as the stock executor with this config.
     from dagster._core.definitions.executor_definition import (
         _core_in_process_executor_creation,
         _core_multiprocess_executor_creation,
