@@ -103,9 +103,11 @@ def _fingerprint(cert: x509.Certificate) -> bytes:
 
 
 def check_signature(
-    root: etree._Element, facility: str, trust: SignatureTrust
+    root: etree._Element, facility: str, trust: SignatureTrust, data: bytes | None = None
 ) -> SignatureVerdict | None:
-    """None when the dossier is signed, over all of it, by one of the facility's certificates."""
+    """None when the dossier is signed, over all of it, by one of the facility's certificates.
+    `data`, the file's bytes `root` was parsed from, spares signxml serialising the tree again
+    before it parses it with its own hardened parser (a tree is always re-parsed there)."""
     holder = next((c for c in root if etree.QName(c).localname == "CHUKYDONVI"), None)
     signature = holder.find(f"{{{DSIG}}}Signature") if holder is not None else None
     if signature is None:
@@ -137,7 +139,7 @@ def check_signature(
     for cert in candidates:
         pem = cert.public_bytes(serialization.Encoding.PEM)
         try:
-            result = XMLVerifier().verify(root, x509_cert=pem)
+            result = XMLVerifier().verify(root if data is None else data, x509_cert=pem)
         except (InvalidSignature, InvalidInput, InvalidCertificate) as exc:
             problem = str(exc).strip() or type(exc).__name__
             continue

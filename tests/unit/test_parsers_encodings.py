@@ -67,3 +67,21 @@ def test_an_accepted_windows_1258_file_is_not_refused(tmp_path):
     (tmp_path / relpath).write_bytes(encode_text(text, "cp1258"))
     parsed = parse_file(tmp_path, relpath)
     assert (parsed.status, parsed.encoding, len(parsed.records)) == ("ok", "cp1258", 25)
+
+
+def test_vietnamese_windows_1258_is_told_apart_without_charset_normalizer(monkeypatch):
+    """Windows-1258 that reads as Vietnamese is answered by the cheap check; only other bytes
+    go to charset-normalizer, which still names a CJK or UTF-16 encoding."""
+    from hanoi_health_lake.parsers import encodings
+
+    vietnamese = encode_text("Nguyễn Thị Hương,Viêm phổi cấp,Bệnh viện Đống Đa\n" * 40, "cp1258")
+    asked: list[bytes] = []
+    real = encodings.from_bytes
+    monkeypatch.setattr(encodings, "from_bytes", lambda data: asked.append(data) or real(data))
+    assert encodings.foreign_multibyte(vietnamese) is None and asked == []
+    shift_jis = "\n".join(CHINESE_ROWS[:2] * 20).encode("shift_jis", errors="ignore")
+    big5 = "\n".join(CHINESE_ROWS).encode("big5")
+    assert encodings.foreign_multibyte(big5) in encodings.FOREIGN_MULTIBYTE
+    assert len(asked) == 1  # Big5 decodes in Windows-1258 to letters Vietnamese never uses
+    encodings.foreign_multibyte(shift_jis)
+    assert len(asked) == 2

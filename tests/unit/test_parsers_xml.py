@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import resource
 import time
+import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
@@ -306,3 +307,31 @@ def test_checkin_names_are_xml_only_and_name_the_checkins_dataset():
     for bad in ("checkin__20260301T083100.csv", "checkins__20260301T083100.xml"):
         with pytest.raises(ValueError):
             parse_landing_path(f"{FACILITY}/2026-03-01/{bad}")
+
+
+def _first_content(data: bytes, table: str) -> bytes:
+    root = etree.fromstring(data)
+    for element in root.iter("FILEHOSO"):
+        if element.findtext("LOAIHOSO") == table:
+            return base64.b64decode(element.findtext("NOIDUNGFILE"))
+    raise AssertionError(f"no {table}")
+
+
+def test_decomposed_text_character_references_and_comments_read_as_plain_text(tmp_path):
+    """Most tables are read cell by cell as written (already NFC, no references); one that is not
+    must give the very same records as its plain twin."""
+    plain = dossier_bytes()
+    inner = _first_content(plain, "XML2")
+    nfd = unicodedata.normalize("NFD", "Ngày uống").encode()
+    assert b"Ng\xc3\xa0y u\xe1\xbb\x91ng" in inner  # NFC as written by the simulator
+    odd = inner.replace(b"Ng\xc3\xa0y u\xe1\xbb\x91ng", nfd, 1)
+    odd = odd.replace("mỗi lần".encode(), "mo&#x302;&#x303;i lần".encode(), 1)
+    odd = odd.replace(b"<STT>", b"<!-- ghi ch\xc3\xba --><STT>", 1)
+    assert odd != inner
+    twin = parsed(tmp_path, plain)
+    other = parsed(tmp_path, _replace_first_content(plain, "XML2", odd),
+                   REL.replace("061500", "071500"))  # fmt: skip
+    assert other.status == "ok", other.error_message
+    expected = [(r.fields, r.payload) for r in twin.records if r.dataset == "prescriptions"]
+    got = [(r.fields, r.payload) for r in other.records if r.dataset == "prescriptions"]
+    assert got == expected and "Ngày uống 2 lần, mỗi lần 1 viên" in got[0][0]["dosage"]
