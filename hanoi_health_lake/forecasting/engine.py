@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hanoi_health_lake.forecasting import yearly
 from hanoi_health_lake.forecasting.methods import (
     ALL_ZERO,
     AUTO,
@@ -51,6 +52,49 @@ def _statsforecast(methods: Sequence[str], season: int):
     from statsforecast import StatsForecast
 
     return StatsForecast(models=[METHODS[m].make(season) for m in methods], freq=1, n_jobs=1)
+
+
+def _cross_validation(
+    df: pd.DataFrame,
+    methods: Sequence[str],
+    season: int,
+    horizon: int,
+    windows: int,
+    levels: Sequence[int] = (),
+) -> pd.DataFrame:
+    """statsforecast's cross-validation frame (unique_id, ds, cutoff, y, one column per method
+    and bound) for any of our methods: statsforecast's own, and the yearly-adjusted one
+    (forecasting/yearly.py), which is backtested at the same origins and joined on."""
+    plain = [m for m in methods if not METHODS[m].yearly]
+    kwargs = {"level": list(levels)} if levels else {}
+    wide = _quiet(
+        _statsforecast(plain, season).cross_validation,
+        df=df, h=horizon, n_windows=windows, step_size=horizon, **kwargs,
+    )  # fmt: skip
+    keys = ["unique_id", "ds", "cutoff"]
+    # Only series with a year behind the first origin; the others' cells stay empty (NaN), and
+    # `auto` never chose the method for them (methods.usable).
+    length = df.groupby("unique_id")["ds"].transform("size")
+    ready = df[length - windows * horizon >= yearly.min_length(season)]
+    for method in (m for m in methods if METHODS[m].yearly):
+        columns = [method, *(f"{method}-{s}-{lv}" for lv in levels for s in ("lo", "hi"))]
+        if ready.empty:
+            wide = wide.assign(**dict.fromkeys(columns, np.nan))
+            continue
+        extra = _quiet(
+            yearly.cross_validation_wide, ready, season, horizon, windows, horizon, levels, method
+        )
+        wide = wide.merge(extra[[*keys, *columns]], on=keys, how="left", validate="1:1")
+    return wide
+
+
+def _forecast_wide(
+    df: pd.DataFrame, method: str, season: int, horizon: int, levels: Sequence[int]
+) -> pd.DataFrame:
+    if METHODS[method].yearly:
+        return _quiet(yearly.forecast_wide, df, season, horizon, levels, method)
+    sf = _statsforecast([method], season)
+    return _quiet(sf.forecast, df=df, h=horizon, level=list(levels))
 
 
 def _clip(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -137,15 +181,7 @@ def backtest(
     run = list(dict.fromkeys([BASELINE, *fitted]))
     points = pd.DataFrame()
     if not live.empty:
-        sf = _statsforecast(run, season)
-        cv = _quiet(
-            sf.cross_validation,
-            df=live,
-            h=horizon,
-            n_windows=windows,
-            step_size=horizon,
-            level=list(levels),
-        )
+        cv = _cross_validation(live, run, season, horizon, windows, levels)
         points = _long(cv, run, levels, ["unique_id", "cutoff", "ds", "y"])
     if zeros:
         last = panel.groupby("unique_id")["ds"].max()
@@ -224,13 +260,7 @@ def choose(panel: pd.DataFrame, season: int, horizon: int) -> dict[str, str]:
         if windows < 1 or len(options) == 1:
             out.update(dict.fromkeys(ids.index, fallback(int(length), season)))
             continue
-        cv = _quiet(
-            _statsforecast(options, season).cross_validation,
-            df=group,
-            h=horizon,
-            n_windows=windows,
-            step_size=horizon,
-        )
+        cv = _cross_validation(group, options, season, horizon, windows)
         errors = {m: (cv[m].clip(lower=0) - cv["y"]).abs().groupby(cv["unique_id"]).mean()
                   for m in options}  # fmt: skip
         table = pd.DataFrame(errors)
@@ -255,10 +285,7 @@ def forecast(
         parts.append(_zero_rows(zeros, ds_by_id, levels, {}))
     for method in sorted(set(method_of.values()) - {ALL_ZERO}):
         ids = [u for u, m in method_of.items() if m == method]
-        sf = _statsforecast([method], season)
-        wide = _quiet(
-            sf.forecast, df=panel[panel["unique_id"].isin(ids)], h=horizon, level=list(levels)
-        )
+        wide = _forecast_wide(panel[panel["unique_id"].isin(ids)], method, season, horizon, levels)
         parts.append(_long(wide, [method], levels, ["unique_id", "ds"]))
     out = pd.concat(parts, ignore_index=True)
     out["step"] = out["ds"] - out["unique_id"].map(last)

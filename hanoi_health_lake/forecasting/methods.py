@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from hanoi_health_lake.forecasting import yearly
+
 Step = Literal["day", "week"]
 # The season a forecast must beat: the same weekday last week for daily data, the same week last
 # year for weekly data.
@@ -24,8 +26,9 @@ ALL_ZERO = "all-zero"
 class Method:
     name: str
     seasonal: bool  # needs at least one full season of history
-    make: Callable[[int], object]  # season length -> a statsforecast model
+    make: Callable[[int], object] | None  # season length -> a statsforecast model
     about: str
+    yearly: bool = False  # forecasting/yearly.py: a year of history divides the season out
 
 
 def _seasonal_naive(season: int):
@@ -78,13 +81,21 @@ METHODS = {
         ),
         Method("theta", False, _theta, "the Theta method (AutoTheta), deseasonalised"),
         Method("arima", False, _arima, "AutoARIMA with a weekly season (slow on long series)"),
+        Method(
+            "ets-yearly",
+            False,
+            None,
+            "exponential smoothing with a weekly season, after last year's seasonal shape is "
+            "divided out (daily series with more than a year of history)",
+            yearly=True,
+        ),
     )
 }
 METHOD_NAMES = (AUTO, *METHODS)
 # What `auto` weighs, cheapest first (a tie goes to the simpler method). ARIMA and Theta are left
 # out for their cost: statsforecast's backtest of AutoTheta took 7 CPU-s a series (ETS 0.3 s),
 # AutoARIMA seconds a fit, too slow for hundreds of series each week; both stay on --method.
-AUTO_CANDIDATES = ("seasonal-naive", "ets")
+AUTO_CANDIDATES = ("seasonal-naive", "ets", "ets-yearly")
 SHORT_CANDIDATES = ("naive", "historic-average", "ets")
 
 
@@ -96,7 +107,7 @@ MIN_FIT_POINTS = 10
 def candidates(length: int, season: int) -> tuple[str, ...]:
     """The methods `auto` compares on a series of `length` points."""
     if length > 2 * season:
-        return AUTO_CANDIDATES
+        return tuple(m for m in AUTO_CANDIDATES if not usable(m, length, season))
     return tuple(m for m in SHORT_CANDIDATES if not usable(m, length, season))
 
 
@@ -112,6 +123,14 @@ def usable(method: str, length: int, season: int) -> str | None:
             f"{method} needs more than one season ({season} points) of history; "
             f"the series has {length}"
         )
+    if METHODS[method].yearly:
+        if season != SEASON["day"]:
+            return f"{method} is for daily series (a weekly series' yearly season is its own)"
+        if length < yearly.min_length(season):
+            return (
+                f"{method} needs {yearly.min_length(season)} days of history (a year and "
+                f"{yearly.min_length(season) - yearly.YEAR} days); the series has {length}"
+            )
     if length < 3:
         return f"the series has {length} point(s); at least 3 are needed"
     if method in ("ets", "theta", "arima") and length < MIN_FIT_POINTS:

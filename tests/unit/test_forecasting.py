@@ -165,3 +165,48 @@ def test_weekly_real_surveillance_counts_backtest_against_last_year(tmp_path):
         day = date.fromisoformat(row["date"])
         assert 0 < (day - date.fromisoformat(row["cutoff"])).days <= 28
         assert row["forecast"] == observed[(day - timedelta(weeks=52)).isoformat()]
+
+
+@cache
+def _two_years() -> pl.DataFrame:
+    # City scale: the counts are large enough that the season, not the noise, decides.
+    return simulated_counts(
+        "city", days=580, start=date(2024, 4, 1), seed=5, facilities=False, wards=False
+    )
+
+
+def test_a_yearly_season_is_expected_again_a_year_later(tmp_path):
+    """Influenza-like illness moves with the seasons every year: with more than a year of
+    history, `ets-yearly` expects the change where ETS, which has no yearly season, follows it
+    late, and `auto` picks it."""
+    frame = (
+        _two_years()
+        .filter((pl.col("level") == "city") & (pl.col("measure") == "ili"))
+        .filter(pl.col("service_date") <= date(2025, 10, 31))
+    )  # the backtest: Sep.–Oct.
+    csv = tmp_path / "ili.csv"
+    frame.select(pl.col("service_date").alias("date"), pl.col("count").alias("observed")).write_csv(
+        csv
+    )
+    out = tmp_path / "backtest.csv"
+    code = main([
+        "forecast", "--backtest", "--input", str(csv), "--output", str(out),
+        "--horizon", "14", "--windows", "4", "--method", "auto,ets,ets-yearly,seasonal-naive",
+    ])  # fmt: skip
+    assert code == 0
+    metrics = {r["method"]: r for r in pl.read_csv(out).iter_rows(named=True)}
+    assert metrics["ets-yearly"]["mae"] < 0.8 * metrics["ets"]["mae"]
+    assert metrics["ets-yearly"]["mase"] < 1 < metrics["seasonal-naive"]["mase"]
+    assert metrics["auto"]["mae"] == pytest.approx(metrics["ets-yearly"]["mae"])
+    assert 0.6 <= metrics["ets-yearly"]["coverage_80"] <= metrics["ets-yearly"]["coverage_95"]
+    code, future = _forecast(tmp_path, csv, "--horizon", "14", "--method", "ets-yearly")
+    assert code == 0 and future.height == 14 and future["lo_80"].min() >= 0
+
+
+def test_the_yearly_method_says_why_it_cannot_forecast_a_short_series(tmp_path, capsys):
+    csv = _series_csv(tmp_path, "city", "hanoi", "ili", days=200)
+    code, _ = _forecast(tmp_path, csv, "--horizon", "7", "--method", "ets-yearly")
+    assert code == 2
+    assert "ets-yearly needs 434 days of history" in capsys.readouterr().err
+    code, out = _forecast(tmp_path, csv, "--horizon", "7")  # auto leaves it out
+    assert code == 0 and "ets-yearly" not in set(out["method"])
