@@ -8,7 +8,14 @@ from pathlib import Path
 import polars as pl
 
 from hanoi_health_lake.faults import RULE_FOR_KIND
-from tests.integration.lake_helpers import INGESTED, day_text, ground_truth, missed_faults, read
+from tests.integration.lake_helpers import (
+    INGESTED,
+    day_text,
+    ground_truth,
+    missed_faults,
+    read,
+    unexplained_quarantine,
+)
 
 
 def _ingested(frame: pl.DataFrame) -> pl.DataFrame:
@@ -26,15 +33,8 @@ def test_every_injected_fault_is_quarantined_under_the_rule_of_its_kind(ingested
 
 def test_no_clean_record_or_file_is_quarantined(ingested_home: Path):
     faults = _ingested(ground_truth(ingested_home, "faults"))
-    quarantine = day_text(read(ingested_home, "quarantine"))
-    assert quarantine.height > 0
-    extra = quarantine.join(
-        faults,
-        left_on=["source_file", "record_no"],
-        right_on=["file", "record_no"],
-        how="anti",
-        nulls_equal=True,
-    )
+    assert day_text(read(ingested_home, "quarantine")).height > 0
+    extra = unexplained_quarantine(faults, ingested_home)
     assert extra.height == 0, extra.select("source_file", "locator", "reason").to_dicts()
 
 

@@ -13,7 +13,13 @@ import pytest
 from hanoi_health_lake.automation.inprocess import run_days
 from hanoi_health_lake.config import registry_path
 from hanoi_health_lake.simulator.run import simulate
-from tests.integration.lake_helpers import day_text, ground_truth, missed_faults, read
+from tests.integration.lake_helpers import (
+    day_text,
+    ground_truth,
+    missed_faults,
+    read,
+    unexplained_quarantine,
+)
 
 DAY = date(2026, 3, 1)
 DAYS = 2
@@ -88,13 +94,7 @@ def test_every_fault_in_a_dossier_is_quarantined_under_its_rule(xml_lake: Path):
     assert set(in_dossiers["level"]) == {"file", "record"}, "faults in rows and whole files"
     missed = missed_faults(faults, xml_lake)
     assert missed.height == 0, missed.select("kind", "file", "locator").to_dicts()
-    extra = day_text(read(xml_lake, "quarantine")).join(
-        faults,
-        left_on=["source_file", "record_no"],
-        right_on=["file", "record_no"],
-        how="anti",
-        nulls_equal=True,
-    )
+    extra = unexplained_quarantine(faults, xml_lake)
     assert extra.height == 0, extra.select("source_file", "locator", "reason").to_dicts()
 
 
