@@ -10,6 +10,7 @@ import polars as pl
 from hanoi_health_lake.faults import RULE_FOR_KIND
 from tests.integration.lake_helpers import (
     INGESTED,
+    assert_counts_reconcile,
     day_text,
     ground_truth,
     missed_faults,
@@ -43,14 +44,7 @@ def test_counts_equal_the_clean_counts_per_facility_dataset_and_day(ingested_hom
     expected = _ingested(ground_truth(ingested_home, "clean_counts")).filter(
         pl.col("delivered") > 0
     )
-    got = day_text(read(ingested_home, "reconciliation")).filter(pl.col("delivered") > 0)
-    cols = ["facility_code", "dataset", "service_date"]
-    joined = expected.join(got, on=cols, how="full", coalesce=True, suffix="_lake")
-    for measure in ("accepted", "superseded", "quarantined", "delivered"):
-        differ = joined.filter(
-            pl.col(measure).fill_null(-1) != pl.col(f"{measure}_lake").fill_null(-1)
-        )
-        assert differ.height == 0, (measure, differ.head(10).to_dicts())
+    assert_counts_reconcile(expected, ingested_home)
 
 
 def test_every_partition_reconciles_and_silver_holds_exactly_the_accepted(ingested_home: Path):
