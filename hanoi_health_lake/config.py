@@ -128,3 +128,20 @@ def megabytes(name: str, default: int) -> int:
 def config_home() -> Path:
     """XDG_CONFIG_HOME, else ~/.config: where a local pseudonymisation key file lives."""
     return Path(setting("XDG_CONFIG_HOME") or Path.home() / ".config")
+
+
+def ensure_key_file(path: Path, what: str, *, create: bool, missing: Exception) -> None:
+    """Make sure the key file at `path` exists: when it does not, raise `missing`, or with
+    `create` write a new random key there (32 bytes as 64 hex digits, mode 0600) and say so on
+    stderr. The pseudonymisation and identity keys both fall back to such a local file."""
+    if path.exists():
+        return
+    if not create:
+        raise missing
+    import secrets
+    import sys
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(secrets.token_hex(32) + "\n")
+    path.chmod(0o600)
+    print(f"created a local {what} at {path} (outside the repo)", file=sys.stderr)

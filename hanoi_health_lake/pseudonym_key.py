@@ -6,11 +6,10 @@ says so; production sets HHL_PSEUDONYM_KEY from its secret store.
 
 from __future__ import annotations
 
-import secrets
 import sys
 from pathlib import Path
 
-from hanoi_health_lake.config import config_home, setting
+from hanoi_health_lake.config import config_home, ensure_key_file, setting
 
 ENV_KEY = "HHL_PSEUDONYM_KEY"
 ENV_KEY_FILE = "HHL_PSEUDONYM_KEY_FILE"
@@ -40,16 +39,11 @@ def ensure_pseudonym_key(*, create: bool) -> str:
     if setting(ENV_KEY):
         return setting(ENV_KEY)
     path = Path(setting(ENV_KEY_FILE) or default_key_file())
-    if not path.exists():
-        if not create:
-            raise RuntimeError(
-                f"no pseudonymisation key: set {ENV_KEY}, or {ENV_KEY_FILE} to a key file "
-                f"(looked for {path})"
-            )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32) + "\n")
-        path.chmod(0o600)
-        print(f"created a local pseudonymisation key at {path} (outside the repo)", file=sys.stderr)
+    missing = RuntimeError(
+        f"no pseudonymisation key: set {ENV_KEY}, or {ENV_KEY_FILE} to a key file "
+        f"(looked for {path})"
+    )
+    ensure_key_file(path, "pseudonymisation key", create=create, missing=missing)
     warn_if_readable(path)
     return path.read_text().strip()
 

@@ -10,14 +10,13 @@ import secrets
 import socket
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg2
-import requests
 
+from hanoi_health_lake.benchmarks.lookup_api import wait_for_api
 from hanoi_health_lake.lookup.client import FacilityClient
 from hanoi_health_lake.lookup.clients import AUDIT_SCOPE, FACILITY_SCOPE, register_client
 from hanoi_health_lake.lookup.consent import register_vneid_key, simulated_qr
@@ -74,17 +73,7 @@ def running_api(home: Path, dsn: str, log: Path, **extra: str):
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"hhl serve-api exited: {log.read_text()[-2000:]}")
-                try:
-                    requests.get(f"{base}/fhir/metadata", timeout=10)
-                    break
-                except requests.RequestException:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
+            wait_for_api(process, base, log)
             yield base
         finally:
             process.terminate()

@@ -208,18 +208,31 @@ def _server(work: Path, dsn: str, log: Path):
         env=env, stdout=out, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_api(process, base, log)
+    except requests.RequestException:
+        process.kill()
+        raise
+    return process, base
+
+
+def wait_for_api(process: subprocess.Popen, base: str, log: Path) -> None:
+    """Wait until `hhl serve-api` (`process`, its output in `log`) answers at `base`: a
+    RuntimeError with the log's tail if it exits first, the last RequestException after 60 s.
+    The look-up API tests start their server the same way."""
+    import requests
+
     deadline = time.monotonic() + 60
     while True:
         if process.poll() is not None:
             raise RuntimeError(f"hhl serve-api exited: {log.read_text()[-2000:]}")
         try:
             requests.get(f"{base}/fhir/metadata", timeout=10)
-            return process, base
+            return
         except requests.RequestException:
             if time.monotonic() > deadline:
-                process.kill()
                 raise
-            time.sleep(0.3)
+            time.sleep(0.2)
 
 
 def _consent(dsn: str, facility: str, patient_ids: list[str]) -> None:

@@ -174,6 +174,19 @@ def _polars_seconds(root: Path, relpaths: list[str], read) -> float:
     return time.process_time() - start
 
 
+def _figures(counts: dict[str, int], unit: str, files: int, seconds: float, base: float) -> dict:
+    """One format's figures: what was parsed (`counts`), its files, CPU seconds, `unit`s per
+    second, and the plain Polars read's CPU seconds (`base`) with the ratio to it."""
+    return {
+        **counts,
+        "files": files,
+        "cpu_seconds": round(seconds, 2),
+        f"{unit}_per_second": round(counts[unit] / seconds),
+        "polars_cpu_seconds": round(base, 2),
+        "ratio_to_polars": round(seconds / base, 2),
+    }
+
+
 def bench_parsers(rows: int = 100_000) -> dict:
     """Figures for `rows` CSV rows and `rows // 3` NDJSON encounters (three resources each)."""
     import polars as pl
@@ -182,23 +195,9 @@ def bench_parsers(rows: int = 100_000) -> dict:
         root = Path(tmp)
         relpaths, counted, seconds = check_csv(root / "csv", rows)
         base = _polars_seconds(root / "csv", relpaths, lambda p: pl.read_csv(p, infer_schema=False))
-        csv_figures = {
-            "rows": counted,
-            "files": len(relpaths),
-            "cpu_seconds": round(seconds, 2),
-            "rows_per_second": round(counted / seconds),
-            "polars_cpu_seconds": round(base, 2),
-            "ratio_to_polars": round(seconds / base, 2),
-        }
+        csv_figures = _figures({"rows": counted}, "rows", len(relpaths), seconds, base)
         relpaths, counted, total, seconds = check_ndjson(root / "ndjson", rows // 3)
         base = _polars_seconds(root / "ndjson", relpaths, pl.read_ndjson)
-        ndjson_figures = {
-            "resources": total,
-            "encounters": counted,
-            "files": len(relpaths),
-            "cpu_seconds": round(seconds, 2),
-            "resources_per_second": round(total / seconds),
-            "polars_cpu_seconds": round(base, 2),
-            "ratio_to_polars": round(seconds / base, 2),
-        }
+        counts = {"resources": total, "encounters": counted}
+        ndjson_figures = _figures(counts, "resources", len(relpaths), seconds, base)
     return {"qd130_csv": csv_figures, "fhir_ndjson": ndjson_figures}

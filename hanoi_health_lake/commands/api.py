@@ -8,13 +8,15 @@ import json
 import sys
 from pathlib import Path
 
+from hanoi_health_lake.commands import add_home_option
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "api",
         help="look-up API administration: client keys, VNeID consent (simulated), who looked",
     )
-    parser.add_argument("--home", help="HHL_HOME to use (default: $HHL_HOME or data/)")
+    add_home_option(parser)
     sub = parser.add_subparsers(dest="api_command", metavar="ACTION", required=True)
 
     reg = sub.add_parser("register-client", help="register a facility's public key (JWK file)")

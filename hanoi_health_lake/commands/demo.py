@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from datetime import date, timedelta
 
+from hanoi_health_lake.commands import add_home_option, add_scale_option
+
 DEMO_START = date(2026, 3, 1)
 
 
@@ -19,9 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "run again: the simulation is deterministic and reruns replace the same partitions."
         ),
     )
-    parser.add_argument("--scale", default="small", choices=["tiny", "small", "city"])
+    add_scale_option(parser, default="small")
     parser.add_argument("--days", type=int, default=7)
-    parser.add_argument("--home", help="HHL_HOME (default: $HHL_HOME or data/)")
+    add_home_option(parser, help="HHL_HOME (default: $HHL_HOME or data/)")
     parser.set_defaults(func=_demo)
 
 

@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from hanoi_health_lake.commands import add_series_columns_options, series_date_column
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -31,11 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--method", required=True, choices=METHOD_NAMES)
     parser.add_argument("--input", required=True, help="CSV file with the series")
     parser.add_argument("--output", required=True, help="CSV file to write")
-    parser.add_argument(
-        "--date-column",
-        help="column of YYYY-MM-DD dates (default: 'date' if present, else the series is undated)",
-    )
-    parser.add_argument("--count-column", default="observed", help="default: observed")
+    add_series_columns_options(parser)
     parser.add_argument(
         "--from",
         dest="evaluate_from",
@@ -84,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
             f"(it takes {', '.join(_flag(n) for n in accepted if hasattr(args, n))})"
         )
     try:
-        series = read_series_csv(args.input, _date_column(args), args.count_column)
+        series = read_series_csv(args.input, series_date_column(args), args.count_column)
         frame = detect_series(
             series, args.method, evaluate_from=_position_or_date(args.evaluate_from), **params
         )
@@ -93,18 +91,6 @@ def run(args: argparse.Namespace) -> int:
     _write(frame, args.output, dated=series.dates is not None)
     _summarise(frame, args)
     return 0
-
-
-def _date_column(args: argparse.Namespace) -> str | None:
-    if args.date_column:
-        return args.date_column
-    import polars as pl
-
-    try:
-        header = pl.read_csv(args.input, n_rows=0).columns
-    except (OSError, pl.exceptions.PolarsError):
-        return None  # read_series_csv reports the unreadable file
-    return "date" if "date" in header else None
 
 
 def _position_or_date(value: str | None) -> int | str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from hanoi_health_lake.commands import add_series_columns_options, series_date_column
 from hanoi_health_lake.forecasting.methods import AUTO, METHOD_NAMES, METHODS
 
 DESCRIPTION = """\
@@ -33,11 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--input", required=True, help="CSV file with the series")
     parser.add_argument("--output", required=True, help="CSV file to write")
     parser.add_argument("--horizon", type=int, required=True, help="points ahead")
-    parser.add_argument(
-        "--date-column",
-        help="column of YYYY-MM-DD dates (default: 'date' if present, else the series is undated)",
-    )
-    parser.add_argument("--count-column", default="observed", help="default: observed")
+    add_series_columns_options(parser)
     parser.add_argument(
         "--frequency",
         choices=["day", "week"],
@@ -61,14 +58,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hanoi_health_lake.commands.detect import _date_column
     from hanoi_health_lake.forecasting.engine import ForecastError
     from hanoi_health_lake.surveillance import SeriesError, read_series_csv
 
     try:
         levels = _levels(args.level)
         methods = _methods(args.method, args.backtest)
-        series = read_series_csv(args.input, _date_column(args), args.count_column)
+        series = read_series_csv(args.input, series_date_column(args), args.count_column)
         if args.backtest:
             return _backtest(args, series, methods, levels)
         result = _forecast(args, series, methods[0], levels)

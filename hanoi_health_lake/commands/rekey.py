@@ -14,6 +14,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from hanoi_health_lake.commands import add_home_option
+
 ENV_OLD_KEY = "HHL_OLD_PSEUDONYM_KEY"
 
 
@@ -30,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("--old-key-file", type=Path, help="file holding the lake's current key")
-    parser.add_argument("--home", help="HHL_HOME to use (default: $HHL_HOME or data/)")
+    add_home_option(parser)
     parser.set_defaults(func=_rekey)
 
 

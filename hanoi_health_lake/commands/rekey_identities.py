@@ -13,6 +13,7 @@ import sys
 import uuid
 from pathlib import Path
 
+from hanoi_health_lake.commands import add_home_option
 from hanoi_health_lake.config import setting
 
 
@@ -27,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("--old-key-file", type=Path, help="file holding the current identity key")
-    parser.add_argument("--home", help="HHL_HOME to use (default: $HHL_HOME or data/)")
+    add_home_option(parser)
     parser.set_defaults(func=_rekey)
 
 

@@ -7,6 +7,8 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
+from hanoi_health_lake.commands import add_home_option
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -24,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--speed", type=float, default=60.0, help="times faster than real (60)")
     p.add_argument("--source", type=Path, required=True, help="simulated home to replay from")
     p.add_argument("--until", type=datetime.fromisoformat, help="last export time replayed")
-    p.add_argument("--home", help="HHL_HOME (default: $HHL_HOME or data/)")
+    add_home_option(p, help="HHL_HOME (default: $HHL_HOME or data/)")
     p.add_argument("--quiet", action="store_true", help="no line per landing")
     p.set_defaults(func=_replay)
 

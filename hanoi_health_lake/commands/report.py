@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
+from hanoi_health_lake.commands import add_home_option
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -26,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("--date", type=date.fromisoformat, required=True, help="service day")
-    parser.add_argument("--home", help="HHL_HOME to use (default: $HHL_HOME or data/)")
+    add_home_option(parser)
     parser.add_argument(
         "--lang",
         choices=["vi", "en"],

@@ -6,6 +6,8 @@ import argparse
 import sys
 from datetime import date
 
+from hanoi_health_lake.commands import add_home_option
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -24,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--from", dest="first", type=date.fromisoformat, required=True)
     parser.add_argument("--to", dest="last", type=date.fromisoformat, required=True)
-    parser.add_argument("--home", help="HHL_HOME to use (default: $HHL_HOME or data/)")
+    add_home_option(parser)
     parser.set_defaults(func=_run)
 
 

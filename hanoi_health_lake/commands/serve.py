@@ -7,6 +7,8 @@ import signal
 import sys
 import time
 
+from hanoi_health_lake.commands import add_home_option
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -25,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--profile", choices=["embedded", "production"], default="embedded")
     parser.add_argument("--host", default="127.0.0.1", help="address the UI listens on")
     parser.add_argument("--port", type=int, default=3000, help="port of the UI (default 3000)")
-    parser.add_argument("--home", help="HHL_HOME to use (default: $HHL_HOME or data/)")
+    add_home_option(parser)
     parser.add_argument("--log-dir", help="write webserver.log and daemon.log here, not stdout")
     parser.set_defaults(func=_serve)
 

@@ -150,6 +150,13 @@ class _Builder:
             self.sections[section].append(url)
         return url
 
+    def add_record(self, kind: str, section: str, facility: str, local: str, resource: dict) -> str:
+        """Add the resource made from one of `facility`'s records to `section`: its id is local
+        to the facility (`<facility>/<local>`), its meta names the facility as the source."""
+        return self.add(
+            kind, f"{facility}/{local}", {"meta": _source(facility), **resource}, section
+        )
+
     def organization(self, code: str, name: str | None = None) -> str:
         if code not in self.orgs:
             self.orgs[code] = self.add(
@@ -209,191 +216,143 @@ def build(doc_id: str, identity: dict, person: dict, day: DayRecords) -> dict:
             if (d["facility_code"], d["encounter_id"]) == (facility, enc_id)
         ]
         condition_urls = [
-            b.add(
-                "Condition",
-                f"{facility}/{enc_id}/{d['icd10']}",
-                {
-                    "meta": _source(facility),
-                    "verificationStatus": {"coding": [_coding(
-                        "http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed"
-                    )]},
-                    "category": [{"coding": [ENCOUNTER_DIAGNOSIS]}],
-                    "code": _icd(d["icd10"]),
-                    "subject": subject,
-                    "encounter": {"reference": _uuid(doc_id, "Encounter", f"{facility}/{enc_id}")},
-                    "recordedDate": _at(d["admitted_at"]),
-                },
-                "conditions",
-            )
+            b.add_record("Condition", "conditions", facility, f"{enc_id}/{d['icd10']}", {
+                "verificationStatus": {"coding": [_coding(
+                    "http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed"
+                )]},
+                "category": [{"coding": [ENCOUNTER_DIAGNOSIS]}],
+                "code": _icd(d["icd10"]),
+                "subject": subject,
+                "encounter": {"reference": _uuid(doc_id, "Encounter", f"{facility}/{enc_id}")},
+                "recordedDate": _at(d["admitted_at"]),
+            })
             for d in sorted(codes, key=lambda d: d["seq"])
         ]  # fmt: skip
-        url = b.add(
-            "Encounter",
-            f"{facility}/{enc_id}",
-            {
-                "meta": _source(facility),
-                "identifier": [_clean({"system": SID_EPISODE, "value": enc_id,
-                                       "assigner": {"reference": org}})],
-                "status": "finished",
-                "class": _coding(CS_ACT_CODE, klass[0], klass[1]),
-                "subject": subject,
-                "period": _clean({"start": _at(enc["admitted_at"]),
-                                  "end": _at(enc["discharged_at"])}),
-                "reasonCode": _listed(_icd(enc["primary_icd10"])),
-                "diagnosis": [
-                    {"condition": {"reference": c}, "rank": i}
-                    for i, c in enumerate(condition_urls, start=1)
-                ],
-                "hospitalization": {
-                    "dischargeDisposition": {"coding": [_coding(CS_DISCHARGE_TYPE,
-                                                                enc["discharge_type"])]}
-                } if enc["discharge_type"] else None,
-                "extension": [{"url": CS_TREATMENT_RESULT, "valueCode": enc["treatment_result"]}]
-                if enc["treatment_result"] else None,
-                "serviceProvider": {"reference": org},
-            },
-            "encounters",
-        )  # fmt: skip
+        url = b.add_record("Encounter", "encounters", facility, enc_id, {
+            "identifier": [_clean({"system": SID_EPISODE, "value": enc_id,
+                                   "assigner": {"reference": org}})],
+            "status": "finished",
+            "class": _coding(CS_ACT_CODE, klass[0], klass[1]),
+            "subject": subject,
+            "period": _clean({"start": _at(enc["admitted_at"]),
+                              "end": _at(enc["discharged_at"])}),
+            "reasonCode": _listed(_icd(enc["primary_icd10"])),
+            "diagnosis": [
+                {"condition": {"reference": c}, "rank": i}
+                for i, c in enumerate(condition_urls, start=1)
+            ],
+            "hospitalization": {
+                "dischargeDisposition": {"coding": [_coding(CS_DISCHARGE_TYPE,
+                                                            enc["discharge_type"])]}
+            } if enc["discharge_type"] else None,
+            "extension": [{"url": CS_TREATMENT_RESULT, "valueCode": enc["treatment_result"]}]
+            if enc["treatment_result"] else None,
+            "serviceProvider": {"reference": org},
+        })  # fmt: skip
         b.encounter_urls[(facility, enc_id)] = url
         if enc.get("weight_kg"):
-            b.add(
-                "Observation",
-                f"{facility}/{enc_id}/weight",
-                {
-                    "meta": _source(facility),
-                    "status": "final",
-                    "category": [{"coding": [_coding(CS_OBSERVATION_CATEGORY, "vital-signs")]}],
-                    "code": {"coding": [_coding(CS_LOINC, "29463-7", "Body weight")]},
-                    "subject": subject,
-                    "encounter": {"reference": url},
-                    "effectiveDateTime": _at(enc["admitted_at"]),
-                    "valueQuantity": {"value": _number(enc["weight_kg"]), "unit": "kg",
-                                      "system": CS_UCUM, "code": "kg"},
-                },
-                "vital_signs",
-            )  # fmt: skip
+            b.add_record("Observation", "vital_signs", facility, f"{enc_id}/weight", {
+                "status": "final",
+                "category": [{"coding": [_coding(CS_OBSERVATION_CATEGORY, "vital-signs")]}],
+                "code": {"coding": [_coding(CS_LOINC, "29463-7", "Body weight")]},
+                "subject": subject,
+                "encounter": {"reference": url},
+                "effectiveDateTime": _at(enc["admitted_at"]),
+                "valueQuantity": {"value": _number(enc["weight_kg"]), "unit": "kg",
+                                  "system": CS_UCUM, "code": "kg"},
+            })  # fmt: skip
     for line in day.prescription_items:
         facility = line["facility_code"]
-        b.add(
-            "MedicationRequest",
-            f"{facility}/{line['line_id']}",
-            {
-                "meta": _source(facility),
-                "identifier": [_clean({"system": SID_PRESCRIPTION_LINE,
-                                       "value": line["line_id"]})],
-                "status": "completed",
-                "intent": "order",
-                "medicationCodeableConcept": _clean({
-                    "coding": [_coding(SID_DRUG, line["drug_code"], line["drug_name"]),
-                               *([_coding(CS_ATC, line["atc_code"])] if line["atc_code"] else [])],
-                    "text": line["drug_name"],
-                }),
-                "subject": subject,
-                "encounter": _encounter_ref(b, facility, line["encounter_id"]),
-                "authoredOn": _at(line["ordered_at"]),
-                "dosageInstruction": _listed(_clean({
-                    "text": line["dosage"],
-                    "route": {"coding": [_coding(CS_ROUTE, line["route"])]}
-                    if line["route"] else None,
-                })),
-                "dispenseRequest": {"quantity": _clean({"value": _number(line["quantity"]),
-                                                        "unit": line["unit"]})}
-                if line["quantity"] is not None else None,
-            },
-            "medications",
-        )  # fmt: skip
+        b.add_record("MedicationRequest", "medications", facility, line["line_id"], {
+            "identifier": [_clean({"system": SID_PRESCRIPTION_LINE,
+                                   "value": line["line_id"]})],
+            "status": "completed",
+            "intent": "order",
+            "medicationCodeableConcept": _clean({
+                "coding": [_coding(SID_DRUG, line["drug_code"], line["drug_name"]),
+                           *([_coding(CS_ATC, line["atc_code"])] if line["atc_code"] else [])],
+                "text": line["drug_name"],
+            }),
+            "subject": subject,
+            "encounter": _encounter_ref(b, facility, line["encounter_id"]),
+            "authoredOn": _at(line["ordered_at"]),
+            "dosageInstruction": _listed(_clean({
+                "text": line["dosage"],
+                "route": {"coding": [_coding(CS_ROUTE, line["route"])]}
+                if line["route"] else None,
+            })),
+            "dispenseRequest": {"quantity": _clean({"value": _number(line["quantity"]),
+                                                    "unit": line["unit"]})}
+            if line["quantity"] is not None else None,
+        })  # fmt: skip
     for ref in day.referrals:
         facility = ref["facility_code"]
         target = ref["to_facility_code"]
-        b.add(
-            "ServiceRequest",
-            f"{facility}/{ref['referral_id']}",
-            {
-                "meta": _source(facility),
-                "identifier": [_clean({"system": SID_REFERRAL, "value": ref["referral_id"]})],
-                "status": "completed",
-                "intent": "order",
-                "category": [{"coding": [_coding(CS_SNOMED, SNOMED_PATIENT_REFERRAL,
-                                                 "Patient referral")]}],
-                "subject": subject,
-                "encounter": _encounter_ref(b, facility, ref["encounter_id"]),
-                "authoredOn": _at(ref["referred_at"]),
-                "requester": {"reference": b.organization(facility)},
-                "performer": [{"reference": b.organization(target)}] if target else None,
-                "reasonCode": _listed(_icd(ref["primary_icd10"]),
-                                      {"text": ref["referral_reason"]}
-                                      if ref["referral_reason"] else None),
-            },
-            "referrals",
-        )  # fmt: skip
+        b.add_record("ServiceRequest", "referrals", facility, ref["referral_id"], {
+            "identifier": [_clean({"system": SID_REFERRAL, "value": ref["referral_id"]})],
+            "status": "completed",
+            "intent": "order",
+            "category": [{"coding": [_coding(CS_SNOMED, SNOMED_PATIENT_REFERRAL,
+                                             "Patient referral")]}],
+            "subject": subject,
+            "encounter": _encounter_ref(b, facility, ref["encounter_id"]),
+            "authoredOn": _at(ref["referred_at"]),
+            "requester": {"reference": b.organization(facility)},
+            "performer": [{"reference": b.organization(target)}] if target else None,
+            "reasonCode": _listed(_icd(ref["primary_icd10"]),
+                                  {"text": ref["referral_reason"]}
+                                  if ref["referral_reason"] else None),
+        })  # fmt: skip
     for appt in day.appointments:
         facility = appt["facility_code"]
         start = appt["appointment_at"]
         enc_ref = _encounter_ref(b, facility, appt["encounter_id"])
-        b.add(
-            "Appointment",
-            f"{facility}/{appt['appointment_id']}",
-            {
-                "meta": _source(facility),
-                "identifier": [_clean({"system": SID_APPOINTMENT,
-                                       "value": appt["appointment_id"]})],
-                "status": "booked" if start else "proposed",
-                "description": "Hẹn khám lại",
-                "reasonCode": _listed(_icd(appt["primary_icd10"])),
-                "start": _at(start),
-                "end": _at(start),
-                "requestedPeriod": None if start else
-                _listed(_clean({"start": _at(appt["appointment_date"])})),
-                "created": _at(appt["issued_date"]),
-                "supportingInformation": [enc_ref] if enc_ref else None,
-                "participant": [
-                    {"actor": subject, "status": "accepted"},
-                    {"actor": {"reference": b.organization(facility)}, "status": "accepted"},
-                ],
-            },
-            "appointments",
-        )  # fmt: skip
+        b.add_record("Appointment", "appointments", facility, appt["appointment_id"], {
+            "identifier": [_clean({"system": SID_APPOINTMENT,
+                                   "value": appt["appointment_id"]})],
+            "status": "booked" if start else "proposed",
+            "description": "Hẹn khám lại",
+            "reasonCode": _listed(_icd(appt["primary_icd10"])),
+            "start": _at(start),
+            "end": _at(start),
+            "requestedPeriod": None if start else
+            _listed(_clean({"start": _at(appt["appointment_date"])})),
+            "created": _at(appt["issued_date"]),
+            "supportingInformation": [enc_ref] if enc_ref else None,
+            "participant": [
+                {"actor": subject, "status": "accepted"},
+                {"actor": {"reference": b.organization(facility)}, "status": "accepted"},
+            ],
+        })  # fmt: skip
     for study in day.imaging_studies:
         facility = study["facility_code"]
-        b.add(
-            "ImagingStudy",
-            f"{facility}/{study['study_uid']}",
-            {
-                "meta": _source(facility),
-                "identifier": [{"system": "urn:dicom:uid",
-                                "value": f"urn:oid:{study['study_uid']}"}],
-                "status": "available",
-                "modality": [_coding(CS_DICOM, study["modality"])] if study["modality"] else None,
-                "subject": subject,
-                "started": _at(study["study_at"]),
-                "numberOfInstances": study["number_of_instances"],
-                "description": study["description"],
-            },
-            "imaging",
-        )  # fmt: skip
+        b.add_record("ImagingStudy", "imaging", facility, study["study_uid"], {
+            "identifier": [{"system": "urn:dicom:uid",
+                            "value": f"urn:oid:{study['study_uid']}"}],
+            "status": "available",
+            "modality": [_coding(CS_DICOM, study["modality"])] if study["modality"] else None,
+            "subject": subject,
+            "started": _at(study["study_at"]),
+            "numberOfInstances": study["number_of_instances"],
+            "description": study["description"],
+        })  # fmt: skip
     for lab in day.lab_results:
         facility = lab["facility_code"]
-        b.add(
-            "Observation",
-            f"{facility}/{lab['line_id']}",
-            {
-                "meta": _source(facility),
-                "identifier": [_clean({"system": SID_LAB_LINE, "value": lab["line_id"]})],
-                "status": "final",
-                "category": [{"coding": [_coding(CS_OBSERVATION_CATEGORY, "laboratory")]}],
-                "code": _clean({"coding": [_coding(CS_LAB_TEST,
-                                                   lab["test_code"] or lab["service_code"],
-                                                   lab["test_name"])], "text": lab["test_name"]}),
-                "subject": subject,
-                "encounter": _encounter_ref(b, facility, lab["encounter_id"]),
-                "effectiveDateTime": _at(lab["result_at"]),
-                "valueString": lab["value"] if lab["value"] is None else
-                f"{lab['value']} {lab['unit'] or ''}".strip(),
-                "conclusion": None,
-                "note": [{"text": lab["conclusion"]}] if lab["conclusion"] else None,
-            },
-            "results",
-        )  # fmt: skip
+        b.add_record("Observation", "results", facility, lab["line_id"], {
+            "identifier": [_clean({"system": SID_LAB_LINE, "value": lab["line_id"]})],
+            "status": "final",
+            "category": [{"coding": [_coding(CS_OBSERVATION_CATEGORY, "laboratory")]}],
+            "code": _clean({"coding": [_coding(CS_LAB_TEST,
+                                               lab["test_code"] or lab["service_code"],
+                                               lab["test_name"])], "text": lab["test_name"]}),
+            "subject": subject,
+            "encounter": _encounter_ref(b, facility, lab["encounter_id"]),
+            "effectiveDateTime": _at(lab["result_at"]),
+            "valueString": lab["value"] if lab["value"] is None else
+            f"{lab['value']} {lab['unit'] or ''}".strip(),
+            "conclusion": None,
+            "note": [{"text": lab["conclusion"]}] if lab["conclusion"] else None,
+        })  # fmt: skip
     composition.update(_composition(doc_id, subject, author, b.sections, withdrawn=False))
     return _bundle(doc_id, b.entries)
 

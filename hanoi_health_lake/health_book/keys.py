@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 import sys
 from pathlib import Path
 
-from hanoi_health_lake.config import config_home, setting
+from hanoi_health_lake.config import config_home, ensure_key_file, setting
 
 ENV_KEY = "HHL_IDENTITY_KEY"
 ENV_KEY_FILE = "HHL_IDENTITY_KEY_FILE"
@@ -52,16 +51,11 @@ def identity_key(*, create: bool = False) -> bytes:
     if setting(ENV_KEY):
         return parse_key(setting(ENV_KEY), f"in {ENV_KEY}")
     path = Path(setting(ENV_KEY_FILE) or default_key_file())
-    if not path.exists():
-        if not create:
-            raise IdentityKeyError(
-                f"no identity key: set {ENV_KEY}, or {ENV_KEY_FILE} to a key file (looked for "
-                f"{path}); the health book cannot encrypt or read identities without it"
-            )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(KEY_BYTES) + "\n")
-        path.chmod(0o600)
-        print(f"created a local identity key at {path} (outside the repo)", file=sys.stderr)
+    missing = IdentityKeyError(
+        f"no identity key: set {ENV_KEY}, or {ENV_KEY_FILE} to a key file (looked for "
+        f"{path}); the health book cannot encrypt or read identities without it"
+    )
+    ensure_key_file(path, "identity key", create=create, missing=missing)
     if path.stat().st_mode & 0o077:
         print(f"warning: the identity key file {path} is readable by others: chmod 600 {path}",
               file=sys.stderr)  # fmt: skip

@@ -15,7 +15,7 @@ from hanoi_health_lake.reports.coverage import coverage_sections
 from hanoi_health_lake.reports.dashboard import dashboard_sections
 from hanoi_health_lake.reports.html import render_html
 from hanoi_health_lake.reports.labels import label
-from hanoi_health_lake.reports.model import Lang, Page, Text
+from hanoi_health_lake.reports.model import Lang, Page, Section, Text
 from hanoi_health_lake.reports.period import Period, day_period
 from hanoi_health_lake.reports.source import ReportSource, open_source
 from hanoi_health_lake.reports.workbook import write_workbook
@@ -60,27 +60,37 @@ def _check_period(src: ReportSource, period: Period) -> None:
         )
 
 
-def coverage_page(src: ReportSource, period: Period, warehouse: Path) -> Page:
+def _page(
+    kind: str,
+    period: Period,
+    sections: list[Section],
+    warehouse: Path,
+    links: dict[Text, str] | None = None,
+) -> Page:
+    """A page of `kind` with the header every report page shares: its title (label
+    page.<kind>.title), the period, and when and from which warehouse it was generated."""
     return Page(
-        kind=COVERAGE,
-        title=label("page.coverage.title"),
+        kind=kind,
+        title=label(f"page.{kind}.title"),
         subtitle=period_title(period),
         period=period,
-        sections=coverage_sections(src, period),
+        sections=sections,
         generated=_generated(warehouse),
-        links={label("page.dashboard.link"): f"{DASHBOARD}.html"},
+        links=links or {},
+    )
+
+
+def coverage_page(src: ReportSource, period: Period, warehouse: Path) -> Page:
+    sections = coverage_sections(src, period)
+    return _page(
+        COVERAGE, period, sections, warehouse, {label("page.dashboard.link"): f"{DASHBOARD}.html"}
     )
 
 
 def dashboard_page(src: ReportSource, period: Period, warehouse: Path) -> Page:
-    return Page(
-        kind=DASHBOARD,
-        title=label("page.dashboard.title"),
-        subtitle=period_title(period),
-        period=period,
-        sections=dashboard_sections(src, period),
-        generated=_generated(warehouse),
-        links={label("page.coverage.link"): f"{COVERAGE}.html"},
+    sections = dashboard_sections(src, period)
+    return _page(
+        DASHBOARD, period, sections, warehouse, {label("page.coverage.link"): f"{COVERAGE}.html"}
     )
 
 
@@ -94,15 +104,7 @@ def build_pages(home: Path, period: Period, warehouse: Path | None = None) -> li
 
 def bulletin_page(src: ReportSource, day: date, warehouse: Path) -> Page:
     """The outbreak bulletin of `day` as a page of its own, with the reports' header and style."""
-    period = day_period(day)
-    return Page(
-        kind=BULLETIN,
-        title=label("page.bulletin.title"),
-        subtitle=period_title(period),
-        period=period,
-        sections=bulletin_sections(src, day),
-        generated=_generated(warehouse),
-    )
+    return _page(BULLETIN, day_period(day), bulletin_sections(src, day), warehouse)
 
 
 def write_bulletin(home: Path, day: date, lang: Lang = "vi", warehouse: Path | None = None) -> Path:

@@ -20,7 +20,7 @@ from lxml import etree
 
 from hanoi_health_lake.formats import qd130
 from hanoi_health_lake.simulator.care_records import DrugLine, Episode
-from hanoi_health_lake.simulator.csv_export import _GIOI_TINH, _birth
+from hanoi_health_lake.simulator.csv_export import patient_columns
 from hanoi_health_lake.simulator.delivery import sla
 from hanoi_health_lake.simulator.files import OutFile, RecordSlot
 from hanoi_health_lake.simulator.ground_truth import Truth, group_truth
@@ -44,15 +44,7 @@ def checkin_row(e: Episode, fac: Facility, stt: int, first_drug: DrugLine | None
     p = e.person
     drug = first_drug.line.use.drug if first_drug else None
     return {
-        "MA_LK": e.ma_lk,
-        "STT": str(stt),
-        "MA_BN": e.patient_no,
-        "HO_TEN": p.full_name,
-        "SO_CCCD": p.citizen_id,
-        "NGAY_SINH": _birth(e),
-        "GIOI_TINH": _GIOI_TINH[p.sex],
-        "MA_THE_BHYT": p.insurance,
-        "MA_DKBD": e.registered_facility if p.insurance else "",
+        **patient_columns(e, stt),
         "GT_THE_TU": f"{e.admitted.year}0101" if p.insurance else "",
         "GT_THE_DEN": f"{e.admitted.year}1231" if p.insurance else "",
         "MA_DOITUONG_KCB": e.doituong,

@@ -44,9 +44,10 @@ def _qty(q: float) -> str:
     return str(int(q)) if q == int(q) else f"{q:.3f}".rstrip("0")
 
 
-def xml1_row(e: Episode, fac: Facility, stt: int) -> dict[str, str]:
+def patient_columns(e: Episode, stt: int) -> dict[str, str]:
+    """The columns an XML1 row and a check-in row both open with: the episode, the row number,
+    who the patient is and their insurance card."""
     p = e.person
-    nights = (e.discharged.date() - e.admitted.date()).days
     return {
         "MA_LK": e.ma_lk,
         "STT": str(stt),
@@ -57,6 +58,14 @@ def xml1_row(e: Episode, fac: Facility, stt: int) -> dict[str, str]:
         "GIOI_TINH": _GIOI_TINH[p.sex],
         "MA_THE_BHYT": p.insurance,
         "MA_DKBD": e.registered_facility if p.insurance else "",
+    }
+
+
+def xml1_row(e: Episode, fac: Facility, stt: int) -> dict[str, str]:
+    p = e.person
+    nights = (e.discharged.date() - e.admitted.date()).days
+    return {
+        **patient_columns(e, stt),
         "DIA_CHI": _address(e),
         "MATINH_CU_TRU": "01",
         "MAXA_CU_TRU": p.ward.code,

@@ -194,23 +194,14 @@ def simulated_week_home() -> Path:
 
 def _build_simulated_week_home(home: Path) -> None:
     from hanoi_health_lake.config import lake_dir, landing_dir, registry_path
-    from hanoi_health_lake.lake.delta_io import overwrite_table
     from hanoi_health_lake.pipeline.ingest_day import ingest_day
     from hanoi_health_lake.pipeline.write_day import write_day
-    from hanoi_health_lake.reference import tables
     from hanoi_health_lake.reference.registry import load_registry, registry_codes
     from hanoi_health_lake.simulator.run import simulate
+    from tests.fuzz.pipeline import write_reference
 
     simulate(WEEK_START, 7, "tiny", 1, home, 0.01)
-    reference = {
-        "facilities": tables.facilities_table(registry_path(home)),
-        "wards": tables.wards_table(),
-        "icd10": tables.icd10_table(),
-        "disease_groups": tables.disease_groups_table(),
-        "drugs": tables.drugs_table(),
-    }
-    for name, table in reference.items():
-        overwrite_table(lake_dir(home) / "reference" / name, table, run_id="report-tests")
+    write_reference(home, run_id="report-tests")
     codes = registry_codes(load_registry(registry_path(home)))
     for k in range(7):
         day = ingest_day(

@@ -181,8 +181,7 @@ class Mutation:
 
     def _duplicate(self, landing: Path, path: Path) -> str:
         """A second copy in the same folder: the same export_ts under another part, or later."""
-        name = os.fsdecode(path.name)
-        m = TS.search(name)
+        name, m = _export_ts(path)
         if not m:
             return f"duplicate: {_rel(landing, path)} has no export_ts"
         if self.arg:  # the same export_ts: a CSV and an NDJSON-like sibling name
@@ -218,8 +217,7 @@ class Mutation:
         return f"misplace ({verb}) {rel} → {dest.relative_to(landing)}"
 
     def _restamp(self, landing: Path, path: Path) -> str:
-        name = os.fsdecode(path.name)
-        m = TS.search(name)
+        name, m = _export_ts(path)
         if not m:
             return f"restamp: {_rel(landing, path)} has no export_ts"
         stamp = STAMPS[int(self.arg) % len(STAMPS)]
@@ -235,6 +233,12 @@ class Mutation:
 
 def _csv_quote(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
+
+
+def _export_ts(path: Path) -> tuple[str, re.Match[str] | None]:
+    """The file's name, and the match of its export_ts (group 1) or None when it has none."""
+    name = os.fsdecode(path.name)
+    return name, TS.search(name)
 
 
 def _rel(landing: Path, path: Path) -> str:

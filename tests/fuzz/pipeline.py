@@ -37,7 +37,9 @@ SILVER_KEYS = {
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def write_reference(home: Path) -> None:
+def write_reference(home: Path, run_id: str = RUN_ID) -> None:
+    """Write the five reference tables into the lake under `home`, as the reference assets do
+    (the facilities from the home's registry)."""
     reference = {
         "facilities": tables.facilities_table(registry_path(home)),
         "wards": tables.wards_table(),
@@ -46,7 +48,7 @@ def write_reference(home: Path) -> None:
         "drugs": tables.drugs_table(),
     }
     for name, table in reference.items():
-        overwrite_table(lake_dir(home) / "reference" / name, table, run_id=RUN_ID)
+        overwrite_table(lake_dir(home) / "reference" / name, table, run_id=run_id)
 
 
 def ingest(home: Path, days: list[date]) -> None:

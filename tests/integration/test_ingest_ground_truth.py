@@ -8,7 +8,15 @@ from pathlib import Path
 import polars as pl
 
 from hanoi_health_lake.faults import RULE_FOR_KIND
-from tests.integration.lake_helpers import INGESTED, day_text, ground_truth, missed_faults, read
+from tests.integration.lake_helpers import (
+    INGESTED,
+    assert_counts_reconcile,
+    day_text,
+    ground_truth,
+    missed_faults,
+    read,
+    unexplained_quarantine,
+)
 
 
 def _ingested(frame: pl.DataFrame) -> pl.DataFrame:
@@ -26,15 +34,8 @@ def test_every_injected_fault_is_quarantined_under_the_rule_of_its_kind(ingested
 
 def test_no_clean_record_or_file_is_quarantined(ingested_home: Path):
     faults = _ingested(ground_truth(ingested_home, "faults"))
-    quarantine = day_text(read(ingested_home, "quarantine"))
-    assert quarantine.height > 0
-    extra = quarantine.join(
-        faults,
-        left_on=["source_file", "record_no"],
-        right_on=["file", "record_no"],
-        how="anti",
-        nulls_equal=True,
-    )
+    assert day_text(read(ingested_home, "quarantine")).height > 0
+    extra = unexplained_quarantine(faults, ingested_home)
     assert extra.height == 0, extra.select("source_file", "locator", "reason").to_dicts()
 
 
@@ -43,14 +44,7 @@ def test_counts_equal_the_clean_counts_per_facility_dataset_and_day(ingested_hom
     expected = _ingested(ground_truth(ingested_home, "clean_counts")).filter(
         pl.col("delivered") > 0
     )
-    got = day_text(read(ingested_home, "reconciliation")).filter(pl.col("delivered") > 0)
-    cols = ["facility_code", "dataset", "service_date"]
-    joined = expected.join(got, on=cols, how="full", coalesce=True, suffix="_lake")
-    for measure in ("accepted", "superseded", "quarantined", "delivered"):
-        differ = joined.filter(
-            pl.col(measure).fill_null(-1) != pl.col(f"{measure}_lake").fill_null(-1)
-        )
-        assert differ.height == 0, (measure, differ.head(10).to_dicts())
+    assert_counts_reconcile(expected, ingested_home)
 
 
 def test_every_partition_reconciles_and_silver_holds_exactly_the_accepted(ingested_home: Path):

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
@@ -24,6 +21,7 @@ from tests.integration.lake_helpers import (
     ZONES,
     committed_partitions,
     copy_home,
+    kill_at_first_bronze_commit,
     read,
     table_path,
 )
@@ -116,22 +114,13 @@ def _warehouse_days(home: Path, path: Path) -> list[date]:
 
 def _kill_after_first_commit(home: Path, day: date) -> None:
     """Start `hhl run` for `day`; SIGKILL it once bronze_files (its first table) commits."""
-    log = table_path(home, "bronze_files") / "_delta_log"
-    commits_before = len(list(log.glob("*.json")))
-    env = {**os.environ, "HHL_HOME": str(home)}
-    proc = subprocess.Popen(
+    kill_at_first_bronze_commit(
+        home,
         [sys.executable, "-m", "hanoi_health_lake.cli", "run", "--from", str(day), "--to",
          str(day)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        "the run",
+        env={**os.environ, "HHL_HOME": str(home)},
     )  # fmt: skip
-    deadline = time.monotonic() + 300
-    while len(list(log.glob("*.json"))) == commits_before and proc.poll() is None:
-        assert time.monotonic() < deadline, "the run never committed bronze_files"
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
 
 
 def test_a_day_a_killed_rerun_left_half_written_stays_out_of_the_marts_until_rerun(

@@ -7,10 +7,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import random
-import signal
-import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
@@ -23,7 +20,15 @@ from hanoi_health_lake.parsers.landing_paths import parse_landing_path
 from hanoi_health_lake.realtime import arrivals_log
 from hanoi_health_lake.realtime.batch import ingest_slices, run_batch
 from hanoi_health_lake.reference.registry import load_registry, registry_codes
-from tests.integration.lake_helpers import INGESTED, TEST_KEY, ZONES, copy_home, read, table_path
+from tests.integration.lake_helpers import (
+    INGESTED,
+    TEST_KEY,
+    ZONES,
+    copy_home,
+    kill_at_first_bronze_commit,
+    read,
+    table_path,
+)
 
 FIRST, LAST = INGESTED
 INGESTION_FACTS = ("run_id", "silver_at")  # when and by which run: not what the tables hold
@@ -120,25 +125,19 @@ def test_batches_in_any_order_give_the_whole_day_tables(
 
 
 def _kill_after_first_commit(home: Path) -> None:
-    log = table_path(home, "bronze_files") / "_delta_log"
-    commits_before = len(list(log.glob("*.json")))
+    """Start an arrival batch on `home` in another process; SIGKILL it once bronze_files
+    commits."""
     script = (
         "import sys; from pathlib import Path;"
         "from tests.integration.test_realtime_batches import _batch;"
         "_batch(Path(sys.argv[1]), 'killed')"
     )
-    proc = subprocess.Popen(
+    kill_at_first_bronze_commit(
+        home,
         [sys.executable, "-c", script, str(home)],
+        "the batch",
         cwd=Path(__file__).parents[2],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 300
-    while len(list(log.glob("*.json"))) == commits_before and proc.poll() is None:
-        assert time.monotonic() < deadline, "the batch never committed bronze_files"
-        time.sleep(0.005)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
 
 
 def test_a_batch_killed_mid_write_then_rerun_gives_the_same_tables(

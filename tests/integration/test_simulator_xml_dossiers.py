@@ -13,7 +13,13 @@ import pytest
 from hanoi_health_lake.automation.inprocess import run_days
 from hanoi_health_lake.config import registry_path
 from hanoi_health_lake.simulator.run import simulate
-from tests.integration.lake_helpers import day_text, ground_truth, missed_faults, read
+from tests.integration.lake_helpers import (
+    assert_counts_reconcile,
+    assert_quarantine_holds_exactly,
+    day_text,
+    ground_truth,
+    read,
+)
 
 DAY = date(2026, 3, 1)
 DAYS = 2
@@ -64,14 +70,7 @@ def test_every_hospital_sends_signed_dossiers_and_nothing_else_for_its_records(x
 
 def test_dossier_counts_equal_the_ground_truth_per_facility_dataset_and_day(xml_lake: Path):
     expected = ground_truth(xml_lake, "clean_counts").filter(pl.col("delivered") > 0)
-    got = day_text(read(xml_lake, "reconciliation")).filter(pl.col("delivered") > 0)
-    cols = ["facility_code", "dataset", "service_date"]
-    joined = expected.join(got, on=cols, how="full", coalesce=True, suffix="_lake")
-    for measure in ("accepted", "superseded", "quarantined", "delivered"):
-        differ = joined.filter(
-            pl.col(measure).fill_null(-1) != pl.col(f"{measure}_lake").fill_null(-1)
-        )
-        assert differ.height == 0, (measure, differ.head(10).to_dicts())
+    assert_counts_reconcile(expected, xml_lake)
     registry = pl.read_csv(registry_path(xml_lake), infer_schema=False)
     xml_codes = registry.filter(pl.col("export_format") == "qd130_xml")["facility_code"]
     from_xml = expected.filter(pl.col("facility_code").is_in(xml_codes.implode()))
@@ -86,16 +85,7 @@ def test_every_fault_in_a_dossier_is_quarantined_under_its_rule(xml_lake: Path):
     faults = ground_truth(xml_lake, "faults")
     in_dossiers = faults.filter(pl.col("file").str.contains("hoso__"))
     assert set(in_dossiers["level"]) == {"file", "record"}, "faults in rows and whole files"
-    missed = missed_faults(faults, xml_lake)
-    assert missed.height == 0, missed.select("kind", "file", "locator").to_dicts()
-    extra = day_text(read(xml_lake, "quarantine")).join(
-        faults,
-        left_on=["source_file", "record_no"],
-        right_on=["file", "record_no"],
-        how="anti",
-        nulls_equal=True,
-    )
-    assert extra.height == 0, extra.select("source_file", "locator", "reason").to_dicts()
+    assert_quarantine_holds_exactly(faults, xml_lake)
 
 
 def test_checkins_reach_silver_as_the_ground_truth_counts_them(xml_lake: Path):

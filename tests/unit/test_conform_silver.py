@@ -14,19 +14,13 @@ from hanoi_health_lake.conform import Pseudonymizer, conform, encounter_lookup, 
 from hanoi_health_lake.lake.catalog import SILVER_SCHEMAS, SILVER_TABLES
 from hanoi_health_lake.records import DATASETS, PII_FIELDS, ParsedFile, ParsedRecord
 from hanoi_health_lake.reference import icd10
+from tests.people import NGUYEN_VAN_AN
 
 DAY = date(2026, 3, 1)
 P = Pseudonymizer(b"0123456789abcdef0123456789abcdef")
 PEOPLE = [
     {
-        "citizen_id": "001085012345",
-        "full_name": "Nguyễn Văn An",
-        "birth_date": date(1985, 4, 25),
-        "birth_year": 1985,
-        "sex": "male",
-        "insurance_number": "DN4010123456789",
-        "phone": "0912345678",
-        "address_line": "Số 10 ngõ 166 Hai Bà Trưng",
+        **NGUYEN_VAN_AN,
         "ward_code": "00004",
         "patient_local_id": "BN-AN-0001",
     },

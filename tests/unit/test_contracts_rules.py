@@ -18,6 +18,7 @@ from hanoi_health_lake.records import (
     RecordError,
 )
 from hanoi_health_lake.reference.wards import ward_codes
+from tests.people import NGUYEN_VAN_AN
 
 DAY = date(2026, 3, 1)
 ADMITTED = datetime(2026, 3, 1, 8, 30)
@@ -26,14 +27,7 @@ CTX = ValidationContext(registry_codes=frozenset({"01012", "01001", "01A3F"}))
 WARD = min(ward_codes())
 
 PERSON = {
-    "citizen_id": "001085012345",  # Hanoi, man born in the 1900s, 85
-    "full_name": "Nguyễn Văn An",
-    "birth_date": date(1985, 4, 25),
-    "birth_year": 1985,
-    "sex": "male",
-    "insurance_number": "DN4010123456789",
-    "phone": "0912345678",
-    "address_line": "Số 10 ngõ 166 Hai Bà Trưng",
+    **NGUYEN_VAN_AN,
     "ward_code": WARD,
     "patient_local_id": "BN0001",
 }

@@ -14,6 +14,7 @@ import pytest
 
 from hanoi_health_lake.formats import qd130
 from hanoi_health_lake.parsers import parse_file
+from tests.landing import land
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "parsers" / "landing"
 DAY = "01012/2026-03-01"
@@ -21,13 +22,6 @@ DAY = "01012/2026-03-01"
 
 def _fixture(name: str):
     return parse_file(FIXTURES, f"{DAY}/{name}")
-
-
-def _land(root: Path, name: str, data: bytes) -> str:
-    relpath = f"{DAY}/{name}"
-    (root / DAY).mkdir(parents=True, exist_ok=True)
-    (root / relpath).write_bytes(data)
-    return relpath
 
 
 def _csv(columns, rows, delimiter=",") -> str:
@@ -160,7 +154,7 @@ def test_decomposed_utf8_is_normalised(tmp_path):
     row = ["LK1", "GH1", "01012", name, "202603080800", "20260301"]
     data = _csv(["MA_LK", "SO_GIAYHEN_KL", "MA_CSKCB", "HO_TEN", "NGAY_HEN_KL", "NGAY_CT"], [row])
     parsed = parse_file(
-        tmp_path, _land(tmp_path, "appointments__20260302T130000.csv", data.encode())
+        tmp_path, land(tmp_path, "appointments__20260302T130000.csv", data.encode())
     )
     assert parsed.status == "ok"
     assert parsed.records[0].fields["full_name"] == unicodedata.normalize("NFC", name)
@@ -188,7 +182,7 @@ def _xml14(rows=(("LK1", "GH1", "01012", "202603080800", "20260301"),), columns=
     ],
 )  # fmt: skip
 def test_file_level_rejections(tmp_path, data, rule, says):
-    relpath = _land(tmp_path, "appointments__20260302T130000.csv", data)
+    relpath = land(tmp_path, "appointments__20260302T130000.csv", data)
     parsed = parse_file(tmp_path, relpath)
     assert (parsed.status, parsed.error_rule) == ("error", rule)
     assert parsed.error_message.startswith(relpath)
@@ -198,17 +192,17 @@ def test_file_level_rejections(tmp_path, data, rule, says):
 
 
 def test_a_header_only_file_is_ok_with_no_records(tmp_path):
-    parsed = parse_file(tmp_path, _land(tmp_path, "appointments__20260302T130000.csv", b""))
+    parsed = parse_file(tmp_path, land(tmp_path, "appointments__20260302T130000.csv", b""))
     assert parsed.error_rule == "file.empty"
     header_only = _xml14(rows=()).encode()
-    parsed = parse_file(tmp_path, _land(tmp_path, "appointments__20260302T130000.csv", header_only))
+    parsed = parse_file(tmp_path, land(tmp_path, "appointments__20260302T130000.csv", header_only))
     assert (parsed.status, parsed.records) == ("ok", [])
 
 
 def test_old_referral_number_column_name_is_accepted(tmp_path):
     columns = ["MA_LK", "GIAY_CHUYEN_TUYEN", "MA_CSKCB", "MA_NOI_DEN", "MA_BENH_CHINH", "NGAY_RA"]
     data = _csv(columns, [["LK1", "CT9", "01012", "01001", "I10", "202603011200"]])
-    parsed = parse_file(tmp_path, _land(tmp_path, "referrals__20260302T120000.csv", data.encode()))
+    parsed = parse_file(tmp_path, land(tmp_path, "referrals__20260302T120000.csv", data.encode()))
     assert parsed.status == "ok"
     assert parsed.records[0].record_id == "CT9"
 
@@ -220,7 +214,7 @@ def test_unknown_codes_are_reported(tmp_path):
               "NGAY_VAO": "202603010800", "NGAY_RA": "202603010900", "MA_CSKCB": "01012",
               "MA_DOITUONG_KCB": "1"}  # fmt: skip
     data = _csv(columns, [[values[c] for c in columns]])
-    parsed = parse_file(tmp_path, _land(tmp_path, "encounters__20260302T061500.csv", data.encode()))
+    parsed = parse_file(tmp_path, land(tmp_path, "encounters__20260302T061500.csv", data.encode()))
     record = parsed.records[0]
     assert {(e.rule_id, e.field) for e in record.errors} == {
         ("conformance.code_value", "sex"),
@@ -253,7 +247,7 @@ def test_hash_and_size_are_of_the_delivered_bytes():
 
 def test_an_empty_facility_column_is_not_filled_from_the_path(tmp_path):
     data = _xml14(rows=(("LK1", "GH1", "", "202603080800", "20260301"),)).encode()
-    parsed = parse_file(tmp_path, _land(tmp_path, "appointments__20260302T130000.csv", data))
+    parsed = parse_file(tmp_path, land(tmp_path, "appointments__20260302T130000.csv", data))
     assert parsed.records[0].fields["facility_code"] is None  # completeness must see it
 
 
@@ -267,6 +261,6 @@ def test_a_blank_type_of_care_stays_blank_on_an_emergency_row(tmp_path):
     cells[kcb] = ""
     out = io.StringIO()
     csv.writer(out).writerows([columns, cells])
-    relpath = _land(tmp_path, "encounters__20260302T070000.csv", out.getvalue().encode())
+    relpath = land(tmp_path, "encounters__20260302T070000.csv", out.getvalue().encode())
     record = parse_file(tmp_path, relpath).records[0]
     assert record.fields["encounter_type"] is None

@@ -16,16 +16,14 @@ from pydicom.filereader import data_element_generator
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 from hanoi_health_lake.parsers import parse_file
+from tests.landing import land
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "parsers" / "landing"
 DAY = "01001/2026-03-01"
 
 
 def _land(root: Path, name: str, data: bytes) -> str:
-    relpath = f"{DAY}/{name}"
-    (root / DAY).mkdir(parents=True, exist_ok=True)
-    (root / relpath).write_bytes(data)
-    return relpath
+    return land(root, name, data, folder=DAY)
 
 
 def _bytes_of(root, relpath) -> bytes:

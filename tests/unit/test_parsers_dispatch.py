@@ -10,6 +10,7 @@ import pytest
 
 from hanoi_health_lake.faults import FAULT_KINDS
 from hanoi_health_lake.parsers import discover, parse_file
+from tests.landing import land
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "parsers" / "landing"
 FILE_RULES = {f.rule_id for f in FAULT_KINDS if f.level == "file"} | {"file.unreadable"}
@@ -20,13 +21,6 @@ NAMES = [
     "imaging_studies__20260302T061500.1.dcm",
     "imaging_studies__20260302T061500.dicom.json",
 ]
-
-
-def _land(root: Path, name: str, data: bytes) -> str:
-    relpath = f"01012/2026-03-01/{name}"
-    (root / relpath).parent.mkdir(parents=True, exist_ok=True)
-    (root / relpath).write_bytes(data)
-    return relpath
 
 
 def test_every_fixture_parses_cleanly_at_file_level():
@@ -40,7 +34,7 @@ def test_every_fixture_parses_cleanly_at_file_level():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_an_empty_file_of_any_format_is_file_empty(tmp_path, name):
-    parsed = parse_file(tmp_path, _land(tmp_path, name, b""))
+    parsed = parse_file(tmp_path, land(tmp_path, name, b""))
     assert (parsed.status, parsed.error_rule, parsed.size) == ("error", "file.empty", 0)
     assert name in parsed.error_message
 
@@ -69,7 +63,7 @@ def test_random_bytes_never_raise(tmp_path, name, seed):
             del data[pos : pos + rng.randint(1, 50)]
         else:
             data[pos:pos] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 10)))
-    parsed = parse_file(tmp_path, _land(tmp_path, name, bytes(data)))
+    parsed = parse_file(tmp_path, land(tmp_path, name, bytes(data)))
     assert parsed.status in ("ok", "error")
     if parsed.status == "error":
         assert parsed.error_rule in FILE_RULES

@@ -4,20 +4,14 @@ are surely not Windows-1258 are refused rather than decoded into nonsense."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from hanoi_health_lake.benchmarks.parsers import write_csv_day
 from hanoi_health_lake.formats import qd130
 from hanoi_health_lake.parsers import parse_file
 from hanoi_health_lake.simulator.encodings import encode_text
+from tests.landing import land
 
 DAY = "01012/2026-03-01"
-
-
-def _land(root: Path, name: str, data: bytes) -> str:
-    (root / DAY).mkdir(parents=True, exist_ok=True)
-    (root / DAY / name).write_bytes(data)
-    return f"{DAY}/{name}"
 
 
 CHINESE_ROWS = [
@@ -29,19 +23,19 @@ CHINESE_ROWS = [
 def test_big5_csv_with_a_qd130_header_is_refused_as_big5(tmp_path):
     header = ",".join(qd130.XML1_COLUMNS[:3])
     data = "\n".join([header, *CHINESE_ROWS]).encode("big5")
-    parsed = parse_file(tmp_path, _land(tmp_path, "encounters__20260302T061500.csv", data))
+    parsed = parse_file(tmp_path, land(tmp_path, "encounters__20260302T061500.csv", data))
     assert (parsed.status, parsed.error_rule) == ("error", "file.encoding")
     assert "the bytes are big5, not UTF-8 or Windows-1258" in parsed.error_message
 
 
 def test_a_layout_refusal_names_the_likely_encoding(tmp_path):
     data = "\n".join(["病人姓名,診斷,醫院", *CHINESE_ROWS]).encode("big5")
-    big5 = parse_file(tmp_path, _land(tmp_path, "encounters__20260302T061500.csv", data))
+    big5 = parse_file(tmp_path, land(tmp_path, "encounters__20260302T061500.csv", data))
     assert big5.error_rule == "file.encoding"
     assert "big5" in big5.error_message
     latin = "\n".join(["Nom,Prénom,Adresse", *["Müller,José,Straße 5 Zürich café"] * 20])
     cp1252 = parse_file(
-        tmp_path, _land(tmp_path, "encounters__20260302T071500.csv", latin.encode("cp1252"))
+        tmp_path, land(tmp_path, "encounters__20260302T071500.csv", latin.encode("cp1252"))
     )
     assert cp1252.error_rule == "file.unknown_layout"
     assert "the header has no QĐ 130 column names (the bytes are most likely cp125" in (
@@ -53,7 +47,7 @@ def test_utf16_ndjson_is_one_encoding_refusal_not_malformed_records(tmp_path):
     lines = [json.dumps({"resourceType": "Encounter", "id": f"e{i}"}) for i in range(2)]
     data = "\n".join(lines).encode("utf-16")
     parsed = parse_file(
-        tmp_path, _land(tmp_path, "encounters__20260302T061500.Encounter.ndjson", data)
+        tmp_path, land(tmp_path, "encounters__20260302T061500.Encounter.ndjson", data)
     )
     assert (parsed.status, parsed.error_rule, parsed.records) == ("error", "file.encoding", [])
     assert "UTF-16 or NUL bytes; NDJSON must be UTF-8" in parsed.error_message

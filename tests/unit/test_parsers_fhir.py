@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from hanoi_health_lake.parsers import parse_file
+from tests.landing import land
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "parsers" / "landing"
 DAY = "01012/2026-03-01"
@@ -17,13 +18,6 @@ DAY = "01012/2026-03-01"
 
 def _fixture(name: str, root: Path = FIXTURES):
     return parse_file(root, f"{DAY}/{name}")
-
-
-def _land(root: Path, name: str, data: bytes) -> str:
-    relpath = f"{DAY}/{name}"
-    (root / DAY).mkdir(parents=True, exist_ok=True)
-    (root / relpath).write_bytes(data)
-    return relpath
 
 
 def test_bundle_joins_patient_and_ranked_conditions_into_the_encounter():
@@ -100,7 +94,7 @@ def test_ndjson_auxiliary_files_hold_only_auxiliary_records(part):
 def test_ndjson_counted_file_without_siblings_still_parses(tmp_path):
     data = (FIXTURES / DAY / "encounters__20260302T090000.Encounter.ndjson").read_bytes()
     parsed = parse_file(
-        tmp_path, _land(tmp_path, "encounters__20260302T090000.Encounter.ndjson", data)
+        tmp_path, land(tmp_path, "encounters__20260302T090000.Encounter.ndjson", data)
     )
     e1 = parsed.records[0]
     assert e1.fields["patient_local_id"] == "p1"  # the reference's id is all there is
@@ -187,7 +181,7 @@ def _bundle_bytes() -> bytes:
 @pytest.mark.parametrize("cut", [1, 40, 200, 1000, -30, -2])
 def test_a_bundle_cut_short_is_truncated(tmp_path, cut):
     data = _bundle_bytes()[:cut]
-    parsed = parse_file(tmp_path, _land(tmp_path, "encounters__20260302T080000.json", data))
+    parsed = parse_file(tmp_path, land(tmp_path, "encounters__20260302T080000.json", data))
     assert (parsed.status, parsed.error_rule) == ("error", "file.truncated")
     assert parsed.error_message.startswith(f"{DAY}/encounters__20260302T080000.json")
     assert parsed.records == parsed.auxiliary == []
@@ -196,7 +190,7 @@ def test_a_bundle_cut_short_is_truncated(tmp_path, cut):
 def test_a_bundle_cut_inside_a_vietnamese_character_is_truncated(tmp_path):
     data = _bundle_bytes()
     cut = data.index("Hằng".encode()) + 2  # inside the multi-byte "ằ"
-    parsed = parse_file(tmp_path, _land(tmp_path, "encounters__20260302T080000.json", data[:cut]))
+    parsed = parse_file(tmp_path, land(tmp_path, "encounters__20260302T080000.json", data[:cut]))
     assert parsed.error_rule == "file.truncated"
 
 
@@ -211,7 +205,7 @@ def test_a_bundle_cut_inside_a_vietnamese_character_is_truncated(tmp_path):
 )
 def test_json_that_does_not_parse_is_malformed(tmp_path, damage):
     parsed = parse_file(
-        tmp_path, _land(tmp_path, "encounters__20260302T080000.json", damage(_bundle_bytes()))
+        tmp_path, land(tmp_path, "encounters__20260302T080000.json", damage(_bundle_bytes()))
     )
     assert parsed.error_rule == "file.malformed_json"
 
@@ -228,7 +222,7 @@ def test_json_that_does_not_parse_is_malformed(tmp_path, damage):
     ],
 )  # fmt: skip
 def test_other_json_file_rejections(tmp_path, data, rule):
-    parsed = parse_file(tmp_path, _land(tmp_path, "encounters__20260302T080000.json", data))
+    parsed = parse_file(tmp_path, land(tmp_path, "encounters__20260302T080000.json", data))
     assert parsed.error_rule == rule
 
 
@@ -243,7 +237,7 @@ def test_odd_bundle_entries_are_kept_as_auxiliary(tmp_path):
             "not an entry",
         ],
     }
-    relpath = _land(tmp_path, "encounters__20260302T080000.json", json.dumps(bundle).encode())
+    relpath = land(tmp_path, "encounters__20260302T080000.json", json.dumps(bundle).encode())
     parsed = parse_file(tmp_path, relpath)
     # No Encounter at all: a file-level verdict for the sender, the entries kept in bronze.
     assert (parsed.status, parsed.error_rule) == ("error", "file.no_records")
@@ -268,7 +262,7 @@ def test_ndjson_lines_that_are_not_resources(tmp_path):
         b"",
         b'{"resourceType":"Patient","id":"p9"}',
     ]
-    relpath = _land(tmp_path, "appointments__20260302T140000.Appointment.ndjson", b"\n".join(lines))
+    relpath = land(tmp_path, "appointments__20260302T140000.Appointment.ndjson", b"\n".join(lines))
     parsed = parse_file(tmp_path, relpath)
     assert [(r.record_no, r.record_id) for r in parsed.records] == [
         (1, "a1"),
@@ -282,7 +276,7 @@ def test_ndjson_lines_that_are_not_resources(tmp_path):
 
 def test_dicom_json_named_as_a_bundle_is_recognised_by_content(tmp_path):
     data = (FIXTURES / DAY / "imaging_studies__20260302T050000.dicom.json").read_bytes()
-    parsed = parse_file(tmp_path, _land(tmp_path, "imaging_studies__20260302T050000.json", data))
+    parsed = parse_file(tmp_path, land(tmp_path, "imaging_studies__20260302T050000.json", data))
     assert parsed.format == "dicom_json"
     assert parsed.records[0].record_id == "1.2.826.0.1.3680043.8.498.1001"
 
@@ -299,7 +293,7 @@ def test_a_bundle_named_as_dicom_json_is_recognised_by_content(tmp_path):
         "identifier": [{"system": "urn:dicom:uid", "value": "urn:oid:1.2.3.4"}],
         "series": series,
     }
-    relpath = _land(
+    relpath = land(
         tmp_path, "imaging_studies__20260302T050000.dicom.json", json.dumps(study).encode()
     )
     parsed = parse_file(tmp_path, relpath)
@@ -335,7 +329,7 @@ def test_patient_found_by_contained_reference_and_by_logical_identifier(tmp_path
         "entry": [{"resource": r} for r in (patient, contained, logical)],
     }
     data = json.dumps(bundle, ensure_ascii=False).encode()
-    parsed = parse_file(tmp_path, _land(tmp_path, "encounters__20260302T080000.json", data))
+    parsed = parse_file(tmp_path, land(tmp_path, "encounters__20260302T080000.json", data))
     names = [r.fields["full_name"] for r in parsed.records]
     assert names == ["Ngô Bảo Châu", "Bùi Thanh Tâm"]
     assert parsed.records[1].fields["patient_local_id"] == "p7"
@@ -365,7 +359,7 @@ def test_missing_codes_are_not_hidden_by_fallbacks(tmp_path):
     }
     lines = "\n".join(json.dumps(r) for r in (encounter, *conditions)).encode()
     enc = parse_file(
-        tmp_path, _land(tmp_path, "encounters__20260302T090000.Encounter.ndjson", lines)
+        tmp_path, land(tmp_path, "encounters__20260302T090000.Encounter.ndjson", lines)
     )
     # The rank-1 diagnosis has no ICD-10 code: the primary is missing, not the rank-2 one.
     assert (enc.records[0].fields["primary_icd10"], enc.records[0].fields["secondary_icd10"]) == (
@@ -373,7 +367,7 @@ def test_missing_codes_are_not_hidden_by_fallbacks(tmp_path):
         ["I10"],
     )
     data = json.dumps(request).encode()
-    med = parse_file(tmp_path, _land(tmp_path, "prescriptions__20260302T100000.json", data))
+    med = parse_file(tmp_path, land(tmp_path, "prescriptions__20260302T100000.json", data))
     assert (med.records[0].fields["drug_code"], med.records[0].fields["atc_code"]) == (
         None,
         "J01CA04",

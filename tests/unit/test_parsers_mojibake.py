@@ -7,7 +7,6 @@ import csv
 import io
 import json
 from datetime import date
-from pathlib import Path
 
 import ftfy.bad_codecs  # noqa: F401  (registers the sloppy-windows-1252 codec)
 
@@ -15,6 +14,7 @@ from hanoi_health_lake.conform import staged_frame
 from hanoi_health_lake.contracts import ValidationContext, validate
 from hanoi_health_lake.formats import qd130
 from hanoi_health_lake.parsers import parse_file
+from tests.landing import land
 
 DAY = "01012/2026-03-01"
 
@@ -22,12 +22,6 @@ DAY = "01012/2026-03-01"
 def _double_encoded(text: str) -> str:
     """As vendors' software does it: bytes Windows-1252 leaves undefined pass through."""
     return text.encode("utf-8").decode("sloppy-windows-1252")
-
-
-def _land(root: Path, name: str, data: bytes) -> str:
-    (root / DAY).mkdir(parents=True, exist_ok=True)
-    (root / DAY / name).write_bytes(data)
-    return f"{DAY}/{name}"
 
 
 def _xml2(drug: str, unit: str, line: int) -> list[str]:
@@ -46,7 +40,7 @@ def test_double_encoded_csv_text_is_repaired_flagged_and_kept(tmp_path):
     writer.writerow(qd130.XML2_COLUMNS)
     writer.writerow(_xml2(_double_encoded("Thuốc ho Bổ phế"), _double_encoded("Viên"), 1))
     writer.writerow(_xml2("Paracetamol 500mg", "Viên", 2))
-    relpath = _land(tmp_path, "prescriptions__20260302T061500.csv", buf.getvalue().encode())
+    relpath = land(tmp_path, "prescriptions__20260302T061500.csv", buf.getvalue().encode())
     parsed = parse_file(tmp_path, relpath)
     bad, good = parsed.records
     assert (bad.fields["drug_name"], bad.fields["unit"]) == ("Thuốc ho Bổ phế", "Viên")
@@ -77,7 +71,7 @@ def test_double_encoded_fhir_text_is_repaired(tmp_path):
         "type": "collection",
         "entry": [{"resource": patient}, {"resource": encounter}],
     }
-    relpath = _land(tmp_path, "encounters__20260302T061500.json", json.dumps(bundle).encode())
+    relpath = land(tmp_path, "encounters__20260302T061500.json", json.dumps(bundle).encode())
     (record,) = parse_file(tmp_path, relpath).records
     assert record.fields["full_name"] == "Nguyễn Thị Ánh"
     assert [e.rule_id for e in record.errors] == ["conformance.text_encoding"]

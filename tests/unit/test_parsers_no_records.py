@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 
 from hanoi_health_lake.parsers import parse_file
 from hanoi_health_lake.pipeline.parse_day import parse_day
 from hanoi_health_lake.pipeline.quarantine import file_rows
+from tests.landing import land
 
 DAY = "01012/2026-03-01"
-
-
-def _land(root: Path, name: str, data: bytes) -> str:
-    (root / DAY).mkdir(parents=True, exist_ok=True)
-    (root / DAY / name).write_bytes(data)
-    return f"{DAY}/{name}"
 
 
 def _patient(i: int) -> dict:
@@ -29,7 +23,7 @@ def _bundle(resources: list[dict]) -> bytes:
 
 
 def test_patient_only_encounters_bundle_is_no_records_and_keeps_what_it_held(tmp_path):
-    relpath = _land(
+    relpath = land(
         tmp_path, "encounters__20260302T061500.json", _bundle([_patient(1), _patient(2)])
     )
     parsed = parse_file(tmp_path, relpath)
@@ -43,7 +37,7 @@ def test_patient_only_encounters_bundle_is_no_records_and_keeps_what_it_held(tmp
 def test_a_bulk_export_log_named_as_ndjson_data_is_no_records(tmp_path):
     outcome = {"resourceType": "OperationOutcome", "issue": [{"severity": "information"}]}
     data = "\n".join(json.dumps(outcome) for _ in range(3)).encode()
-    parsed = parse_file(tmp_path, _land(tmp_path, "encounters__20260302T061500.ndjson", data))
+    parsed = parse_file(tmp_path, land(tmp_path, "encounters__20260302T061500.ndjson", data))
     assert parsed.error_rule == "file.no_records"
     assert parsed.error_message.endswith("found 3 OperationOutcome")
 
@@ -56,17 +50,17 @@ def test_sibling_files_of_an_ndjson_set_and_empty_deliveries_pass(tmp_path):
         "subject": {"reference": "Patient/p0"},
     }
     ts = "encounters__20260302T061500"
-    sibling = parse_file(tmp_path, _land(tmp_path, f"{ts}.Patient.ndjson", patients))
+    sibling = parse_file(tmp_path, land(tmp_path, f"{ts}.Patient.ndjson", patients))
     counted = parse_file(
-        tmp_path, _land(tmp_path, f"{ts}.Encounter.ndjson", json.dumps(encounter).encode())
+        tmp_path, land(tmp_path, f"{ts}.Encounter.ndjson", json.dumps(encounter).encode())
     )
-    empty = parse_file(tmp_path, _land(tmp_path, "encounters__20260302T071500.json", _bundle([])))
+    empty = parse_file(tmp_path, land(tmp_path, "encounters__20260302T071500.json", _bundle([])))
     assert [p.status for p in (sibling, counted, empty)] == ["ok", "ok", "ok"]
     assert len(counted.records) == 1
 
 
 def test_the_verdict_reaches_quarantine(tmp_path):
-    _land(tmp_path, "encounters__20260302T061500.json", _bundle([_patient(1)]))
+    land(tmp_path, "encounters__20260302T061500.json", _bundle([_patient(1)]))
     day = parse_day(tmp_path, date(2026, 3, 1), frozenset({"01012"}), run_id="r", workers=1)
     (row,) = file_rows(day.bronze_files, "r").to_pylist()
     assert (row["facility_code"], row["dataset"], row["rule_ids"]) == (

@@ -17,15 +17,14 @@ from hanoi_health_lake.conform import staged_frame
 from hanoi_health_lake.contracts import ValidationContext, validate
 from hanoi_health_lake.formats import qd130
 from hanoi_health_lake.parsers import parse_file
+from tests.landing import land
 
 DAY = "01001/2026-03-01"
 REGISTRY = frozenset({"01001"})
 
 
 def _land(root: Path, name: str, data: bytes) -> str:
-    (root / DAY).mkdir(parents=True, exist_ok=True)
-    (root / DAY / name).write_bytes(data)
-    return f"{DAY}/{name}"
+    return land(root, name, data, folder=DAY)
 
 
 def _dicom(modality: str, institution: str | None, n: int) -> bytes:
