@@ -16,8 +16,8 @@
 --   issued_date: Day the letter was issued (NGAY_CT).
 --   primary_icd10: Main diagnosis, ICD-10 with dot (MA_BENH_CHINH).
 --   doctor_id: Issuing doctor (MA_BAC_SI).
---   export_ts: Facility's export time, local; the latest export wins.
 --   source_file: Delivered file under landing/ the record came from.
+--   export_ts: Facility's export time, local; the latest export wins.
 --   record_no: Position of the record in its file (1-based).
 --   source_format: Delivery format: fhir_json, fhir_ndjson, csv, dicom or dicom_json.
 
@@ -29,26 +29,11 @@ with appointments as (
 
 final as (
 
-    select
-        cast(facility_code as varchar) as facility_code,
-        cast(service_date as date) as service_date,
-        cast(patient_key as varchar) as patient_key,
-        cast(patient_key_type as varchar) as patient_key_type,
-        cast(sex as varchar) as sex,
-        cast(birth_year as integer) as birth_year,
-        cast(age_years as integer) as age_years,
-        cast(ward_code as varchar) as ward_code,
-        cast(appointment_id as varchar) as appointment_id,
-        cast(encounter_id as varchar) as encounter_id,
-        appointment_at,
-        cast(appointment_date as date) as appointment_date,
-        cast(issued_date as date) as issued_date,
-        cast(primary_icd10 as varchar) as primary_icd10,
-        cast(doctor_id as varchar) as doctor_id,
-        export_ts,
-        cast(source_file as varchar) as source_file,
-        cast(record_no as integer) as record_no,
-        cast(source_format as varchar) as source_format
+    -- Silver is typed by the lake catalog already: the view leaves out the run id and
+    -- gives the few columns analysts sum or compare their narrower SQL type.
+    select * exclude (run_id) replace (
+        cast(record_no as integer) as record_no
+    )
     from appointments
 
 )

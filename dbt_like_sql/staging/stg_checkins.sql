@@ -22,8 +22,8 @@
 --   supply_code: First supply used (MA_VAT_TU).
 --   supply_name: First supply's name (TEN_VAT_TU).
 --   ordered_at: Time of the first order (NGAY_YL); with time zone.
---   export_ts: Facility's export time, local; the latest export wins.
 --   source_file: Delivered file under landing/ the record came from.
+--   export_ts: Facility's export time, local; the latest export wins.
 --   record_no: Position of the record in its file (1-based).
 --   source_format: Delivery format: qd130_xml (check-in files only carry this table).
 
@@ -35,32 +35,11 @@ with checkins as (
 
 final as (
 
-    select
-        cast(facility_code as varchar) as facility_code,
-        cast(service_date as date) as service_date,
-        cast(patient_key as varchar) as patient_key,
-        cast(patient_key_type as varchar) as patient_key_type,
-        cast(sex as varchar) as sex,
-        cast(birth_year as integer) as birth_year,
-        cast(age_years as integer) as age_years,
-        cast(ward_code as varchar) as ward_code,
-        cast(encounter_id as varchar) as encounter_id,
-        cast(encounter_type as varchar) as encounter_type,
-        admitted_at,
-        inpatient_at,
-        cast(patient_category as varchar) as patient_category,
-        cast(registered_facility_code as varchar) as registered_facility_code,
-        cast(service_code as varchar) as service_code,
-        cast(service_name as varchar) as service_name,
-        cast(drug_code as varchar) as drug_code,
-        cast(drug_name as varchar) as drug_name,
-        cast(supply_code as varchar) as supply_code,
-        cast(supply_name as varchar) as supply_name,
-        ordered_at,
-        export_ts,
-        cast(source_file as varchar) as source_file,
-        cast(record_no as integer) as record_no,
-        cast(source_format as varchar) as source_format
+    -- Silver is typed by the lake catalog already: the view leaves out the run id and
+    -- gives the few columns analysts sum or compare their narrower SQL type.
+    select * exclude (run_id) replace (
+        cast(record_no as integer) as record_no
+    )
     from checkins
 
 )

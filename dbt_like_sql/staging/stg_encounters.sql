@@ -26,8 +26,8 @@
 --   patient_paid_vnd: Paid by the patient, VND (T_BNTT).
 --   weight_kg: Body weight in kg (CAN_NANG).
 --   department_code: Treating department (MA_KHOA).
---   export_ts: Facility's export time, local; the latest export wins.
 --   source_file: Delivered file under landing/ the record came from.
+--   export_ts: Facility's export time, local; the latest export wins.
 --   record_no: Position of the record in its file (1-based).
 --   source_format: Delivery format: fhir_json, fhir_ndjson, csv, dicom or dicom_json.
 
@@ -39,36 +39,14 @@ with encounters as (
 
 final as (
 
-    select
-        cast(facility_code as varchar) as facility_code,
-        cast(service_date as date) as service_date,
-        cast(patient_key as varchar) as patient_key,
-        cast(patient_key_type as varchar) as patient_key_type,
-        cast(sex as varchar) as sex,
-        cast(birth_year as integer) as birth_year,
-        cast(age_years as integer) as age_years,
-        cast(ward_code as varchar) as ward_code,
-        cast(encounter_id as varchar) as encounter_id,
-        cast(encounter_type as varchar) as encounter_type,
-        admitted_at,
-        inpatient_at,
-        discharged_at,
-        cast(primary_icd10 as varchar) as primary_icd10,
-        cast(secondary_icd10 as varchar[]) as secondary_icd10,
-        cast(treatment_result as varchar) as treatment_result,
-        cast(discharge_type as varchar) as discharge_type,
-        cast(referred_from as varchar) as referred_from,
-        cast(referred_to as varchar) as referred_to,
-        cast(followup_date as date) as followup_date,
+    -- Silver is typed by the lake catalog already: the view leaves out the run id and
+    -- gives the few columns analysts sum or compare their narrower SQL type.
+    select * exclude (run_id) replace (
+        cast(record_no as integer) as record_no,
         cast(total_cost_vnd as bigint) as total_cost_vnd,
         cast(insurance_paid_vnd as bigint) as insurance_paid_vnd,
-        cast(patient_paid_vnd as bigint) as patient_paid_vnd,
-        cast(weight_kg as double) as weight_kg,
-        cast(department_code as varchar) as department_code,
-        export_ts,
-        cast(source_file as varchar) as source_file,
-        cast(record_no as integer) as record_no,
-        cast(source_format as varchar) as source_format
+        cast(patient_paid_vnd as bigint) as patient_paid_vnd
+    )
     from encounters
 
 )

@@ -21,8 +21,8 @@
 --   conclusion: Conclusion (KET_LUAN).
 --   result_at: Result time (NGAY_KQ); with time zone.
 --   doctor_id: Doctor who read the result (MA_BS_DOC_KQ).
---   export_ts: Facility's export time, local; the latest export wins.
 --   source_file: Delivered file under landing/ the record came from.
+--   export_ts: Facility's export time, local; the latest export wins.
 --   record_no: Position of the record in its file (1-based).
 --   source_format: Delivery format: qd130_xml (XML dossiers only carry this table).
 
@@ -34,31 +34,11 @@ with lab_results as (
 
 final as (
 
-    select
-        cast(facility_code as varchar) as facility_code,
-        cast(service_date as date) as service_date,
-        cast(patient_key as varchar) as patient_key,
-        cast(patient_key_type as varchar) as patient_key_type,
-        cast(sex as varchar) as sex,
-        cast(birth_year as integer) as birth_year,
-        cast(age_years as integer) as age_years,
-        cast(ward_code as varchar) as ward_code,
-        cast(line_id as varchar) as line_id,
-        cast(encounter_id as varchar) as encounter_id,
-        cast(line_no as integer) as line_no,
-        cast(service_code as varchar) as service_code,
-        cast(test_code as varchar) as test_code,
-        cast(test_name as varchar) as test_name,
-        cast(value as varchar) as value,
-        cast(unit as varchar) as unit,
-        cast(description as varchar) as description,
-        cast(conclusion as varchar) as conclusion,
-        result_at,
-        cast(doctor_id as varchar) as doctor_id,
-        export_ts,
-        cast(source_file as varchar) as source_file,
-        cast(record_no as integer) as record_no,
-        cast(source_format as varchar) as source_format
+    -- Silver is typed by the lake catalog already: the view leaves out the run id and
+    -- gives the few columns analysts sum or compare their narrower SQL type.
+    select * exclude (run_id) replace (
+        cast(record_no as integer) as record_no
+    )
     from lab_results
 
 )

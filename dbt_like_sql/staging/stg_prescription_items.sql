@@ -25,8 +25,8 @@
 --   amount_vnd: Line amount in VND, quantity times price (THANH_TIEN_BV).
 --   doctor_id: Prescribing doctor (MA_BAC_SI).
 --   ordered_at: Order time (NGAY_YL); with time zone.
---   export_ts: Facility's export time, local; the latest export wins.
 --   source_file: Delivered file under landing/ the record came from.
+--   export_ts: Facility's export time, local; the latest export wins.
 --   record_no: Position of the record in its file (1-based).
 --   source_format: Delivery format: fhir_json, fhir_ndjson, csv, dicom or dicom_json.
 
@@ -38,35 +38,14 @@ with prescription_items as (
 
 final as (
 
-    select
-        cast(facility_code as varchar) as facility_code,
-        cast(service_date as date) as service_date,
-        cast(patient_key as varchar) as patient_key,
-        cast(patient_key_type as varchar) as patient_key_type,
-        cast(sex as varchar) as sex,
-        cast(birth_year as integer) as birth_year,
-        cast(age_years as integer) as age_years,
-        cast(ward_code as varchar) as ward_code,
-        cast(line_id as varchar) as line_id,
-        cast(prescription_code as varchar) as prescription_code,
-        cast(encounter_id as varchar) as encounter_id,
-        cast(line_no as integer) as line_no,
-        cast(drug_code as varchar) as drug_code,
-        cast(drug_name as varchar) as drug_name,
-        cast(atc_code as varchar) as atc_code,
-        cast(route as varchar) as route,
-        cast(unit as varchar) as unit,
-        cast(strength as varchar) as strength,
-        cast(dosage as varchar) as dosage,
+    -- Silver is typed by the lake catalog already: the view leaves out the run id and
+    -- gives the few columns analysts sum or compare their narrower SQL type.
+    select * exclude (run_id) replace (
+        cast(record_no as integer) as record_no,
         cast(quantity as decimal(18, 3)) as quantity,
         cast(unit_price_vnd as decimal(18, 3)) as unit_price_vnd,
-        cast(amount_vnd as decimal(18, 3)) as amount_vnd,
-        cast(doctor_id as varchar) as doctor_id,
-        ordered_at,
-        export_ts,
-        cast(source_file as varchar) as source_file,
-        cast(record_no as integer) as record_no,
-        cast(source_format as varchar) as source_format
+        cast(amount_vnd as decimal(18, 3)) as amount_vnd
+    )
     from prescription_items
 
 )

@@ -14,8 +14,8 @@
 --   ordered_at: Time the prescription was ordered (NGAY_YL); with time zone.
 --   n_items: Number of drug lines on the prescription.
 --   doctor_id: Prescribing doctor (MA_BAC_SI).
---   export_ts: Facility's export time, local; the latest export wins.
 --   source_file: Delivered file under landing/ the record came from.
+--   export_ts: Facility's export time, local; the latest export wins.
 --   record_no: Position of the record in its file (1-based).
 --   source_format: Delivery format: fhir_json, fhir_ndjson, csv, dicom or dicom_json.
 
@@ -27,24 +27,11 @@ with prescriptions as (
 
 final as (
 
-    select
-        cast(facility_code as varchar) as facility_code,
-        cast(service_date as date) as service_date,
-        cast(patient_key as varchar) as patient_key,
-        cast(patient_key_type as varchar) as patient_key_type,
-        cast(sex as varchar) as sex,
-        cast(birth_year as integer) as birth_year,
-        cast(age_years as integer) as age_years,
-        cast(ward_code as varchar) as ward_code,
-        cast(prescription_code as varchar) as prescription_code,
-        cast(encounter_id as varchar) as encounter_id,
-        ordered_at,
-        cast(n_items as integer) as n_items,
-        cast(doctor_id as varchar) as doctor_id,
-        export_ts,
-        cast(source_file as varchar) as source_file,
-        cast(record_no as integer) as record_no,
-        cast(source_format as varchar) as source_format
+    -- Silver is typed by the lake catalog already: the view leaves out the run id and
+    -- gives the few columns analysts sum or compare their narrower SQL type.
+    select * exclude (run_id) replace (
+        cast(record_no as integer) as record_no
+    )
     from prescriptions
 
 )

@@ -20,8 +20,8 @@
 --   referral_reason: Reason code (MA_LYDO_CT): 1 rules, 2 capacity, 3 patient's request.
 --   transport: Means of transport (PHUONGTIEN_VC).
 --   doctor_id: Referring doctor (MA_BAC_SI).
---   export_ts: Facility's export time, local; the latest export wins.
 --   source_file: Delivered file under landing/ the record came from.
+--   export_ts: Facility's export time, local; the latest export wins.
 --   record_no: Position of the record in its file (1-based).
 --   source_format: Delivery format: fhir_json, fhir_ndjson, csv, dicom or dicom_json.
 
@@ -33,30 +33,11 @@ with referrals as (
 
 final as (
 
-    select
-        cast(facility_code as varchar) as facility_code,
-        cast(service_date as date) as service_date,
-        cast(patient_key as varchar) as patient_key,
-        cast(patient_key_type as varchar) as patient_key_type,
-        cast(sex as varchar) as sex,
-        cast(birth_year as integer) as birth_year,
-        cast(age_years as integer) as age_years,
-        cast(ward_code as varchar) as ward_code,
-        cast(referral_id as varchar) as referral_id,
-        cast(encounter_id as varchar) as encounter_id,
-        cast(from_facility_code as varchar) as from_facility_code,
-        cast(to_facility_code as varchar) as to_facility_code,
-        referred_at,
-        admitted_at,
-        cast(primary_icd10 as varchar) as primary_icd10,
-        cast(discharge_type as varchar) as discharge_type,
-        cast(referral_reason as varchar) as referral_reason,
-        cast(transport as varchar) as transport,
-        cast(doctor_id as varchar) as doctor_id,
-        export_ts,
-        cast(source_file as varchar) as source_file,
-        cast(record_no as integer) as record_no,
-        cast(source_format as varchar) as source_format
+    -- Silver is typed by the lake catalog already: the view leaves out the run id and
+    -- gives the few columns analysts sum or compare their narrower SQL type.
+    select * exclude (run_id) replace (
+        cast(record_no as integer) as record_no
+    )
     from referrals
 
 )

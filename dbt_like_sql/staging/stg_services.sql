@@ -24,8 +24,8 @@
 --   doctor_id: Ordering doctor (MA_BAC_SI).
 --   ordered_at: Order time (NGAY_YL); with time zone.
 --   result_at: Result time (NGAY_KQ); with time zone.
---   export_ts: Facility's export time, local; the latest export wins.
 --   source_file: Delivered file under landing/ the record came from.
+--   export_ts: Facility's export time, local; the latest export wins.
 --   record_no: Position of the record in its file (1-based).
 --   source_format: Delivery format: qd130_xml (XML dossiers only carry this table).
 
@@ -37,34 +37,11 @@ with services as (
 
 final as (
 
-    select
-        cast(facility_code as varchar) as facility_code,
-        cast(service_date as date) as service_date,
-        cast(patient_key as varchar) as patient_key,
-        cast(patient_key_type as varchar) as patient_key_type,
-        cast(sex as varchar) as sex,
-        cast(birth_year as integer) as birth_year,
-        cast(age_years as integer) as age_years,
-        cast(ward_code as varchar) as ward_code,
-        cast(line_id as varchar) as line_id,
-        cast(encounter_id as varchar) as encounter_id,
-        cast(line_no as integer) as line_no,
-        cast(service_code as varchar) as service_code,
-        cast(service_name as varchar) as service_name,
-        cast(supply_code as varchar) as supply_code,
-        cast(supply_name as varchar) as supply_name,
-        cast(unit as varchar) as unit,
-        cast(quantity as double) as quantity,
-        cast(unit_price_vnd as double) as unit_price_vnd,
-        cast(amount_vnd as double) as amount_vnd,
-        cast(department_code as varchar) as department_code,
-        cast(doctor_id as varchar) as doctor_id,
-        ordered_at,
-        result_at,
-        export_ts,
-        cast(source_file as varchar) as source_file,
-        cast(record_no as integer) as record_no,
-        cast(source_format as varchar) as source_format
+    -- Silver is typed by the lake catalog already: the view leaves out the run id and
+    -- gives the few columns analysts sum or compare their narrower SQL type.
+    select * exclude (run_id) replace (
+        cast(record_no as integer) as record_no
+    )
     from services
 
 )

@@ -44,6 +44,17 @@ def _forecast(tmp_path, csv, *extra) -> tuple[int, pl.DataFrame | None]:
     return code, (pl.read_csv(out) if code == 0 else None)
 
 
+def _backtest(tmp_path, csv, methods: str) -> dict[str, dict]:
+    """`hhl forecast --backtest` over 4 windows of 14 days: method -> its metrics row."""
+    out = tmp_path / "backtest.csv"
+    code = main([
+        "forecast", "--backtest", "--input", str(csv), "--output", str(out),
+        "--horizon", "14", "--windows", "4", "--method", methods,
+    ])  # fmt: skip
+    assert code == 0
+    return {r["method"]: r for r in pl.read_csv(out).iter_rows(named=True)}
+
+
 def _weekly_widths(out: pl.DataFrame) -> tuple[float, float]:
     width = (out["hi_80"] - out["lo_80"]).to_list()
     return sum(width[:7]) / 7, sum(width[-7:]) / 7
@@ -93,13 +104,7 @@ def test_counts_are_never_negative(tmp_path):
 
 def test_a_strong_weekly_pattern_beats_seasonal_naive_on_a_backtest(tmp_path):
     csv = _series_csv(tmp_path, "facility_type", "city_hospital", "encounters")
-    out = tmp_path / "backtest.csv"
-    code = main([
-        "forecast", "--backtest", "--input", str(csv), "--output", str(out),
-        "--horizon", "14", "--windows", "4", "--method", "auto,ets,seasonal-naive",
-    ])  # fmt: skip
-    assert code == 0
-    metrics = {r["method"]: r for r in pl.read_csv(out).iter_rows(named=True)}
+    metrics = _backtest(tmp_path, csv, "auto,ets,seasonal-naive")
     assert set(metrics) == {"auto", "ets", "seasonal-naive"}
     assert metrics["seasonal-naive"]["relative_mae"] == pytest.approx(1.0)
     assert metrics["auto"]["relative_mae"] < 0.9
@@ -188,13 +193,7 @@ def test_a_yearly_season_is_expected_again_a_year_later(tmp_path):
     frame.select(pl.col("service_date").alias("date"), pl.col("count").alias("observed")).write_csv(
         csv
     )
-    out = tmp_path / "backtest.csv"
-    code = main([
-        "forecast", "--backtest", "--input", str(csv), "--output", str(out),
-        "--horizon", "14", "--windows", "4", "--method", "auto,ets,ets-yearly,seasonal-naive",
-    ])  # fmt: skip
-    assert code == 0
-    metrics = {r["method"]: r for r in pl.read_csv(out).iter_rows(named=True)}
+    metrics = _backtest(tmp_path, csv, "auto,ets,ets-yearly,seasonal-naive")
     assert metrics["ets-yearly"]["mae"] < 0.8 * metrics["ets"]["mae"]
     assert metrics["ets-yearly"]["mase"] < 1 < metrics["seasonal-naive"]["mase"]
     assert metrics["auto"]["mae"] == pytest.approx(metrics["ets-yearly"]["mae"])
