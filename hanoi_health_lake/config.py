@@ -72,6 +72,7 @@ PARSE_WORKERS_ENV = "HHL_PARSE_WORKERS"
 SENSOR_LOOKBACK_ENV = "HHL_SENSOR_LOOKBACK_DAYS"
 DEFAULT_SENSOR_LOOKBACK_DAYS = 92  # a quarter: later corrections go through a backfill
 LOCK_DIR_ENV = "HHL_LOCK_DIR"
+GX_AUDIT_MINUTES_ENV = "HHL_GX_AUDIT_MINUTES"
 
 
 def setting(name: str) -> str:
@@ -103,6 +104,21 @@ def sensor_lookback_days() -> int:
     if value < 1:
         raise ValueError(f"{SENSOR_LOOKBACK_ENV} must be at least 1, got {value}")
     return value
+
+
+def gx_audit_minutes() -> float:
+    """How often the arrival path lets Great Expectations audit each suite (HHL_GX_AUDIT_MINUTES,
+    default 60; 0: every batch). Whole-day runs audit every time (contracts.audit_schedule)."""
+    value = setting(GX_AUDIT_MINUTES_ENV) or "60"
+    try:
+        minutes = float(value)
+    except ValueError:
+        raise ValueError(
+            f"{GX_AUDIT_MINUTES_ENV} must be a number of minutes, got {value!r}"
+        ) from None
+    if minutes < 0:
+        raise ValueError(f"{GX_AUDIT_MINUTES_ENV} must not be negative, got {value!r}")
+    return minutes
 
 
 def lock_dir() -> Path | None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import polars as pl
 import pyarrow as pa
 
+from hanoi_health_lake.contracts.audit_schedule import EVERY_TIME
 from hanoi_health_lake.contracts.checks import (
     PARSE_IDS,
     CompiledCheck,
@@ -156,7 +157,10 @@ def _validate(
     flags = work.select(*_rule_flags(contract, checks, reported), pl.col(PARSE_IDS)).with_row_index(
         "_row"
     )
-    audit(contract, work, checks, flags)
+    audits = ctx.audits if ctx is not None else EVERY_TIME
+    if audits.due(contract.suite_name):
+        audit(contract, work, checks, flags)
+        audits.done(contract.suite_name)
 
     counts = flags.select(pl.exclude("_row", PARSE_IDS).sum()).row(0, named=True)
     rules = {}

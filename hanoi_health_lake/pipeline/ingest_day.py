@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from hanoi_health_lake.conform.pseudonym import Pseudonymizer
 from hanoi_health_lake.conform.silver import conform, encounter_lookup
 from hanoi_health_lake.contracts import gx_suite
+from hanoi_health_lake.contracts.audit_schedule import EVERY_TIME, AuditSchedule
 from hanoi_health_lake.contracts.context import ValidationContext
 from hanoi_health_lake.contracts.model import contract_for
 from hanoi_health_lake.contracts.validate import RuleResult, validate
@@ -66,15 +67,18 @@ def ingest_day(
     run_id: str,
     progress: Callable[[int, int], None] | None = None,
     facilities: Collection[str] | None = None,
+    audits: AuditSchedule = EVERY_TIME,
 ) -> DayIngest:
     """Every file landed for `service_date`, or with `facilities` (landing folder names) only
     theirs: an arrival batch's (service day, facility) slices. Nothing in the day's judging
     crosses facilities (supersession, reconciliation and the patient lookup are keyed by the
     landing folder), so a slice's rows are exactly the rows a whole-day run gives it."""
-    # Great Expectations takes seconds to import and set up: done while the files are parsed.
+    # Great Expectations takes seconds to import and set up: done while the files are parsed,
+    # for the suites whose audit is due (`audits`: every one, but on the arrival path).
+    contracts = [contract_for(dataset) for dataset in DATASETS]
     warm_up = threading.Thread(
         target=gx_suite.warm_up,
-        args=([contract_for(dataset) for dataset in DATASETS],),
+        args=([c for c in contracts if audits.due(c.suite_name)],),
         name="hhl-gx-warm-up",
         daemon=True,
     )
@@ -93,7 +97,7 @@ def ingest_day(
     finally:
         warm_up.join()
     pseudonymizer = Pseudonymizer(key)
-    ctx = ValidationContext(registry_codes=registry_codes)
+    ctx = ValidationContext(registry_codes=registry_codes, audits=audits)
     day = DayIngest(service_date, {})
     payloads = parsed.bronze_records.column("payload")
     quarantined = [quarantine.file_rows(parsed.bronze_files, run_id)]

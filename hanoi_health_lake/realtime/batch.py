@@ -16,9 +16,11 @@ import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
+from hanoi_health_lake.config import gx_audit_minutes
+from hanoi_health_lake.contracts.audit_schedule import EVERY_TIME, AuditEvery, AuditSchedule
 from hanoi_health_lake.parsers.landing_paths import display_path
 from hanoi_health_lake.pipeline.ingest_day import ingest_day
 from hanoi_health_lake.pipeline.write_day import write_slices
@@ -60,6 +62,7 @@ def ingest_slices(
     key: bytes,
     run_id: str,
     days: list[date] | None = None,
+    audits: AuditSchedule = EVERY_TIME,
 ) -> int:
     """Ingest and write each day's slices; returns the files read."""
     files = 0
@@ -69,7 +72,7 @@ def ingest_slices(
         folders = slices[day]
         ingested = ingest_day(
             landing, day, registry_codes=registry_codes, key=key, run_id=run_id,
-            facilities=folders,
+            facilities=folders, audits=audits,
         )  # fmt: skip
         files += ingested.tables["bronze_files"].num_rows
         write_slices(lake_root, ingested, [display_path(f) for f in folders], run_id)
@@ -94,9 +97,12 @@ def run_batch(
         return None
     slices = group_slices(landing, sorted({a.relpath for a in taken.arrivals}))
     result = BatchResult(arrivals=len(taken.arrivals), slices=slices)
+    # GX's audit of each suite at most once per HHL_GX_AUDIT_MINUTES, not in every batch.
+    audits = AuditEvery(home / "state" / "gx_audit", timedelta(minutes=gx_audit_minutes()))
     result.files_read = ingest_slices(
-        landing, lake_root, slices, registry_codes=registry_codes, key=key, run_id=run_id
-    )
+        landing, lake_root, slices, registry_codes=registry_codes, key=key, run_id=run_id,
+        audits=audits,
+    )  # fmt: skip
     arrivals_log.commit(log_dir, taken.ends)  # only now: a killed batch is taken again
     result.seconds = time.perf_counter() - started
     return result

@@ -205,3 +205,37 @@ def test_polars_and_gx_disagreeing_on_the_sample_stops_the_validation(monkeypatc
     monkeypatch.setattr(checks_module.CompiledCheck, "failed", wrong)
     with pytest.raises(RuntimeError, match=r"quantity_positive .* in Great Expectations"):
         _validate([_line(1), _line(2, quantity=-1.0, amount_vnd=-500.0)])
+
+
+def test_the_arrival_path_audits_each_suite_at_most_once_per_interval(monkeypatch, tmp_path):
+    """An arrival batch pays GX's fixed cost only when the suite's audit is due; the verdicts are
+    the same either way, and an audit that fails is due again at the next batch."""
+    from hanoi_health_lake.contracts.audit_schedule import AuditEvery
+
+    validate_module = importlib.import_module("hanoi_health_lake.contracts.validate")
+    audited = []
+    real = validate_module.run_suite
+    monkeypatch.setattr(validate_module, "run_suite", lambda c, f: audited.append(c) or real(c, f))
+    hourly = AuditEvery(tmp_path / "gx_audit", timedelta(minutes=60))
+    ctx = ValidationContext(registry_codes=CTX.registry_codes, audits=hourly)
+    frame = staged_frame("prescriptions", [(FILE, _line(1)), (FILE, _line(2, quantity=-1.0))],
+                         service_date=DAY)  # fmt: skip
+    first, second = (validate("prescriptions", frame, ctx) for _ in range(2))
+    assert len(audited) == 1  # the second batch within the hour is not audited
+    assert first.rules == second.rules and first.rejected_mask.sum() == 1
+    every_batch = ValidationContext(
+        registry_codes=CTX.registry_codes,
+        audits=AuditEvery(tmp_path / "gx_audit", timedelta(0)),
+    )
+    validate("prescriptions", frame, every_batch)
+    assert len(audited) == 2
+
+    def failing(c, f):
+        raise RuntimeError("GX and Polars disagree")
+
+    monkeypatch.setattr(validate_module, "run_suite", failing)
+    fresh = AuditEvery(tmp_path / "other", timedelta(minutes=60))
+    with pytest.raises(RuntimeError, match="disagree"):
+        validate("prescriptions", frame, ValidationContext(CTX.registry_codes, audits=fresh))
+    assert fresh.due(first.suite_name)  # no marker after a failed audit
+    assert list((tmp_path / "other").glob("*")) == []
