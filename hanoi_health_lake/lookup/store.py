@@ -107,7 +107,10 @@ class Pool:
     """A thread-safe pool of connections; the app's endpoints run in worker threads."""
 
     def __init__(self, dsn: str, size: int) -> None:
-        self._pool = psycopg2.pool.ThreadedConnectionPool(1, size, dsn)
+        # minconn = maxconn: psycopg2's pool closes any connection returned while `minconn` are
+        # already idle, so with minconn 1 nearly every request under load opened a new
+        # PostgreSQL connection (a backend process each) and closed it again.
+        self._pool = psycopg2.pool.ThreadedConnectionPool(size, size, dsn)
 
     @contextmanager
     def connection(self) -> Iterator[Any]:

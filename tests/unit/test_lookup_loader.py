@@ -102,3 +102,29 @@ def test_a_bundle_that_is_not_a_document_is_counted_as_rejected(conn):
     bad = {"resourceType": "Bundle", "type": "collection"}
     counts = load_documents(conn, [bad, document(CITIZEN, "2026-11-01", 1, "01001")], HASHER)
     assert (counts.rejected, counts.applied) == (1, 1)
+
+
+def test_the_api_pool_keeps_its_connections_open_between_requests():
+    """Requests from many threads share the pool's connections: no request opens a backend of
+    its own (psycopg2 closes a returned connection when its minimum is idle already)."""
+    import threading
+
+    from hanoi_health_lake.lookup.store import Pool
+
+    with throwaway_database() as dsn:
+        pool = Pool(dsn, 4)
+        backends: list[int] = []
+
+        def requests() -> None:
+            for _ in range(25):
+                with pool.connection() as conn, conn.cursor() as cur:
+                    cur.execute("SELECT pg_backend_pid(), pg_sleep(0.002)")  # requests overlap
+                    backends.append(cur.fetchone()[0])
+
+        threads = [threading.Thread(target=requests) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        pool.close()
+    assert len(backends) == 100 and len(set(backends)) <= 4
