@@ -1,6 +1,7 @@
 """Whole-file faults of a QĐ 130 XML dossier, each one the insurance gateway rejects the file for
 (parsers/xml_qd130.py): the damage is done to the envelope tree before it is signed, as a
-faulty HIS would sign what it built; a cut-off file is damaged after serialising."""
+faulty HIS would sign what it built; a cut-off file, and the two attacks (an entity-expansion
+bomb, an external entity naming a local file), are made after serialising."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ TREE_FAULTS = (
     "xml_episode_mismatch", "xml_facility_mismatch",
 )  # fmt: skip
 _UNKNOWN_TABLES = ("XML16", "XML0", "BANG1", "XML_1")
+ATTACK_FAULTS = ("xml_entity_bomb", "xml_external_entity")
+# A file whose content must never reach the lake: the parser refuses any DTD unread.
+LOCAL_FILE = "file:///etc/passwd"
 
 
 def _tables(root: etree._Element) -> list[etree._Element]:
@@ -80,3 +84,26 @@ def tamper(root: etree._Element, ctx: FaultContext) -> None:
         return
     created = root.find("THONGTINHOSO/NGAYLAP")
     created.text = "19990101" if created.text != "19990101" else "20000101"
+
+
+def _bomb_dtd() -> bytes:
+    """Ten entities, each ten of the one before: `&lol9;` would be 10^9 "lol"s (3 GB)."""
+    lines = ['<!ENTITY lol0 "lol">'] + [
+        f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10)
+    ]
+    return ("<!DOCTYPE GIAMDINHHS [\n  " + "\n  ".join(lines) + "\n]>\n").encode()
+
+
+def with_attack(data: bytes, kind: str) -> bytes:
+    """The serialised dossier with a DTD after its XML declaration and the entity used as the
+    text of NGAYLAP, as an attacker would send it."""
+    if kind == "xml_entity_bomb":
+        dtd, use = _bomb_dtd(), b"&lol9;"
+    else:
+        dtd = f'<!DOCTYPE GIAMDINHHS [\n  <!ENTITY ext SYSTEM "{LOCAL_FILE}">\n]>\n'.encode()
+        use = b"&ext;"
+    end = data.index(b"?>") + 2 if data.startswith(b"<?xml") else 0
+    head, body = data[:end], data[end:].lstrip()
+    start = body.index(b"<NGAYLAP>") + len(b"<NGAYLAP>")
+    body = body[:start] + use + body[body.index(b"</NGAYLAP>", start) :]
+    return head + b"\n" + dtd + body

@@ -27,7 +27,14 @@ from hanoi_health_lake.simulator.delivery import Version, sla
 from hanoi_health_lake.simulator.fault_plan import FaultPlan
 from hanoi_health_lake.simulator.fault_values import FaultContext
 from hanoi_health_lake.simulator.faults_csv import ID_COLUMNS, apply_record_fault
-from hanoi_health_lake.simulator.faults_xml import TREE_FAULTS, cut_off, damage_tree, tamper
+from hanoi_health_lake.simulator.faults_xml import (
+    ATTACK_FAULTS,
+    TREE_FAULTS,
+    cut_off,
+    damage_tree,
+    tamper,
+    with_attack,
+)
 from hanoi_health_lake.simulator.files import OutFile, RecordSlot, damage
 from hanoi_health_lake.simulator.ground_truth import Truth, group_truth
 from hanoi_health_lake.simulator.registry import HOSPITAL_TYPES, Facility
@@ -194,6 +201,8 @@ def export_dossier(
         return f, slots
     if file_fault == "xml_malformed_envelope":
         f = replace(f, data=cut_off(f.data, ctx.rnd))
+    elif file_fault in ATTACK_FAULTS:
+        f = replace(f, data=with_attack(f.data, file_fault))
     elif file_fault not in (*TREE_FAULTS, *SIGNATURE_FAULTS):
         f = damage(f, file_fault, ctx.rnd)  # empty_file, unsafe_path
     return replace(f, fault=file_fault), {dataset: [] for dataset in slots}

@@ -14,7 +14,14 @@ from lxml import etree
 from hanoi_health_lake.faults import FAULT_KINDS, RULE_FOR_KIND
 from hanoi_health_lake.parsers.dispatch import parse_file
 from hanoi_health_lake.simulator.fault_values import FaultContext
-from hanoi_health_lake.simulator.faults_xml import TREE_FAULTS, cut_off, damage_tree, tamper
+from hanoi_health_lake.simulator.faults_xml import (
+    ATTACK_FAULTS,
+    TREE_FAULTS,
+    cut_off,
+    damage_tree,
+    tamper,
+    with_attack,
+)
 from hanoi_health_lake.simulator.files import OutFile, damage
 from hanoi_health_lake.simulator.run import simulate
 from hanoi_health_lake.simulator.xml_delivery import SIGNATURE_FAULTS, STRICT_POLICY
@@ -53,7 +60,7 @@ def test_the_simulator_knows_every_dossier_check_of_the_parser():
         "xml.malformed_envelope", "xml.malformed_table", "xml.bad_base64",
         "xml.unknown_loaihoso", "xml.count_mismatch", "xml.episode_mismatch",
         "xml.facility_mismatch", "file.empty", "file.unsafe_path", "signature.missing",
-        "signature.invalid",
+        "signature.invalid", "xml.forbidden_dtd",
     }  # fmt: skip
 
 
@@ -70,6 +77,8 @@ def test_each_dossier_fault_is_rejected_by_its_rule(clean, kind: str):
         data = to_bytes(root)
     elif kind == "xml_malformed_envelope":
         data = cut_off(data, rnd)
+    elif kind in ATTACK_FAULTS:
+        data = with_attack(data, kind)
     elif kind in SIGNATURE_FAULTS:
         root = etree.fromstring(data)
         if kind == "xml_signature_missing":  # as the simulator writes it: never signed
@@ -86,3 +95,8 @@ def test_each_dossier_fault_is_rejected_by_its_rule(clean, kind: str):
     assert parsed.status == "error", kind
     assert parsed.error_rule == RULE_FOR_KIND[kind], (kind, parsed.error_message)
     assert name in parsed.error_message or kind == "unsafe_path"
+    if kind in ATTACK_FAULTS:  # refused unread: nothing of the entity, or of what it names
+        assert parsed.records == [] and "&" not in parsed.error_message
+        secret = Path("/etc/passwd")
+        if secret.exists():
+            assert secret.read_text().split(":", 1)[0] + ":x:" not in parsed.error_message
