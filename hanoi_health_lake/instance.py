@@ -128,14 +128,22 @@ def instance_yaml(
 
 # The DAGSTER_HOME that open_instance exported itself. It names the instance of the home opened
 # last, not an operator's choice, so it must not send a later home's runs into that instance.
+# Child processes inherit the variable but not this module's memory: the value is exported a
+# second time under EXPORTED_ENV, so an `hhl` started by this process (with another --home) also
+# knows it was not the operator's.
 _exported_home: str | None = None
+EXPORTED_ENV = "HHL_EXPORTED_DAGSTER_HOME"
+
+
+def _exported_by_hhl(value: str) -> bool:
+    return value in (_exported_home, setting(EXPORTED_ENV) or None)
 
 
 def dagster_home(home: Path, profile: str = "embedded") -> Path:
     """DAGSTER_HOME if the operator set it, else HHL_HOME/dagster (embedded) or
     HHL_HOME/dagster-production."""
     chosen = setting("DAGSTER_HOME")
-    if chosen and chosen != _exported_home:
+    if chosen and not _exported_by_hhl(chosen):
         return Path(chosen)
     return home / ("dagster" if profile == "embedded" else "dagster-production")
 
@@ -162,7 +170,9 @@ def ensure_instance_dir(
 def open_instance(home: Path, profile: str = "embedded") -> DagsterInstance:
     global _exported_home
     directory = ensure_instance_dir(home, profile)
-    if setting("DAGSTER_HOME") in ("", _exported_home):  # unset, or our own from before
+    chosen = setting("DAGSTER_HOME")
+    if not chosen or _exported_by_hhl(chosen):  # unset, or our own from before
         _exported_home = str(directory)
         os.environ["DAGSTER_HOME"] = _exported_home  # for Dagster, which reads it itself
+        os.environ[EXPORTED_ENV] = _exported_home
     return DagsterInstance.from_config(str(directory))

@@ -1,6 +1,7 @@
 """Signature faults the simulator injects into QĐ 130 XML dossiers (a dossier left unsigned, one
 changed after signing) are caught by the real ingest under `signature.missing` /
-`signature.invalid` where the facility's registry policy quarantines them, and the rejected
+`signature.invalid` where the facility's registry policy quarantines them, the two attacks
+(entity bomb, external entity) under `xml.forbidden_dtd`, and the rejected
 dossier's records are in no count: accepted, quarantined and superseded equal the ground truth
 per facility, dataset and day (check-ins included)."""
 
@@ -19,8 +20,15 @@ from hanoi_health_lake.simulator.xml_delivery import STRICT_POLICY
 from tests.integration.lake_helpers import ground_truth
 
 DAY = date(2026, 3, 1)
-# Seeds of a one-day tiny city (every hospital on XML, fault rate 0.5) with each signature fault.
-SEEDS = {23: "xml_signature_missing", 26: "xml_signature_tampered"}
+# Seeds of a one-day tiny city (every hospital on XML, fault rate 0.5) with each fault: the two
+# signature faults, and the two attacks (refused unread, `xml.forbidden_dtd`). Chosen by
+# simulating seeds in turn; adding a fault kind changes the draws, so they are chosen again then.
+SEEDS = {
+    30: "xml_signature_missing",
+    3: "xml_signature_tampered",
+    9: "xml_entity_bomb",
+    2: "xml_external_entity",
+}
 KEYS = ["facility_code", "dataset", "service_date"]
 
 
@@ -37,7 +45,8 @@ def test_signature_faults_are_quarantined_and_the_counts_stay_exact(seed: int, t
     assert signature.height > 0
     policies = pl.read_csv(tmp_path / "registry" / "facilities.csv", infer_schema=False)
     strict = policies.filter(pl.col("signature_policy") == STRICT_POLICY)["facility_code"]
-    assert set(signature["facility_code"]) <= set(strict)
+    if SEEDS[seed].startswith("xml_signature"):  # injected only where the policy quarantines
+        assert set(signature["facility_code"]) <= set(strict)
     quarantine = pl.from_arrow(day.tables["quarantine"]).explode("rule_ids")
     for row in signature.iter_rows(named=True):
         caught = quarantine.filter(
@@ -45,6 +54,12 @@ def test_signature_faults_are_quarantined_and_the_counts_stay_exact(seed: int, t
         )
         assert caught.height == 1, row
         assert row["file"] in caught["reason"][0]
+    if SEEDS[seed] == "xml_external_entity":  # what the entity names is never read
+        secret = Path("/etc/passwd")
+        if secret.exists():
+            line = secret.read_text().splitlines()[0]
+            for table in day.tables.values():
+                assert line not in str(table.to_pylist())
     expected = ground_truth(tmp_path, "clean_counts").filter(pl.col("delivered") > 0)
     got = (
         pl.from_arrow(day.tables["reconciliation"])
