@@ -126,17 +126,31 @@ def instance_yaml(
     )
 
 
-# The DAGSTER_HOME that open_instance exported itself. It names the instance of the home opened
-# last, not an operator's choice, so it must not send a later home's runs into that instance.
-# Child processes inherit the variable but not this module's memory: the value is exported a
-# second time under EXPORTED_ENV, so an `hhl` started by this process (with another --home) also
-# knows it was not the operator's.
-_exported_home: str | None = None
+# Every DAGSTER_HOME that open_instance exported itself (newest last). Each names the instance of
+# a home opened earlier, not an operator's choice, so none may send a later home's runs into that
+# instance, even when something puts an older one back (pytest's monkeypatch restores the value
+# it found). Child processes inherit the variable but not this module's memory: the list is
+# exported too, under EXPORTED_ENV, so an `hhl` started by this process (with another --home)
+# also knows the value was not the operator's.
+_exported_homes: list[str] = []
 EXPORTED_ENV = "HHL_EXPORTED_DAGSTER_HOME"
+_REMEMBERED = 100  # exported homes kept (the variable stays far below the kernel's limit)
+
+
+def _inherited() -> list[str]:
+    return [p for p in setting(EXPORTED_ENV).split(os.pathsep) if p]
 
 
 def _exported_by_hhl(value: str) -> bool:
-    return value in (_exported_home, setting(EXPORTED_ENV) or None)
+    return value in _exported_homes or value in _inherited()
+
+
+def _export(directory: Path) -> None:
+    here = str(directory)
+    known = [p for p in dict.fromkeys([*_inherited(), *_exported_homes]) if p != here]
+    _exported_homes[:] = [*known, here][-_REMEMBERED:]
+    os.environ["DAGSTER_HOME"] = here  # for Dagster, which reads it itself
+    os.environ[EXPORTED_ENV] = os.pathsep.join(_exported_homes)
 
 
 def dagster_home(home: Path, profile: str = "embedded") -> Path:
@@ -168,11 +182,8 @@ def ensure_instance_dir(
 
 
 def open_instance(home: Path, profile: str = "embedded") -> DagsterInstance:
-    global _exported_home
     directory = ensure_instance_dir(home, profile)
     chosen = setting("DAGSTER_HOME")
     if not chosen or _exported_by_hhl(chosen):  # unset, or our own from before
-        _exported_home = str(directory)
-        os.environ["DAGSTER_HOME"] = _exported_home  # for Dagster, which reads it itself
-        os.environ[EXPORTED_ENV] = _exported_home
+        _export(directory)
     return DagsterInstance.from_config(str(directory))

@@ -61,3 +61,21 @@ def test_a_child_process_does_not_take_the_parents_exported_home_for_the_operato
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == str(child / "dagster")
+
+
+def test_an_earlier_export_put_back_is_still_not_the_operators(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """pytest's monkeypatch (or any caller) may put back a DAGSTER_HOME that hhl exported earlier;
+    it still names an earlier home, and a later home's runs must not go there."""
+    import os
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    first, second, third = tmp_path / "first", tmp_path / "second", tmp_path / "third"
+    open_instance(first).dispose()
+    put_back = os.environ["DAGSTER_HOME"]
+    open_instance(second).dispose()
+    monkeypatch.setenv("DAGSTER_HOME", put_back)  # what a monkeypatch teardown leaves
+    assert dagster_home(third) == third / "dagster"
+    with open_instance(third) as instance:
+        assert Path(instance.root_directory) == third / "dagster"
