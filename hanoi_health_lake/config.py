@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -106,19 +107,25 @@ def sensor_lookback_days() -> int:
     return value
 
 
-def gx_audit_minutes() -> float:
+def minutes(name: str, default: timedelta) -> timedelta:
+    """A duration setting given in minutes (fractions allowed, 0 included); `default` when
+    unset."""
+    value = setting(name)
+    if not value:
+        return default
+    try:
+        amount = float(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of minutes, got {value!r}") from None
+    if amount < 0:
+        raise ValueError(f"{name} must not be negative, got {value!r}")
+    return timedelta(minutes=amount)
+
+
+def gx_audit_interval() -> timedelta:
     """How often the arrival path lets Great Expectations audit each suite (HHL_GX_AUDIT_MINUTES,
     default 60; 0: every batch). Whole-day runs audit every time (contracts.audit_schedule)."""
-    value = setting(GX_AUDIT_MINUTES_ENV) or "60"
-    try:
-        minutes = float(value)
-    except ValueError:
-        raise ValueError(
-            f"{GX_AUDIT_MINUTES_ENV} must be a number of minutes, got {value!r}"
-        ) from None
-    if minutes < 0:
-        raise ValueError(f"{GX_AUDIT_MINUTES_ENV} must not be negative, got {value!r}")
-    return minutes
+    return minutes(GX_AUDIT_MINUTES_ENV, timedelta(minutes=60))
 
 
 def lock_dir() -> Path | None:

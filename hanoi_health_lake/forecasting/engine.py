@@ -72,11 +72,14 @@ def _cross_validation(
         df=df, h=horizon, n_windows=windows, step_size=horizon, **kwargs,
     )  # fmt: skip
     keys = ["unique_id", "ds", "cutoff"]
+    yearly_methods = [m for m in methods if METHODS[m].yearly]
+    if not yearly_methods:
+        return wide
     # Only series with a year behind the first origin; the others' cells stay empty (NaN), and
     # `auto` never chose the method for them (methods.usable).
     length = df.groupby("unique_id")["ds"].transform("size")
     ready = df[length - windows * horizon >= yearly.min_length(season)]
-    for method in (m for m in methods if METHODS[m].yearly):
+    for method in yearly_methods:
         columns = [method, *(f"{method}-{s}-{lv}" for lv in levels for s in ("lo", "hi"))]
         if ready.empty:
             wide = wide.assign(**dict.fromkeys(columns, np.nan))

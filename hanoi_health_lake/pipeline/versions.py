@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from hanoi_health_lake.config import TIMEZONE, setting
+from hanoi_health_lake.config import TIMEZONE, minutes
 
 TOLERANCE_ENV = "HHL_EXPORT_TS_FUTURE_TOLERANCE_MINUTES"
 DEFAULT_TOLERANCE = timedelta(hours=2)  # facility clocks drift; a vendor server may run UTC+8/9
@@ -33,16 +33,7 @@ _ZONE = ZoneInfo(TIMEZONE)
 def future_tolerance() -> timedelta:
     """HHL_EXPORT_TS_FUTURE_TOLERANCE_MINUTES (default 120): how far an export may be stamped
     after the file arrived before it is rejected."""
-    value = setting(TOLERANCE_ENV)
-    if not value:
-        return DEFAULT_TOLERANCE
-    try:
-        minutes = float(value)
-    except ValueError:
-        raise ValueError(f"{TOLERANCE_ENV} must be a number of minutes, got {value!r}") from None
-    if minutes < 0:
-        raise ValueError(f"{TOLERANCE_ENV} must not be negative, got {value!r}")
-    return timedelta(minutes=minutes)
+    return minutes(TOLERANCE_ENV, DEFAULT_TOLERANCE)
 
 
 def arrived_at(path: Path) -> datetime | None:

@@ -16,10 +16,10 @@ import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
-from hanoi_health_lake.config import gx_audit_minutes
+from hanoi_health_lake.config import gx_audit_interval
 from hanoi_health_lake.contracts.audit_schedule import EVERY_TIME, AuditEvery, AuditSchedule
 from hanoi_health_lake.parsers.landing_paths import display_path
 from hanoi_health_lake.pipeline.ingest_day import ingest_day
@@ -98,7 +98,7 @@ def run_batch(
     slices = group_slices(landing, sorted({a.relpath for a in taken.arrivals}))
     result = BatchResult(arrivals=len(taken.arrivals), slices=slices)
     # GX's audit of each suite at most once per HHL_GX_AUDIT_MINUTES, not in every batch.
-    audits = AuditEvery(home / "state" / "gx_audit", timedelta(minutes=gx_audit_minutes()))
+    audits = AuditEvery(home / "state" / "gx_audit", gx_audit_interval())
     result.files_read = ingest_slices(
         landing, lake_root, slices, registry_codes=registry_codes, key=key, run_id=run_id,
         audits=audits,
