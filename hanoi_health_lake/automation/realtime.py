@@ -13,6 +13,7 @@ import dagster as dg
 
 from hanoi_health_lake.lake.key_fingerprint import check_key
 from hanoi_health_lake.lake.maintenance import compact_lake, vacuum_lake
+from hanoi_health_lake.pipeline import parse_cache
 from hanoi_health_lake.pipeline.write_day import INGEST_TABLES
 from hanoi_health_lake.realtime import arrivals_log
 from hanoi_health_lake.realtime.batch import run_batch
@@ -53,7 +54,8 @@ def arrival_batch(
     slices = sum(len(f) for f in result.slices.values())
     context.log.info(
         f"{result.arrivals} arrivals → {slices} slices on {len(result.slices)} days, "
-        f"{result.files_read} files read in {result.seconds:.1f} s"
+        f"{result.files_read} files read ({result.files_parsed} parsed, the rest from the parse "
+        f"cache) in {result.seconds:.1f} s"
     )
     for day, facilities in result.slices.items():
         for table in INGEST_TABLES:
@@ -112,14 +114,19 @@ def build_arrivals_sensor(
 arrivals_sensor = build_arrivals_sensor()
 
 
-@dg.op(description="Compact partitions with many small files, then vacuum old files.")
+@dg.op(
+    description="Compact partitions with many small files, vacuum old files, prune the arrival "
+    "batches' parse cache."
+)
 def lake_maintenance(context: dg.OpExecutionContext, lake: LakeResource) -> None:
     compacted = compact_lake(lake.lake, run_id=context.run.run_id)
     vacuumed = vacuum_lake(lake.lake)
+    pruned = parse_cache.prune(lake.lake)
     context.log.info(
         f"compacted {sum(map(len, compacted.compacted.values()))} partitions "
         f"({compacted.files_removed} files → {compacted.files_added}); "
-        f"vacuum deleted {sum(vacuumed.vacuumed.values())} files"
+        f"vacuum deleted {sum(vacuumed.vacuumed.values())} files; "
+        f"{pruned} parse-cache folders pruned"
     )
 
 

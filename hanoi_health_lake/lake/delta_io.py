@@ -22,6 +22,7 @@ from deltalake.exceptions import DeltaError
 from hanoi_health_lake.lake.catalog import PARTITION_COLUMN
 from hanoi_health_lake.lake.locks import table_writer_lock
 from hanoi_health_lake.lake.restricted import restricted_writes
+from hanoi_health_lake.lake.slice_commit import FACILITY_COLUMN, commit_slices
 
 
 class LakeTableError(RuntimeError):
@@ -74,9 +75,6 @@ def write_partition(
     return _replace_rows(path, data, predicate, metadata, f"write partition {service_date}")
 
 
-FACILITY_COLUMN = "facility_code"
-
-
 def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -96,9 +94,8 @@ def write_facility_slices(
     *,
     run_id: str,
 ) -> int:
-    """Replace the rows of `facilities` on `service_date` with `data` in one commit (a predicate
-    overwrite: delta-rs removes the files holding matching rows, rewrites their other rows and
-    adds `data`, atomically); the rest of the day is untouched. Returns the version."""
+    """Replace the rows of `facilities` on `service_date` with `data` in one commit; the rest of
+    the day is untouched, and its files too (lake.slice_commit). Returns the version."""
     path = str(table_path)
     _check_partition_column(data, path)
     outside_day = pc.sum(pc.not_equal(data[PARTITION_COLUMN], pa.scalar(service_date))).as_py()
@@ -108,16 +105,23 @@ def write_facility_slices(
         raise ValueError(f"{path}: {outside_day + outside} rows are outside the slices written")
     if not facilities:
         return DeltaTable(path).version() if table_exists(path) else -1
-    # Sorted by facility: each file a batch adds covers a narrow facility range, so a later
-    # batch's predicate touches few of them.
-    data = data.sort_by([(FACILITY_COLUMN, "ascending")])
     metadata = {
         "run_id": run_id,
         "partition": service_date.isoformat(),
         "facilities": str(len(set(facilities))),
     }
+    action = f"write facilities of {service_date}"
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with table_writer_lock(path), restricted_writes(path), naming_table(path, action):
+        if table_exists(path):
+            version = commit_slices(DeltaTable(path), data, service_date, facilities, metadata)
+            if version is not None:
+                return version
+    # A new table, or one whose columns differ (written before a column was added): the
+    # predicate overwrite creates it or merges the schema, rewriting the day's files once.
+    data = data.sort_by([(FACILITY_COLUMN, "ascending")])
     predicate = slice_predicate(service_date, facilities)
-    return _replace_rows(path, data, predicate, metadata, f"write facilities of {service_date}")
+    return _replace_rows(path, data, predicate, metadata, action)
 
 
 def _replace_rows(path: str, data: pa.Table, predicate: str, metadata: dict, action: str) -> int:
@@ -131,12 +135,14 @@ def _replace_rows(path: str, data: pa.Table, predicate: str, metadata: dict, act
                 path, data, mode="overwrite", partition_by=[PARTITION_COLUMN],
                 commit_properties=commit,
             )  # fmt: skip
-        else:
-            write_deltalake(
-                path, data, mode="overwrite", predicate=predicate, schema_mode="merge",
-                commit_properties=commit,
-            )  # fmt: skip
-        return DeltaTable(path).version()
+            return DeltaTable(path).version()
+        table = DeltaTable(path)  # opened once: the write and the version read it
+        write_deltalake(
+            table, data, mode="overwrite", predicate=predicate, schema_mode="merge",
+            commit_properties=commit,
+        )  # fmt: skip
+        table.update_incremental()
+        return table.version()
 
 
 def overwrite_table(
@@ -161,11 +167,17 @@ def read_table(
     table_path: str | Path,
     service_dates: list[date] | None = None,
     columns: list[str] | None = None,
+    facilities: list[str] | None = None,
 ) -> pa.Table:
+    """The rows of some days (all when None), of some facilities (all when None: the row
+    groups' statistics let the reader skip the rest)."""
     path = str(table_path)
     flt = None
     if service_dates is not None:
         flt = pc.field(PARTITION_COLUMN).isin(pa.array(service_dates, pa.date32()))
+    if facilities is not None:
+        of = pc.field(FACILITY_COLUMN).isin(pa.array(sorted(set(facilities)), pa.string()))
+        flt = of if flt is None else flt & of
     with naming_table(path, "read it"):
         return DeltaTable(path).to_pyarrow_dataset().to_table(filter=flt, columns=columns)
 

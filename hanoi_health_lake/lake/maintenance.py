@@ -3,8 +3,9 @@
 Arrival batches each add a few small files to a day's partition (one per table per batch), and
 every slice rewrite leaves the replaced files behind. `compact_lake` rewrites a partition that
 has gathered `min_files` files or more into few files, z-ordered by facility so each file covers
-a narrow range of facility codes and a later batch's slice predicate (`facility_code IN (…)`)
-touches few of them. `vacuum_lake` deletes the files no version within the retention still
+a narrow range of facility codes, in row groups of a few thousand rows, so that a later batch
+reads little of them (lake.slice_commit) and delta-rs's full statistics replace the minimal
+ones the batches write. `vacuum_lake` deletes the files no version within the retention still
 needs.
 
 Neither blocks ingest for long: each partition of each table is compacted under that table's
@@ -24,12 +25,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from deltalake import DeltaTable
+from deltalake import DeltaTable, WriterProperties
 
 from hanoi_health_lake.config import setting
 from hanoi_health_lake.lake import catalog
 from hanoi_health_lake.lake.delta_io import PARTITION_COLUMN, naming_table, table_exists
 from hanoi_health_lake.lake.locks import table_writer_lock
+from hanoi_health_lake.lake.slice_commit import ROW_GROUP_ROWS
 
 RETENTION_ENV = "HHL_VACUUM_RETENTION_HOURS"
 DEFAULT_RETENTION_HOURS = 168
@@ -88,6 +90,8 @@ def compact_lake(
                 metrics = DeltaTable(str(path)).optimize.z_order(
                     [ORDER_COLUMN],
                     partition_filters=[(PARTITION_COLUMN, "=", day)],
+                    # Row groups of a few facilities: a later batch reads little of a file.
+                    writer_properties=WriterProperties(max_row_group_size=ROW_GROUP_ROWS),
                 )
             report.compacted.setdefault(name, []).append(day)
             report.files_removed += int(metrics.get("numFilesRemoved", 0))

@@ -53,6 +53,7 @@ class DayIngest:
     rules: dict[str, dict[str, RuleResult]] = field(default_factory=dict)  # dataset → rule → result
     suite_success: dict[str, bool] = field(default_factory=dict)
     suites: dict[str, str] = field(default_factory=dict)
+    files_parsed: int = 0  # files parsed now (the rest of the files came from the parse cache)
     # Who each accepted encounter with a usable citizen id is about, in the clear: memory only,
     # encrypted into the restricted zone by the ingest asset (health_book/identities.py).
     identities: pl.DataFrame | None = None
@@ -68,11 +69,15 @@ def ingest_day(
     progress: Callable[[int, int], None] | None = None,
     facilities: Collection[str] | None = None,
     audits: AuditSchedule = EVERY_TIME,
+    cache_lake: Path | None = None,
+    workers: int | None = None,
 ) -> DayIngest:
     """Every file landed for `service_date`, or with `facilities` (landing folder names) only
     theirs: an arrival batch's (service day, facility) slices. Nothing in the day's judging
     crosses facilities (supersession, reconciliation and the patient lookup are keyed by the
-    landing folder), so a slice's rows are exactly the rows a whole-day run gives it."""
+    landing folder), so a slice's rows are exactly the rows a whole-day run gives it.
+    `cache_lake` and `workers` go to `parse_day` (the arrival path: its parse cache, one
+    process)."""
     # Great Expectations takes seconds to import and set up: done while the files are parsed,
     # for the suites whose audit is due (`audits`: every one, but on the arrival path).
     contracts = [contract_for(dataset) for dataset in DATASETS]
@@ -92,13 +97,14 @@ def ingest_day(
                 for relpath in discover_facility(landing_root, service_date, facility)
             ]
         parsed = parse_day(
-            landing_root, service_date, registry_codes, progress, run_id=run_id, relpaths=relpaths
-        )
+            landing_root, service_date, registry_codes, progress, run_id=run_id,
+            relpaths=relpaths, cache_lake=cache_lake, workers=workers,
+        )  # fmt: skip
     finally:
         warm_up.join()
     pseudonymizer = Pseudonymizer(key)
     ctx = ValidationContext(registry_codes=registry_codes, audits=audits)
-    day = DayIngest(service_date, {})
+    day = DayIngest(service_date, {}, files_parsed=parsed.files_parsed)
     payloads = parsed.bronze_records.column("payload")
     quarantined = [quarantine.file_rows(parsed.bronze_files, run_id)]
     silver_parts: dict[str, list[pa.Table]] = {name: [] for name in SILVER_TABLES}
@@ -108,6 +114,8 @@ def ingest_day(
 
     for dataset in DATASETS:  # encounters first: the others borrow its patients
         staged = parsed.staged.pop(dataset)
+        if facilities is not None and staged.is_empty() and dataset != "encounters":
+            continue  # an arrival batch: nothing to judge (its rules are reported by day runs)
         judge = partial(_judge, dataset, ctx=ctx, pseudonymizer=pseudonymizer, lookup=lookup,
                         arrivals=arrivals, run_id=run_id)  # fmt: skip
         try:

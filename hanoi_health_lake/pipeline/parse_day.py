@@ -16,6 +16,7 @@ day file by file.
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import logging
@@ -45,7 +46,7 @@ from hanoi_health_lake.parsers.landing_paths import (
     parse_landing_path,
     safe_landing_path,
 )
-from hanoi_health_lake.pipeline import bronze, versions
+from hanoi_health_lake.pipeline import bronze, parse_cache, versions
 from hanoi_health_lake.pipeline.delivered import DeliveredFile
 from hanoi_health_lake.pipeline.placement import placement_fault
 from hanoi_health_lake.records import DATASETS, ParsedFile, ParsedRecord
@@ -72,6 +73,7 @@ class ParsedDay:
     bronze_files: pa.Table
     bronze_records: pa.Table
     staged: dict[str, pl.DataFrame]
+    files_parsed: int = 0  # fewer than the files when some came from the parse cache
 
 
 @dataclass(frozen=True)
@@ -182,18 +184,16 @@ def parse_day(
     min_pool_files: int | None = None,
     parse: Parser = parse_file,
     relpaths: list[str] | None = None,
+    cache_lake: Path | None = None,
 ) -> ParsedDay:
     """Parse every file landed for `service_date` (or just `relpaths`, an arrival batch's
     slices, in sorted order); `progress(done, total)` after each chunk.
 
     `workers` (default `parse_workers()`), `chunk_files` and `min_pool_files` (default
-    MIN_POOL_FILES) tune the pool; `parse` stands in for `parse_file` (tests)."""
+    MIN_POOL_FILES) tune the pool; `parse` stands in for `parse_file` (tests). With
+    `cache_lake`, files an earlier arrival batch parsed unchanged come from that lake's parse
+    cache (pipeline/parse_cache.py) and the files parsed now are stored there."""
     relpaths = discover(landing_root, service_date) if relpaths is None else sorted(relpaths)
-    workers = parse_workers() if workers is None else max(1, workers)
-    if chunk_files:
-        chunks = [relpaths[i : i + chunk_files] for i in range(0, len(relpaths), chunk_files)]
-    else:
-        chunks = _chunks(Path(landing_root), relpaths, 4 * workers)
     job = _Job(
         Path(landing_root),
         service_date,
@@ -202,6 +202,64 @@ def parse_day(
         parse,
         versions.future_tolerance(),
     )
+
+    def parse_paths(todo: list[str]) -> ParsedDay:
+        return _parse_paths(job, todo, workers, chunk_files, min_pool_files, progress)
+
+    if cache_lake is None:
+        return parse_paths(relpaths)
+    context = parse_cache.context_key(job.registry_codes, job.future_tolerance)
+
+    def parse_fresh(todo: list[str]) -> parse_cache.Parsed:
+        day = parse_paths(todo)
+        return parse_cache.tag(day.bronze_files, day.bronze_records, day.staged, todo)
+
+    rows, parsed = parse_cache.parse_with_cache(
+        cache_lake, Path(landing_root), service_date, relpaths, context, parse_fresh, BRONZE_ROW
+    )
+    staged = {
+        dataset: rows.staged[dataset].drop(parse_cache.RELPATH)
+        if dataset in rows.staged
+        else _empty_staged(dataset, service_date)
+        for dataset in DATASETS
+    }
+    return ParsedDay(
+        bronze_files=_with_run_id(rows.files.drop_columns([parse_cache.RELPATH]), run_id),
+        bronze_records=_with_run_id(rows.records.drop_columns([parse_cache.RELPATH]), run_id),
+        staged=staged,
+        files_parsed=parsed,
+    )
+
+
+def _with_run_id(table: pa.Table, run_id: str) -> pa.Table:
+    """Rows taken from the parse cache carry the run that parsed them: this run writes them."""
+    at = table.schema.get_field_index("run_id")
+    return table.set_column(at, "run_id", pa.repeat(pa.scalar(run_id, pa.string()), table.num_rows))
+
+
+def _empty_staged(dataset: str, service_date: date) -> pl.DataFrame:
+    return _empty_staged_frame(dataset)  # no rows: nothing of the day in it
+
+
+@functools.cache
+def _empty_staged_frame(dataset: str) -> pl.DataFrame:
+    empty = staged_frame(dataset, [], service_date=date.min, payload=False)
+    return empty.with_columns(pl.Series(BRONZE_ROW, [], pl.Int64))
+
+
+def _parse_paths(
+    job: _Job,
+    relpaths: list[str],
+    workers: int | None,
+    chunk_files: int | None,
+    min_pool_files: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> ParsedDay:
+    workers = parse_workers() if workers is None else max(1, workers)
+    if chunk_files:
+        chunks = [relpaths[i : i + chunk_files] for i in range(0, len(relpaths), chunk_files)]
+    else:
+        chunks = _chunks(job.landing_root, relpaths, 4 * workers)
     pooled = (
         workers > 1
         and len(chunks) > 1
@@ -217,7 +275,9 @@ def parse_day(
             if progress is not None:
                 progress(done, len(relpaths))
     ordered = [results.pop(i) for i in range(len(chunks))]
-    return _assemble(ordered, service_date)
+    day = _assemble(ordered, job.service_date)
+    day.files_parsed = len(relpaths)
+    return day
 
 
 def _chunks(landing_root: Path, relpaths: list[str], at_least: int) -> list[list[str]]:
@@ -385,8 +445,7 @@ def _assemble(chunks: list[_Chunk], service_date: date) -> ParsedDay:
         if parts:
             frames[dataset] = pl.concat(parts, how="vertical", rechunk=True)
         else:
-            empty = staged_frame(dataset, [], service_date=service_date, payload=False)
-            frames[dataset] = empty.with_columns(pl.Series(BRONZE_ROW, [], pl.Int64))
+            frames[dataset] = _empty_staged(dataset, service_date)
         parts.clear()
     return ParsedDay(
         bronze_files=_concat([c.bronze_files for c in chunks], bronze.BRONZE_FILES_SCHEMA),

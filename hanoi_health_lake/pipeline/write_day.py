@@ -96,12 +96,10 @@ def _earlier_silver_at(
     path = table_path(lake_root, "bronze_files")
     if not table_exists(path):
         return None
-    existing = read_table(path, [day.service_date])
+    existing = read_table(path, [day.service_date], facilities=facilities)
     if "silver_at" not in existing.column_names:
         return None
     frame = pl.from_arrow(existing.select(["facility_code", "source_file", "sha256", "silver_at"]))
-    if facilities is not None:
-        frame = frame.filter(pl.col("facility_code").is_in(facilities))
     return (
         frame.drop_nulls("silver_at")
         .group_by("source_file", "sha256")

@@ -17,6 +17,8 @@ from deltalake import DeltaTable
 
 from hanoi_health_lake.lake.completion import completed_days, completion_path
 from hanoi_health_lake.parsers.landing_paths import parse_landing_path
+from hanoi_health_lake.pipeline import parse_cache
+from hanoi_health_lake.pipeline.parse_day import parse_day
 from hanoi_health_lake.realtime import arrivals_log
 from hanoi_health_lake.realtime.batch import ingest_slices, run_batch
 from hanoi_health_lake.reference.registry import load_registry, registry_codes
@@ -112,16 +114,22 @@ def test_batches_in_any_order_give_the_whole_day_tables(
         batches.append(waiting[start : start + size])
         start += size
     batches.append(waiting[start:])
+    parsed = read = 0
     for i, relpaths in enumerate(batches):
         _land(home, relpaths)
         result = _batch(home, f"batch-{i}")
         assert result is not None and result.arrivals == len(relpaths)
+        parsed, read = parsed + result.files_parsed, read + result.files_read
     assert FIRST in completed_days(home / "lake")
     _land(home, [last])
     result = _batch(home, "batch-late")
     assert result.slices == {FIRST: [last.split("/")[0]]}
+    assert result.files_parsed == 1  # the rest of its slice comes from the parse cache
     assert _batch(home, "batch-nothing") is None
     _assert_same_tables(home, ingested_home)
+    # Slices came back in later batches, yet every landed file was parsed once.
+    assert read > len(waiting)
+    assert parsed == len(waiting)
 
 
 def _kill_after_first_commit(home: Path) -> None:
@@ -203,3 +211,61 @@ def test_two_batches_of_one_day_never_interleave_their_commits(
         by_run = frame.group_by("run_id").agg(pl.col("facility_code").unique())
         for run_id, codes in by_run.iter_rows():
             assert set(codes) <= set(halves[run_id]), (name, run_id)
+
+
+def _parsed_tables(parsed) -> dict[str, pl.DataFrame]:
+    tables = {
+        "bronze_files": pl.from_arrow(parsed.bronze_files.drop_columns(["run_id"])),
+        "bronze_records": pl.from_arrow(parsed.bronze_records.drop_columns(["run_id"])),
+    }
+    tables |= {f"staged {ds}": frame for ds, frame in parsed.staged.items()}  # fmt: skip
+    return tables
+
+
+def test_the_parse_cache_gives_the_rows_of_a_parse_and_parses_only_what_changed(
+    simulated_home: Path, tmp_path: Path
+):
+    home = tmp_path / "home"
+    copy_home(simulated_home, home)
+    landing, lake = home / "landing", home / "lake"
+    codes = registry_codes(load_registry(home / "registry" / "facilities.csv"))
+    relpaths = sorted(
+        p.relative_to(landing).as_posix()
+        for p in landing.glob(f"*/{FIRST.isoformat()}/*")
+        if p.is_file()
+    )
+    assert len(relpaths) > 20
+
+    def parse(cache: bool):
+        return parse_day(landing, FIRST, codes, run_id="r", relpaths=relpaths, workers=1,
+                         cache_lake=lake if cache else None)  # fmt: skip
+
+    first = parse(True)
+    assert first.files_parsed == len(relpaths)
+    changed = landing / relpaths[len(relpaths) // 2]
+    os.utime(changed, ns=(changed.stat().st_atime_ns, changed.stat().st_mtime_ns + 10**9))
+    again = parse(True)
+    assert again.files_parsed == 1  # the file whose modification time changed
+    plain = _parsed_tables(parse(False))
+    for name, frame in _parsed_tables(again).items():
+        assert frame.equals(plain[name]), name  # same rows, same order, same row numbers
+    # Identifiers as delivered: the cache is in the restricted zone, owner-only.
+    cache = parse_cache.cache_root(lake)
+    modes = {p.stat().st_mode & 0o777 for p in [cache, *cache.rglob("*")]}
+    assert modes <= {0o700, 0o600}
+
+
+def test_pruning_the_parse_cache_keeps_recent_days_only(tmp_path: Path):
+    root = parse_cache.cache_root(tmp_path / "lake")
+    for day in ("2026-03-01", "2026-03-05", "2026-03-08"):
+        (root / day / "0001-ready").mkdir(parents=True)
+        (root / day / "0001-ready" / "ready").touch()
+    half = root / "2026-03-08" / ".0002-killed"  # a batch killed while writing its store
+    half.mkdir()
+    os.utime(half, (0, 0))
+    writing = root / "2026-03-08" / ".0003-writing"  # a batch writing it now
+    writing.mkdir()
+    assert parse_cache.prune(tmp_path / "lake", keep_days=3) == 2  # 03-01, and the killed one
+    assert sorted(p.name for p in root.iterdir()) == ["2026-03-05", "2026-03-08"]
+    left = sorted(p.name for p in (root / "2026-03-08").iterdir())
+    assert left == [".0003-writing", "0001-ready"]

@@ -94,6 +94,54 @@ def test_a_slice_write_replaces_its_facilities_and_nothing_else(tmp_path):
         write_facility_slices(path, _rows(["A"], 3), D, ["B"], run_id="r4")
 
 
+def _day_rows(path) -> list[tuple]:
+    table = read_table(path, [D])
+    return sorted(zip(*(table[c].to_pylist() for c in ("facility_code", "value")), strict=True))
+
+
+def _file_actions(path, version: int) -> tuple[set[str], set[str]]:
+    """The paths one commit of a table removed and added."""
+    import json
+
+    log = path / "_delta_log" / f"{version:020d}.json"
+    actions = [json.loads(line) for line in log.read_text().splitlines()]
+    return (
+        {a["remove"]["path"] for a in actions if "remove" in a},
+        {a["add"]["path"] for a in actions if "add" in a},
+    )
+
+
+def test_a_slice_that_only_gained_rows_is_appended_and_earlier_files_stay(tmp_path):
+    path = tmp_path / "silver" / "t"
+    write_facility_slices(path, _rows(["A", "B"], 1), D, ["A", "B"], run_id="r1")
+    version = write_facility_slices(path, _rows(["C", "D"], 1), D, ["C", "D"], run_id="r2")
+    # B sends again: its earlier row is still among its rows, one more came (a duplicate too).
+    gained = pa.table({"service_date": pa.array([D] * 3, pa.date32()),
+                       "facility_code": ["B", "B", "B"], "value": [1, 1, 5]})  # fmt: skip
+    after = write_facility_slices(path, gained, D, ["B"], run_id="r3")
+    removed, added = _file_actions(path, after)
+    assert removed == set() and len(added) == 1  # nothing rewritten
+    assert _day_rows(path) == [("A", 1), ("B", 1), ("B", 1), ("B", 5), ("C", 1), ("D", 1)]
+    assert after == version + 1
+
+
+def test_a_slice_whose_rows_changed_rewrites_only_the_files_holding_it(tmp_path):
+    path = tmp_path / "silver" / "t"
+    write_facility_slices(path, _rows(["A", "B"], 1), D, ["A", "B"], run_id="r1")
+    write_facility_slices(path, _rows(["C", "D"], 1), D, ["C", "D"], run_id="r2")
+    files_cd = set(DeltaTable(str(path)).file_uris())
+    version = write_facility_slices(path, _rows(["B"], 9), D, ["B"], run_id="r3")  # corrected
+    removed, added = _file_actions(path, version)
+    assert len(removed) == 1 and len(added) == 2  # A's row moved to a file of its own
+    assert _day_rows(path) == [("A", 1), ("B", 9), ("C", 1), ("D", 1)]
+    assert files_cd - set(DeltaTable(str(path)).file_uris()) == {
+        u for u in files_cd if u.endswith(next(iter(removed)))
+    }
+    # A facility that sent nothing this time loses its rows; duplicates count as rows.
+    write_facility_slices(path, _rows(["D"], 1).slice(0, 0), D, ["D"], run_id="r4")
+    assert _day_rows(path) == [("A", 1), ("B", 9), ("C", 1)]
+
+
 def test_compaction_keeps_every_row_and_vacuum_deletes_the_replaced_files(tmp_path):
     lake = tmp_path / "lake"
     path = lake / "silver" / "encounters"

@@ -1,0 +1,283 @@
+"""Replace some facilities' rows of one service day without rewriting the rest of the day.
+
+A predicate overwrite (`facility_code IN (…)`) makes delta-rs rewrite every file of the day
+whose facility range could hold a batch's facilities. Arrival batches bring facilities from the
+whole code range, so that was nearly every file of the day, in every batch: the cost of a batch
+grew with the day, not with what arrived. Here the batch's commit is built by hand instead:
+
+1. The day's files whose facility statistics (file, then row group) can hold a batch facility
+   are read, only those row groups, without the heavy columns (`payload`).
+2. Per facility, the rows it holds now are compared with the rows the batch computed for it, as
+   multisets of rows (ingestion facts such as `run_id` and `silver_at` aside). When every row
+   it holds is still among the new ones — a later file only added records, the usual case —
+   only the new rows are appended and its earlier rows stay where they are, untouched.
+3. A facility some of whose rows changed or went (a correction superseded them, a drug line
+   found its patient) is replaced: the files holding its rows are rewritten without them (only
+   those files) and all its new rows are added.
+4. One commit carries the removed files and the added ones (`create_write_transaction`), so a
+   reader sees the day before or after the batch, never between, as with the overwrite.
+
+The added files are sorted by facility with small row groups, so a later batch reads little of
+them. Their statistics are the row count and the facility range (what step 1 needs); the
+scheduled compaction (lake.maintenance) rewrites them with delta-rs's full statistics.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from bisect import bisect_left
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from deltalake import CommitProperties, DeltaTable
+from deltalake.transaction import AddAction, RemoveAction
+
+from hanoi_health_lake.lake.catalog import PARTITION_COLUMN
+
+FACILITY_COLUMN = "facility_code"
+# Columns that say when and by which run a row was written, not what it holds, and columns
+# determined by others (a record's payload by its file's sha256 and its place in it).
+NOT_COMPARED = ("run_id", "silver_at", "payload")
+ROW_GROUP_ROWS = 4096
+CHECKPOINT_EVERY = 10
+_HASH = "_row_hash"
+_HASH2 = "_row_hash2"
+_SEEN = "_occurrence"
+_FILE = "_file"
+_ROW = "_row"
+
+
+@dataclass(frozen=True)
+class _DayFile:
+    path: str  # relative to the table root
+    size: int
+    low: str | None  # facility range from the statistics; None: unknown
+    high: str | None
+
+
+def _stored_type(type_: pa.DataType) -> pa.DataType:
+    """Delta keeps an instant as UTC: a time zone is how it is shown, not what it holds."""
+    if pa.types.is_timestamp(type_) and type_.tz is not None:
+        return pa.timestamp(type_.unit, tz="UTC")
+    return type_
+
+
+def _as_stored(table: DeltaTable, data: pa.Table) -> pa.Table | None:
+    """`data` typed as the table stores it, or None when the columns differ (then the caller
+    overwrites, which also merges a changed schema)."""
+    stored = pa.schema(table.schema().to_arrow())
+    ours = [(f.name, _stored_type(f.type)) for f in data.schema]
+    if [(f.name, f.type) for f in stored] != ours:
+        return None
+    return data.cast(
+        pa.schema([f.with_type(t) for f, (_, t) in zip(data.schema, ours, strict=True)])
+    )
+
+
+def commit_slices(
+    table: DeltaTable,
+    data: pa.Table,
+    service_date: date,
+    facilities: list[str],
+    metadata: dict[str, str],
+) -> int | None:
+    """Make the rows of `facilities` on `service_date` exactly `data`'s (see the module doc) in
+    one commit; returns the version reached, or None (nothing written) when `data`'s columns
+    are not the table's. The caller holds the table's writer lock."""
+    data = _as_stored(table, data)
+    if data is None:
+        return None
+    root = Path(table.table_uri.removeprefix("file://"))
+    codes = sorted(set(facilities))
+    stored = _day_files(table, service_date)
+    candidates = [f for f in stored if _may_hold(f, codes)]
+    compared = [c for c in data.column_names if c not in NOT_COMPARED and c != PARTITION_COLUMN]
+    new = pl.from_arrow(data.select(compared))
+    held = _held_rows(root, candidates, codes, compared, new.schema)
+    new_keys = _keyed(new, compared)
+    replaced: set[str] = set()
+    keep_new = np.ones(data.num_rows, dtype=bool)
+    if held.height:
+        held_keys = _keyed(held, compared)
+        key = [FACILITY_COLUMN, _HASH, _HASH2, _SEEN]
+        gone = held_keys.join(new_keys, on=key, how="anti")
+        replaced = set(gone[FACILITY_COLUMN].unique().to_list())
+        # Rows already held stay where they are, unless their facility is replaced whole.
+        already = new_keys.join(held_keys.select(key), on=key, how="semi").filter(
+            ~pl.col(FACILITY_COLUMN).is_in(list(replaced))
+        )
+        keep_new[already["_index"].to_numpy()] = False
+    actions: list[AddAction | RemoveAction] = []
+    now_ms = int(time.time() * 1000)
+    if replaced:
+        touched = held.filter(pl.col(FACILITY_COLUMN).is_in(list(replaced)))
+        for index in touched[_FILE].unique().sort().to_list():
+            day_file = candidates[index]
+            actions.append(_remove(day_file, service_date, now_ms))
+            kept = pq.read_table(root / day_file.path)
+            drop = touched.filter(pl.col(_FILE) == index)[_ROW].to_numpy()
+            mask = pa.array(~_positions(kept.num_rows, drop))
+            kept = kept.filter(mask)
+            if kept.num_rows:
+                actions.append(_write(root, kept, service_date, now_ms))
+    added = data.filter(pa.array(keep_new)).drop_columns([PARTITION_COLUMN])
+    if added.num_rows:
+        added = added.sort_by([(FACILITY_COLUMN, "ascending")])
+        actions.append(_write(root, added, service_date, now_ms))
+    table.create_write_transaction(
+        actions,
+        mode="append",
+        schema=table.schema(),
+        partition_by=[PARTITION_COLUMN],
+        commit_properties=CommitProperties(
+            custom_metadata={
+                **metadata,
+                "facilities_replaced": str(len(replaced)),
+                "rows_added": str(added.num_rows),
+            }
+        ),
+    )
+    table.update_incremental()
+    version = table.version()
+    if version % CHECKPOINT_EVERY == 0:
+        # Batches commit often: opening the table replays the log since the last checkpoint
+        # (18 ms after 50 commits, 4 ms after a checkpoint), and every batch opens every table.
+        table.create_checkpoint()
+    return version
+
+
+def _day_files(table: DeltaTable, service_date: date) -> list[_DayFile]:
+    actions = pa.table(table.get_add_actions(flatten=True))  # arro3 → pyarrow
+    if actions.num_rows == 0:
+        return []
+    day = pc.equal(actions[f"partition.{PARTITION_COLUMN}"].cast(pa.date32()), service_date)
+    actions = actions.filter(day)
+    lows = _column_or_nulls(actions, f"min.{FACILITY_COLUMN}")
+    highs = _column_or_nulls(actions, f"max.{FACILITY_COLUMN}")
+    return [
+        _DayFile(path, size, low, high)
+        for path, size, low, high in zip(
+            actions["path"].to_pylist(),
+            actions["size_bytes"].to_pylist(),
+            lows,
+            highs,
+            strict=True,
+        )
+    ]
+
+
+def _column_or_nulls(actions: pa.Table, name: str) -> list:
+    if name in actions.column_names:
+        return actions[name].to_pylist()
+    return [None] * actions.num_rows
+
+
+def _may_hold(day_file: _DayFile, codes: list[str]) -> bool:
+    """Whether the statistics leave room for one of the sorted `codes` in the file."""
+    if day_file.low is None or day_file.high is None:
+        return True
+    i = bisect_left(codes, day_file.low)
+    return i < len(codes) and codes[i] <= day_file.high
+
+
+def _held_rows(
+    root: Path, candidates: list[_DayFile], codes: list[str], columns: list[str], types: pl.Schema
+) -> pl.DataFrame:
+    """The rows of `codes` in the candidate files, with the file (index) and row of each. Only
+    the facility column of the row groups whose statistics allow a code is read first; the other
+    columns only of the row groups that do hold one (most of a batch's facilities are new)."""
+    wanted = pa.array(codes, pa.string())
+    parts = []
+    for index, day_file in enumerate(candidates):
+        handle = pq.ParquetFile(root / day_file.path)
+        meta = handle.metadata
+        column = handle.schema_arrow.get_field_index(FACILITY_COLUMN)
+        groups, starts, start = [], [], 0
+        for g in range(meta.num_row_groups):
+            stats = meta.row_group(g).column(column).statistics
+            ranged = stats is not None and stats.has_min_max
+            if not ranged or _may_hold(_DayFile("", 0, stats.min, stats.max), codes):
+                groups.append(g)
+                starts.append(start)
+            start += meta.row_group(g).num_rows
+        if not groups:
+            continue
+        facility = handle.read_row_groups(groups, columns=[FACILITY_COLUMN])[FACILITY_COLUMN]
+        matches = pc.is_in(facility, value_set=wanted).to_numpy(zero_copy_only=False)
+        if not matches.any():
+            continue
+        lengths = [meta.row_group(g).num_rows for g in groups]
+        bounds = np.cumsum([0, *lengths])
+        holding = [i for i in range(len(groups)) if matches[bounds[i] : bounds[i + 1]].any()]
+        part = handle.read_row_groups([groups[i] for i in holding], columns=columns)
+        rows = np.concatenate([np.arange(starts[i], starts[i] + lengths[i]) for i in holding])
+        mask = np.concatenate([matches[bounds[i] : bounds[i + 1]] for i in holding])
+        part = part.append_column(_ROW, pa.array(rows, pa.int64())).filter(pa.array(mask))
+        frame = pl.from_arrow(part).cast(dict(types))  # as the batch's rows are typed
+        parts.append(frame.with_columns(pl.lit(index, dtype=pl.Int64).alias(_FILE)))
+    if not parts:
+        return pl.DataFrame()
+    return pl.concat(parts, how="vertical_relaxed")
+
+
+def _keyed(frame: pl.DataFrame, compared: list[str]) -> pl.DataFrame:
+    """Each row's facility, a 128-bit hash of its compared columns, and which copy of that row
+    within its facility it is (multiset semantics: a duplicated row counts twice)."""
+    values = frame.select(compared)
+    return pl.DataFrame(
+        {
+            FACILITY_COLUMN: frame[FACILITY_COLUMN],
+            _HASH: values.hash_rows(seed=0x48484C),
+            _HASH2: values.hash_rows(seed=0x5EED),
+            "_index": pl.Series(range(frame.height), dtype=pl.Int64),
+        }
+    ).with_columns(pl.int_range(pl.len()).over(FACILITY_COLUMN, _HASH, _HASH2).alias(_SEEN))
+
+
+def _positions(n: int, rows: np.ndarray) -> np.ndarray:
+    flags = np.zeros(n, dtype=bool)
+    flags[rows] = True
+    return flags
+
+
+def _remove(day_file: _DayFile, service_date: date, now_ms: int) -> RemoveAction:
+    return RemoveAction(
+        day_file.path,
+        True,
+        now_ms,
+        size=day_file.size,
+        partition_values={PARTITION_COLUMN: service_date.isoformat()},
+    )
+
+
+def _write(root: Path, rows: pa.Table, service_date: date, now_ms: int) -> AddAction:
+    """One data file of the day (without the partition column, as Delta stores them)."""
+    folder = f"{PARTITION_COLUMN}={service_date.isoformat()}"
+    relative = f"{folder}/part-00000-{uuid.uuid4()}-c000.snappy.parquet"
+    target = root / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(rows, target, row_group_size=ROW_GROUP_ROWS, compression="snappy")
+    facilities = rows[FACILITY_COLUMN]
+    low, high = pc.min_max(facilities).values()
+    stats = {
+        "numRecords": rows.num_rows,
+        "minValues": {FACILITY_COLUMN: low.as_py()},
+        "maxValues": {FACILITY_COLUMN: high.as_py()},
+        "nullCount": {FACILITY_COLUMN: facilities.null_count},
+    }
+    return AddAction(
+        path=relative,
+        size=target.stat().st_size,
+        partition_values={PARTITION_COLUMN: service_date.isoformat()},
+        modification_time=now_ms,
+        data_change=True,
+        stats=json.dumps(stats),
+    )

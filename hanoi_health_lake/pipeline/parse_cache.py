@@ -1,0 +1,273 @@
+"""What arrival batches parsed, kept so that a later batch of the same slice parses only what is
+new.
+
+An arrival batch re-reads every file of each (service day, facility) slice it touches: the
+slice's rows depend on all of its files (supersession, reconciliation, patient look-ups). A
+hospital that sends check-ins every half hour had its earlier check-ins parsed again in every
+batch — twice as many files parsed in a day as landed. Parsing a file gives the same rows
+whenever it is parsed, as long as the file, the registry and the export-time tolerance are the
+same; so each batch stores the Arrow rows of the files it parsed (`store`), and the next batch
+takes those rows back for the files that have not changed (`parse_with_cache`).
+
+A store is one folder per batch under `<lake>/bronze/_parsed/<service day>/`, in the
+restricted zone (the rows hold identifiers as delivered): the bronze file rows, the bronze
+record rows (with payloads) and the staged frame of each dataset, as Arrow IPC files, each row
+tagged with its landing path. A file counts as unchanged when its path, size and modification
+time, and the registry and tolerance it was judged with, are those stored. A store is written
+to a temporary folder and renamed into place, so a killed batch leaves none half-written; the
+cache is only ever a shortcut, so a lost or pruned store costs a parse, never a row.
+Stores of days more than `KEEP_DAYS` before the newest are pruned by `prune`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from hanoi_health_lake.lake.restricted import restricted_writes
+from hanoi_health_lake.parsers.landing_paths import display_path
+
+CACHE_FOLDER = "_parsed"
+KEEP_DAYS = 3  # late files and corrections of a day come within about a day and a half
+RELPATH = "_relpath"
+_FILES, _RECORDS = "files.arrow", "records.arrow"
+_STAGED_PREFIX = "staged-"
+_READY = "ready"  # the last file written: a store without it is ignored (and pruned)
+
+
+def cache_root(lake_root: Path) -> Path:
+    return Path(lake_root) / "bronze" / CACHE_FOLDER
+
+
+def context_key(registry_codes: frozenset[str], tolerance: timedelta) -> str:
+    """What else a file's rows depend on: the registry (placement) and the export-time
+    tolerance (a future-stamped file)."""
+    text = "\n".join(sorted(registry_codes)) + f"\n{tolerance.total_seconds()}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass
+class Parsed:
+    """Parsed rows of some files, each row tagged with its landing path (`RELPATH`); in
+    `staged`, `bronze_row` is a row of `records`."""
+
+    files: pa.Table
+    records: pa.Table
+    staged: dict[str, pl.DataFrame]
+
+
+def _identity(landing_root: Path, relpath: str) -> tuple[int, int] | None:
+    try:
+        st = os.lstat(Path(landing_root) / relpath)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def parse_with_cache(
+    lake_root: Path,
+    landing_root: Path,
+    service_date: date,
+    relpaths: list[str],
+    context: str,
+    parse: Callable[[list[str]], Parsed],
+    bronze_row: str,
+) -> tuple[Parsed, int]:
+    """The rows of `relpaths` (sorted), parsing only the files no store holds unchanged, and
+    storing what was parsed. Returns the rows and the number of files parsed."""
+    day_dir = cache_root(lake_root) / service_date.isoformat()
+    identities = {r: _identity(landing_root, r) for r in relpaths}
+    cached = _lookup(day_dir, identities, context)
+    held = {relpath for paths in cached.values() for relpath in paths}
+    todo = [r for r in relpaths if r not in held]
+    parts = [_load(store, paths) for store, paths in cached.items()]
+    if todo:
+        parts.append(parse(todo))
+    rows = _combine(parts, relpaths, bronze_row)
+    if todo:
+        # All the rows of the touched slices go into the new store, not only the fresh ones:
+        # the next batch of a slice then reads one store, however many batches it came in.
+        _store(day_dir, rows, identities, context, lake_root)
+    return rows, len(todo)
+
+
+def tag(parsed_files: pa.Table, records: pa.Table, staged: dict[str, pl.DataFrame],
+        relpaths: list[str]) -> Parsed:  # fmt: skip
+    """Tag freshly parsed rows (bronze files in `relpaths` order) with their landing paths."""
+    by_shown = {display_path(r): r for r in relpaths}
+    shown = pa.array([by_shown.get(s, s) for s in records["source_file"].to_pylist()], pa.string())
+    return Parsed(
+        files=parsed_files.append_column(RELPATH, pa.array(relpaths, pa.string())),
+        records=records.append_column(RELPATH, shown),
+        staged={
+            ds: frame.with_columns(
+                pl.col("source_file").replace_strict(by_shown, default=pl.col("source_file"))
+                .alias(RELPATH)
+            )
+            for ds, frame in staged.items()
+        },
+    )  # fmt: skip
+
+
+def _lookup(
+    day_dir: Path, identities: dict[str, tuple[int, int] | None], context: str
+) -> dict[Path, list[str]]:
+    """Store → the wanted files it holds unchanged (the newest store, when several do)."""
+    if not day_dir.is_dir():
+        return {}
+    found: dict[str, Path] = {}
+    for store in sorted(day_dir.iterdir()):  # names start with the time: oldest first
+        if not (store / _READY).exists():
+            continue
+        files = _read_arrow(store / _FILES).select([RELPATH, "_size", "_mtime_ns", "_context"])
+        for relpath, size, mtime, ctx in zip(*(c.to_pylist() for c in files.columns), strict=True):
+            if identities.get(relpath) == (size, mtime) and ctx == context:
+                found[relpath] = store
+    held: dict[Path, list[str]] = {}
+    for relpath, store in found.items():
+        held.setdefault(store, []).append(relpath)
+    return held
+
+
+def _store(
+    day_dir: Path,
+    parsed: Parsed,
+    identities: dict[str, tuple[int, int] | None],
+    context: str,
+    lake_root: Path,
+) -> None:
+    shown = [identities.get(r) or (-1, -1) for r in parsed.files[RELPATH].to_pylist()]
+    files = (
+        parsed.files.append_column("_size", pa.array([i[0] for i in shown], pa.int64()))
+        .append_column("_mtime_ns", pa.array([i[1] for i in shown], pa.int64()))
+        .append_column("_context", pa.array([context] * len(shown), pa.string()))
+    )
+    name = f"{_now_key()}-{uuid.uuid4().hex[:8]}"
+    with restricted_writes(cache_root(lake_root)):
+        day_dir.mkdir(parents=True, exist_ok=True)
+        tmp = day_dir / f".{name}"
+        tmp.mkdir()
+        _write_arrow(tmp / _FILES, files)
+        _write_arrow(tmp / _RECORDS, parsed.records)
+        for dataset, frame in parsed.staged.items():
+            _write_arrow(tmp / f"{_STAGED_PREFIX}{dataset}.arrow", frame.to_arrow())
+        (tmp / _READY).touch()
+        os.replace(tmp, day_dir / name)
+
+
+def _now_key() -> str:
+    return f"{time.time_ns():020d}"
+
+
+def _write_arrow(path: Path, table: pa.Table) -> None:
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+def _read_arrow(path: Path) -> pa.Table:
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
+
+
+def _load(store: Path, relpaths: list[str]) -> Parsed:
+    """The rows of `relpaths` in a store (memory-mapped: only those rows are copied)."""
+    wanted = pa.array(relpaths, pa.string())
+    files = _read_arrow(store / _FILES).drop_columns(["_size", "_mtime_ns", "_context"])
+    records = _read_arrow(store / _RECORDS)
+    keep = pc.is_in(records[RELPATH], value_set=wanted)
+    new_row = np.cumsum(keep.to_numpy(zero_copy_only=False)) - 1
+    staged = {}
+    for path in store.glob(f"{_STAGED_PREFIX}*.arrow"):
+        table = _read_arrow(path)
+        table = table.filter(pc.is_in(table[RELPATH], value_set=wanted))
+        if table.num_rows:
+            dataset = path.name.removeprefix(_STAGED_PREFIX).removesuffix(".arrow")
+            staged[dataset] = _remap(pl.from_arrow(table), new_row)
+    return Parsed(
+        files=files.filter(pc.is_in(files[RELPATH], value_set=wanted)),
+        records=records.filter(keep),
+        staged=staged,
+    )
+
+
+_BRONZE_ROW = "_bronze_row"  # parse_day.BRONZE_ROW (not imported: parse_day imports this module)
+
+
+def _remap(frame: pl.DataFrame, rows: np.ndarray, column: str = _BRONZE_ROW) -> pl.DataFrame:
+    if frame.is_empty():
+        return frame
+    return frame.with_columns(pl.Series(column, rows[frame[column].to_numpy()], pl.Int64))
+
+
+def _combine(parts: list[Parsed], relpaths: list[str], bronze_row: str) -> Parsed:
+    """One set of rows for `relpaths`, in the order parsing them in one go gives: files in path
+    order, each file's records in their order."""
+    assert bronze_row == _BRONZE_ROW
+    ranks = pa.array(relpaths, pa.string())  # sorted and unique: a path's index is its rank
+    files = pa.concat_tables([p.files for p in parts], promote_options="permissive")
+    file_rank = pc.index_in(files[RELPATH], value_set=ranks).to_numpy(zero_copy_only=False)
+    files = files.take(pa.array(np.argsort(file_rank, kind="stable")))
+    offsets = np.cumsum([0] + [p.records.num_rows for p in parts])
+    records = pa.concat_tables([p.records for p in parts])
+    record_rank = pc.index_in(records[RELPATH], value_set=ranks).to_numpy(zero_copy_only=False)
+    order = np.argsort(record_rank, kind="stable")  # stable: a file's records keep their order
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(len(order))
+    records = records.take(pa.array(order))
+    staged: dict[str, pl.DataFrame] = {}
+    datasets = {ds for p in parts for ds in p.staged}
+    for dataset in sorted(datasets):
+        pieces = [
+            p.staged[dataset].with_columns(pl.col(_BRONZE_ROW) + int(offset))
+            for p, offset in zip(parts, offsets, strict=False)
+            if dataset in p.staged and not p.staged[dataset].is_empty()
+        ]
+        if not pieces:
+            continue
+        frame = pl.concat(pieces, how="vertical")
+        staged[dataset] = _remap(frame, inverse).sort(_BRONZE_ROW)
+    return Parsed(files=files, records=records, staged=staged)
+
+
+def prune(lake_root: Path, keep_days: int = KEEP_DAYS) -> int:
+    """Delete the stores of days more than `keep_days` before the newest day held, and folders
+    a killed batch left half-written; returns the folders deleted."""
+    root = cache_root(lake_root)
+    if not root.is_dir():
+        return 0
+    days = sorted(p for p in root.iterdir() if p.is_dir())
+    deleted = 0
+    newest = None
+    for folder in reversed(days):
+        try:
+            newest = date.fromisoformat(folder.name)
+            break
+        except ValueError:
+            continue
+    for folder in days:
+        try:
+            day = date.fromisoformat(folder.name)
+        except ValueError:
+            continue
+        if newest is not None and (newest - day).days > keep_days:
+            shutil.rmtree(folder)
+            deleted += 1
+            continue
+        for store in folder.iterdir():
+            stale = time.time() - store.stat().st_mtime > 3600  # not a batch still writing it
+            if stale and not (store / _READY).exists():
+                shutil.rmtree(store, ignore_errors=True)
+                deleted += 1
+    return deleted
