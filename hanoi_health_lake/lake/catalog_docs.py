@@ -32,6 +32,22 @@ zone (the `_at` columns), `local timestamp` one in Hanoi local time as delivered
 *identifier* hold what identifies a person: they never leave the lake (the SQL models' copies
 drop them). Tables marked *not a SQL source* are not readable as `lake.<table>` by the models.
 
+## Layout for partial rewrites
+
+A whole-day run replaces a day's partition in one predicate overwrite. An arrival batch
+replaces only its facilities' rows of the day, in one commit per table built by
+`lake/slice_commit.py`: it reads, of the day's files that hold a batch facility (as
+`<table>/_facility_index/<day>.arrow` records, lake/facility_index.py), the row groups whose
+statistics allow one, the facility column first and the rest only where it matches; a facility
+whose earlier rows are all among its new rows gets only the rows it gained appended, and a
+facility some of whose rows changed or went has the files holding them rewritten without them.
+So the cost of a batch follows what arrived, not the size of the day. The files a batch adds are
+sorted by `facility_code` in row groups of 4,096 rows, with the row count and facility range as
+statistics; the hourly compaction z-orders a busy day by facility in row groups of the same
+size, with delta-rs's full statistics, and a checkpoint every 10 batch commits keeps opening a
+table quick. `bronze/_parsed/` beside the bronze tables is not a table: it is the arrival
+batches' parse cache (`pipeline/parse_cache.py`).
+
 ## Adding a table
 
 One entry in `TABLES` of `hanoi_health_lake/lake/catalog.py`: name, zone, the step that writes

@@ -93,9 +93,11 @@ def write_facility_slices(
     facilities: list[str],
     *,
     run_id: str,
+    compare: tuple[str, ...] | None = None,
 ) -> int:
     """Replace the rows of `facilities` on `service_date` with `data` in one commit; the rest of
-    the day is untouched, and its files too (lake.slice_commit). Returns the version."""
+    the day is untouched, and its files too (lake.slice_commit, which takes `compare`). Returns
+    the version."""
     path = str(table_path)
     _check_partition_column(data, path)
     outside_day = pc.sum(pc.not_equal(data[PARTITION_COLUMN], pa.scalar(service_date))).as_py()
@@ -114,7 +116,8 @@ def write_facility_slices(
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with table_writer_lock(path), restricted_writes(path), naming_table(path, action):
         if table_exists(path):
-            version = commit_slices(DeltaTable(path), data, service_date, facilities, metadata)
+            table = DeltaTable(path)
+            version = commit_slices(table, data, service_date, facilities, metadata, compare)
             if version is not None:
                 return version
     # A new table, or one whose columns differ (written before a column was added): the

@@ -5,21 +5,25 @@ whose facility range could hold a batch's facilities. Arrival batches bring faci
 whole code range, so that was nearly every file of the day, in every batch: the cost of a batch
 grew with the day, not with what arrived. Here the batch's commit is built by hand instead:
 
-1. The day's files whose facility statistics (file, then row group) can hold a batch facility
-   are read, only those row groups, without the heavy columns (`payload`).
+1. The day's files that hold a batch facility (lake.facility_index) are read: of the row groups
+   whose statistics allow one, the facility column, then the compared columns (not `payload`)
+   of the row groups that do hold one.
 2. Per facility, the rows it holds now are compared with the rows the batch computed for it, as
-   multisets of rows (ingestion facts such as `run_id` and `silver_at` aside). When every row
-   it holds is still among the new ones — a later file only added records, the usual case —
-   only the new rows are appended and its earlier rows stay where they are, untouched.
+   multisets of rows (ingestion facts such as `run_id` and `silver_at` aside; `compare` narrows
+   the columns, e.g. bronze records are compared by file and checksum). When every row it holds
+   is still among the new ones — a later file only added records, the usual case — only the
+   rows it gained are appended, and its earlier rows stay where they are, untouched.
 3. A facility some of whose rows changed or went (a correction superseded them, a drug line
-   found its patient) is replaced: the files holding its rows are rewritten without them (only
-   those files) and all its new rows are added.
+   found its patient, a reconciliation count grew) is replaced: the files holding its rows are
+   rewritten without them (only those files) and all its new rows are added.
 4. One commit carries the removed files and the added ones (`create_write_transaction`), so a
-   reader sees the day before or after the batch, never between, as with the overwrite.
+   reader sees the day before or after the batch, never between, as with the overwrite. A table
+   with nothing to change gets no commit.
 
-The added files are sorted by facility with small row groups, so a later batch reads little of
-them. Their statistics are the row count and the facility range (what step 1 needs); the
-scheduled compaction (lake.maintenance) rewrites them with delta-rs's full statistics.
+The added files are sorted by facility in row groups of ROW_GROUP_ROWS rows. Their statistics
+are the row count and the facility range; the scheduled compaction (lake.maintenance) rewrites
+them with delta-rs's full statistics. A checkpoint every CHECKPOINT_EVERY versions keeps opening
+the table cheap.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable
 from deltalake.transaction import AddAction, RemoveAction
 
+from hanoi_health_lake.lake import facility_index
 from hanoi_health_lake.lake.catalog import PARTITION_COLUMN
 
 FACILITY_COLUMN = "facility_code"
@@ -88,24 +93,38 @@ def commit_slices(
     service_date: date,
     facilities: list[str],
     metadata: dict[str, str],
+    compare: tuple[str, ...] | None = None,
 ) -> int | None:
     """Make the rows of `facilities` on `service_date` exactly `data`'s (see the module doc) in
     one commit; returns the version reached, or None (nothing written) when `data`'s columns
-    are not the table's. The caller holds the table's writer lock."""
+    are not the table's. `compare` narrows the columns rows are compared on (default: all but
+    NOT_COMPARED). The caller holds the table's writer lock."""
     data = _as_stored(table, data)
     if data is None:
         return None
     root = Path(table.table_uri.removeprefix("file://"))
     codes = sorted(set(facilities))
     stored = _day_files(table, service_date)
-    candidates = [f for f in stored if _may_hold(f, codes)]
+    index = [facility_index.load(root, service_date)]
+    listed = set(index[0]["path"].unique().to_pylist())
+    unlisted = [f for f in stored if f.path not in listed]  # a whole-day run's, a compaction's
+    for day_file in unlisted:
+        index.append(facility_index.entries(day_file.path, _facility_column(root, day_file)))
+    holding = facility_index.files_holding(pa.concat_tables(index), codes)
+    candidates = [f for f in stored if f.path in holding]
     compared = [c for c in data.column_names if c not in NOT_COMPARED and c != PARTITION_COLUMN]
+    if compare is not None:
+        compared = [c for c in compared if c in compare]
     new = pl.from_arrow(data.select(compared))
     held = _held_rows(root, candidates, codes, compared, new.schema)
-    new_keys = _keyed(new, compared)
     replaced: set[str] = set()
     keep_new = np.ones(data.num_rows, dtype=bool)
     if held.height:
+        # Only the facilities holding rows are compared; the others' rows are all new.
+        again = new.with_row_index("_index").filter(
+            pl.col(FACILITY_COLUMN).is_in(held[FACILITY_COLUMN].unique().implode())
+        )
+        new_keys = _keyed(again.drop("_index"), compared).with_columns(_index=again["_index"])
         held_keys = _keyed(held, compared)
         key = [FACILITY_COLUMN, _HASH, _HASH2, _SEEN]
         gone = held_keys.join(new_keys, on=key, how="anti")
@@ -119,19 +138,23 @@ def commit_slices(
     now_ms = int(time.time() * 1000)
     if replaced:
         touched = held.filter(pl.col(FACILITY_COLUMN).is_in(list(replaced)))
-        for index in touched[_FILE].unique().sort().to_list():
-            day_file = candidates[index]
+        for file_no in touched[_FILE].unique().sort().to_list():
+            day_file = candidates[file_no]
             actions.append(_remove(day_file, service_date, now_ms))
             kept = pq.read_table(root / day_file.path)
-            drop = touched.filter(pl.col(_FILE) == index)[_ROW].to_numpy()
+            drop = touched.filter(pl.col(_FILE) == file_no)[_ROW].to_numpy()
             mask = pa.array(~_positions(kept.num_rows, drop))
             kept = kept.filter(mask)
             if kept.num_rows:
-                actions.append(_write(root, kept, service_date, now_ms))
+                actions.append(_write(root, kept, service_date, now_ms, index))
     added = data.filter(pa.array(keep_new)).drop_columns([PARTITION_COLUMN])
     if added.num_rows:
         added = added.sort_by([(FACILITY_COLUMN, "ascending")])
-        actions.append(_write(root, added, service_date, now_ms))
+        actions.append(_write(root, added, service_date, now_ms, index))
+    if not actions:  # nothing gained, nothing changed: no commit
+        if unlisted:
+            _save_index(root, service_date, index, stored, actions)
+        return table.version()
     table.create_write_transaction(
         actions,
         mode="append",
@@ -147,11 +170,27 @@ def commit_slices(
     )
     table.update_incremental()
     version = table.version()
+    _save_index(root, service_date, index, stored, actions)
     if version % CHECKPOINT_EVERY == 0:
         # Batches commit often: opening the table replays the log since the last checkpoint
         # (18 ms after 50 commits, 4 ms after a checkpoint), and every batch opens every table.
         table.create_checkpoint()
     return version
+
+
+def _save_index(
+    root: Path,
+    service_date: date,
+    index: list[pa.Table],
+    stored: list[_DayFile],
+    actions: list[AddAction | RemoveAction],
+) -> None:
+    """The index of the day's files after the commit (entries of files gone are dropped)."""
+    removed = {a.path for a in actions if isinstance(a, RemoveAction)}
+    live = ({f.path for f in stored} - removed) | {
+        a.path for a in actions if isinstance(a, AddAction)
+    }
+    facility_index.save(root, service_date, pa.concat_tables(index), live)
 
 
 def _day_files(table: DeltaTable, service_date: date) -> list[_DayFile]:
@@ -258,14 +297,26 @@ def _remove(day_file: _DayFile, service_date: date, now_ms: int) -> RemoveAction
     )
 
 
-def _write(root: Path, rows: pa.Table, service_date: date, now_ms: int) -> AddAction:
-    """One data file of the day (without the partition column, as Delta stores them)."""
+def _facility_column(root: Path, day_file: _DayFile) -> pa.ChunkedArray:
+    return pq.read_table(root / day_file.path, columns=[FACILITY_COLUMN])[FACILITY_COLUMN]
+
+
+def _write(
+    root: Path,
+    rows: pa.Table,
+    service_date: date,
+    now_ms: int,
+    index: list[pa.Table],
+) -> AddAction:
+    """One data file of the day (without the partition column, as Delta stores them); what it
+    holds is added to `index`."""
     folder = f"{PARTITION_COLUMN}={service_date.isoformat()}"
     relative = f"{folder}/part-00000-{uuid.uuid4()}-c000.snappy.parquet"
     target = root / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(rows, target, row_group_size=ROW_GROUP_ROWS, compression="snappy")
     facilities = rows[FACILITY_COLUMN]
+    index.append(facility_index.entries(relative, facilities))
     low, high = pc.min_max(facilities).values()
     stats = {
         "numRecords": rows.num_rows,

@@ -34,6 +34,9 @@ from hanoi_health_lake.pipeline.bronze import BRONZE_FILES_SCHEMA
 from hanoi_health_lake.pipeline.ingest_day import DayIngest
 
 INGEST_TABLES = names(written_by="ingest")  # every table one ingested day writes
+# A bronze record row is what its file's bytes (sha256) hold: an arrival batch that finds a
+# file's rows already in the lake keeps them, comparing the file, not each row's payload.
+COMPARED_BY_FILE = {"bronze_records": ("facility_code", "source_file", "sha256")}
 
 
 def write_day(lake_root: Path, day: DayIngest, run_id: str) -> dict[str, int]:
@@ -66,6 +69,7 @@ def write_slices(
                 day.service_date,
                 facilities,
                 run_id=run_id,
+                compare=COMPARED_BY_FILE.get(name),
             )
             for name in INGEST_TABLES
         }

@@ -203,8 +203,10 @@ def test_two_batches_of_one_day_never_interleave_their_commits(
     completion = _commits(completion_path(home / "lake"))
     assert completion in (["half-a"] * 2 + ["half-b"] * 2, ["half-b"] * 2 + ["half-a"] * 2)
     first = completion[0]
-    for name in ZONES:
-        assert _commits(table_path(home, name))[0] == first, name
+    for name in ZONES:  # a writer with nothing to change in a table makes no commit to it
+        commits = _commits(table_path(home, name))
+        assert commits == sorted(commits, key=lambda run: run != first), name
+    assert set(_commits(table_path(home, "bronze_files"))) == {"half-a", "half-b"}
     for name in ("encounters", "bronze_files", "reconciliation"):
         frame = read(home, name).filter(pl.col("service_date") == FIRST)
         assert set(frame["facility_code"]) <= set(facilities)

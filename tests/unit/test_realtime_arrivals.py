@@ -142,6 +142,32 @@ def test_a_slice_whose_rows_changed_rewrites_only_the_files_holding_it(tmp_path)
     assert _day_rows(path) == [("A", 1), ("B", 9), ("C", 1)]
 
 
+def test_the_facility_index_learns_other_files_and_a_damaged_index_is_only_a_shortcut(tmp_path):
+    from hanoi_health_lake.lake import facility_index
+    from hanoi_health_lake.lake.delta_io import write_partition
+
+    path = tmp_path / "silver" / "t"
+    write_partition(path, _rows(["A", "B"], 1), D, run_id="whole-day")  # written by delta-rs
+    write_facility_slices(path, _rows(["C"], 1), D, ["C"], run_id="r1")
+    live = {a["path"] for a in _live_adds(path)}
+    index = facility_index.load(path, D).to_pylist()
+    assert {row["path"] for row in index} == live
+    by_file = {}
+    for row in index:
+        by_file.setdefault(row["path"], set()).add(row["facility_code"])
+    assert sorted(map(sorted, by_file.values())) == [["A", "B"], ["C"]]
+    (path / facility_index.FOLDER / f"{D.isoformat()}.arrow").write_text("not arrow")
+    write_facility_slices(path, _rows(["A"], 2), D, ["A"], run_id="r2")  # a correction
+    assert _day_rows(path) == [("A", 2), ("B", 1), ("C", 1)]
+    index = facility_index.load(path, D)
+    assert set(index["path"].to_pylist()) == {a["path"] for a in _live_adds(path)}
+
+
+def _live_adds(path) -> list[dict]:
+    table = pa.table(DeltaTable(str(path)).get_add_actions(flatten=True))
+    return table.select(["path"]).to_pylist()
+
+
 def test_compaction_keeps_every_row_and_vacuum_deletes_the_replaced_files(tmp_path):
     lake = tmp_path / "lake"
     path = lake / "silver" / "encounters"
