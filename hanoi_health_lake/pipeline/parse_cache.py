@@ -6,8 +6,8 @@ slice's rows depend on all of its files (supersession, reconciliation, patient l
 hospital that sends check-ins every half hour had its earlier check-ins parsed again in every
 batch — twice as many files parsed in a day as landed. Parsing a file gives the same rows
 whenever it is parsed, as long as the file, the registry and the export-time tolerance are the
-same; so each batch stores the Arrow rows of the files it parsed (`store`), and the next batch
-takes those rows back for the files that have not changed (`parse_with_cache`).
+same; so each batch stores the Arrow rows of the slices it touched, and the next batch takes
+those rows back for the files that have not changed (`parse_with_cache`).
 
 A store is one folder per batch under `<lake>/bronze/_parsed/<service day>/`, in the
 restricted zone (the rows hold identifiers as delivered): the bronze file rows, the bronze
@@ -42,6 +42,7 @@ from hanoi_health_lake.parsers.landing_paths import display_path
 CACHE_FOLDER = "_parsed"
 KEEP_DAYS = 3  # late files and corrections of a day come within about a day and a half
 RELPATH = "_relpath"
+BRONZE_ROW = "_bronze_row"  # staged column: the record's row in the bronze records (parse_day)
 _FILES, _RECORDS = "files.arrow", "records.arrow"
 _STAGED_PREFIX = "staged-"
 _READY = "ready"  # the last file written: a store without it is ignored (and pruned)
@@ -83,7 +84,6 @@ def parse_with_cache(
     relpaths: list[str],
     context: str,
     parse: Callable[[list[str]], Parsed],
-    bronze_row: str,
 ) -> tuple[Parsed, int]:
     """The rows of `relpaths` (sorted), parsing only the files no store holds unchanged, and
     storing what was parsed. Returns the rows and the number of files parsed."""
@@ -95,7 +95,7 @@ def parse_with_cache(
     parts = [_load(store, paths) for store, paths in cached.items()]
     if todo:
         parts.append(parse(todo))
-    rows = _combine(parts, relpaths, bronze_row)
+    rows = _combine(parts, relpaths)
     if todo:
         # All the rows of the touched slices go into the new store, not only the fresh ones:
         # the next batch of a slice then reads one store, however many batches it came in.
@@ -202,19 +202,15 @@ def _load(store: Path, relpaths: list[str]) -> Parsed:
     )
 
 
-_BRONZE_ROW = "_bronze_row"  # parse_day.BRONZE_ROW (not imported: parse_day imports this module)
-
-
-def _remap(frame: pl.DataFrame, rows: np.ndarray, column: str = _BRONZE_ROW) -> pl.DataFrame:
+def _remap(frame: pl.DataFrame, rows: np.ndarray, column: str = BRONZE_ROW) -> pl.DataFrame:
     if frame.is_empty():
         return frame
     return frame.with_columns(pl.Series(column, rows[frame[column].to_numpy()], pl.Int64))
 
 
-def _combine(parts: list[Parsed], relpaths: list[str], bronze_row: str) -> Parsed:
+def _combine(parts: list[Parsed], relpaths: list[str]) -> Parsed:
     """One set of rows for `relpaths`, in the order parsing them in one go gives: files in path
     order, each file's records in their order."""
-    assert bronze_row == _BRONZE_ROW
     ranks = pa.array(relpaths, pa.string())  # sorted and unique: a path's index is its rank
     files = pa.concat_tables([p.files for p in parts], promote_options="permissive")
     file_rank = pc.index_in(files[RELPATH], value_set=ranks).to_numpy(zero_copy_only=False)
@@ -230,14 +226,14 @@ def _combine(parts: list[Parsed], relpaths: list[str], bronze_row: str) -> Parse
     datasets = {ds for p in parts for ds in p.staged}
     for dataset in sorted(datasets):
         pieces = [
-            p.staged[dataset].with_columns(pl.col(_BRONZE_ROW) + int(offset))
+            p.staged[dataset].with_columns(pl.col(BRONZE_ROW) + int(offset))
             for p, offset in zip(parts, offsets, strict=False)
             if dataset in p.staged and not p.staged[dataset].is_empty()
         ]
         if not pieces:
             continue
         frame = pl.concat(pieces, how="vertical")
-        staged[dataset] = _remap(frame, inverse).sort(_BRONZE_ROW)
+        staged[dataset] = _remap(frame, inverse).sort(BRONZE_ROW)
     return Parsed(files=files, records=records, staged=staged)
 
 

@@ -53,7 +53,7 @@ from hanoi_health_lake.records import DATASETS, ParsedFile, ParsedRecord
 
 log = logging.getLogger(__name__)
 
-BRONZE_ROW = "_bronze_row"  # staged column: the record's row in the day's bronze_records
+BRONZE_ROW = parse_cache.BRONZE_ROW  # staged column: the record's row in the day's bronze_records
 # A task is a run of consecutive files of about CHUNK_BYTES (at most MAX_CHUNK_FILES files, and
 # about 4 tasks per process on a small day): few enough that per-task costs stay small, small
 # enough to keep each process's memory low and the processes evenly loaded.
@@ -215,7 +215,7 @@ def parse_day(
         return parse_cache.tag(day.bronze_files, day.bronze_records, day.staged, todo)
 
     rows, parsed = parse_cache.parse_with_cache(
-        cache_lake, Path(landing_root), service_date, relpaths, context, parse_fresh, BRONZE_ROW
+        cache_lake, Path(landing_root), service_date, relpaths, context, parse_fresh
     )
     staged = {
         dataset: rows.staged[dataset].drop(parse_cache.RELPATH)
