@@ -13,7 +13,8 @@ A store is one folder per batch under `<lake>/bronze/_parsed/<service day>/`, in
 restricted zone (the rows hold identifiers as delivered): the bronze file rows, the bronze
 record rows (with payloads) and the staged frame of each dataset, as Arrow IPC files, each row
 tagged with its landing path. A file counts as unchanged when its path, size and modification
-time, and the registry and tolerance it was judged with, are those stored. A store is written
+time (and, for an NDJSON file, those of the other files of its export), and the registry and
+tolerance it was judged with, are those stored. A store is written
 to a temporary folder and renamed into place, so a killed batch leaves none half-written; the
 cache is only ever a shortcut, so a lost or pruned store costs a parse, never a row.
 Stores of days more than `KEEP_DAYS` before the newest are pruned by `prune`.
@@ -45,6 +46,7 @@ RELPATH = "_relpath"
 BRONZE_ROW = "_bronze_row"  # staged column: the record's row in the bronze records (parse_day)
 _FILES, _RECORDS = "files.arrow", "records.arrow"
 _STAGED_PREFIX = "staged-"
+_IDENTITY = ("_size", "_mtime_ns", "_siblings")
 _READY = "ready"  # the last file written: a store without it is ignored (and pruned)
 
 
@@ -69,12 +71,38 @@ class Parsed:
     staged: dict[str, pl.DataFrame]
 
 
-def _identity(landing_root: Path, relpath: str) -> tuple[int, int] | None:
-    try:
-        st = os.lstat(Path(landing_root) / relpath)
-    except OSError:
-        return None
-    return st.st_size, st.st_mtime_ns
+Identity = tuple[int, int, str]  # size, modification time, what its export's siblings are
+
+
+def _identities(landing_root: Path, relpaths: list[str]) -> dict[str, Identity | None]:
+    """Each file's identity. An NDJSON file's rows also depend on the other NDJSON files of its
+    export (`encounters__TS.Patient.ndjson` beside `…Encounter.ndjson`: its patients are joined
+    in, parsers/dispatch._sibling_resources), so theirs is part of its identity: an Encounter
+    file parsed before its Patient file arrived is parsed again once it has."""
+    stat: dict[str, tuple[int, int] | None] = {}
+    for relpath in relpaths:
+        try:
+            st = os.lstat(Path(landing_root) / relpath)
+            stat[relpath] = (st.st_size, st.st_mtime_ns)
+        except OSError:
+            stat[relpath] = None
+    exports: dict[str, list[str]] = {}
+    for relpath in relpaths:
+        if relpath.endswith(".ndjson"):
+            exports.setdefault(relpath.split(".", 1)[0], []).append(relpath)
+    identities: dict[str, Identity | None] = {}
+    for relpath, own in stat.items():
+        if own is None:
+            identities[relpath] = None
+            continue
+        siblings = [
+            f"{other}:{stat[other]}"
+            for other in exports.get(relpath.split(".", 1)[0], [])
+            if other != relpath and relpath.endswith(".ndjson")
+        ]
+        digest = hashlib.sha256("\n".join(sorted(siblings)).encode()).hexdigest()[:16]
+        identities[relpath] = (*own, digest if siblings else "")
+    return identities
 
 
 def parse_with_cache(
@@ -88,7 +116,7 @@ def parse_with_cache(
     """The rows of `relpaths` (sorted), parsing only the files no store holds unchanged, and
     storing what was parsed. Returns the rows and the number of files parsed."""
     day_dir = cache_root(lake_root) / service_date.isoformat()
-    identities = {r: _identity(landing_root, r) for r in relpaths}
+    identities = _identities(landing_root, relpaths)
     cached = _lookup(day_dir, identities, context)
     held = {relpath for paths in cached.values() for relpath in paths}
     todo = [r for r in relpaths if r not in held]
@@ -122,7 +150,7 @@ def tag(parsed_files: pa.Table, records: pa.Table, staged: dict[str, pl.DataFram
 
 
 def _lookup(
-    day_dir: Path, identities: dict[str, tuple[int, int] | None], context: str
+    day_dir: Path, identities: dict[str, Identity | None], context: str
 ) -> dict[Path, list[str]]:
     """Store → the wanted files it holds unchanged (the newest store, when several do)."""
     if not day_dir.is_dir():
@@ -131,9 +159,10 @@ def _lookup(
     for store in sorted(day_dir.iterdir()):  # names start with the time: oldest first
         if not (store / _READY).exists():
             continue
-        files = _read_arrow(store / _FILES).select([RELPATH, "_size", "_mtime_ns", "_context"])
-        for relpath, size, mtime, ctx in zip(*(c.to_pylist() for c in files.columns), strict=True):
-            if identities.get(relpath) == (size, mtime) and ctx == context:
+        files = _read_arrow(store / _FILES).select([RELPATH, *_IDENTITY, "_context"])
+        columns = (c.to_pylist() for c in files.columns)
+        for relpath, size, mtime, siblings, ctx in zip(*columns, strict=True):
+            if identities.get(relpath) == (size, mtime, siblings) and ctx == context:
                 found[relpath] = store
     held: dict[Path, list[str]] = {}
     for relpath, store in found.items():
@@ -144,14 +173,15 @@ def _lookup(
 def _store(
     day_dir: Path,
     parsed: Parsed,
-    identities: dict[str, tuple[int, int] | None],
+    identities: dict[str, Identity | None],
     context: str,
     lake_root: Path,
 ) -> None:
-    shown = [identities.get(r) or (-1, -1) for r in parsed.files[RELPATH].to_pylist()]
+    shown = [identities.get(r) or (-1, -1, "") for r in parsed.files[RELPATH].to_pylist()]
     files = (
         parsed.files.append_column("_size", pa.array([i[0] for i in shown], pa.int64()))
         .append_column("_mtime_ns", pa.array([i[1] for i in shown], pa.int64()))
+        .append_column("_siblings", pa.array([i[2] for i in shown], pa.string()))
         .append_column("_context", pa.array([context] * len(shown), pa.string()))
     )
     name = f"{_now_key()}-{uuid.uuid4().hex[:8]}"
@@ -184,7 +214,7 @@ def _read_arrow(path: Path) -> pa.Table:
 def _load(store: Path, relpaths: list[str]) -> Parsed:
     """The rows of `relpaths` in a store (memory-mapped: only those rows are copied)."""
     wanted = pa.array(relpaths, pa.string())
-    files = _read_arrow(store / _FILES).drop_columns(["_size", "_mtime_ns", "_context"])
+    files = _read_arrow(store / _FILES).drop_columns([*_IDENTITY, "_context"])
     records = _read_arrow(store / _RECORDS)
     keep = pc.is_in(records[RELPATH], value_set=wanted)
     new_row = np.cumsum(keep.to_numpy(zero_copy_only=False)) - 1
