@@ -73,6 +73,12 @@ def load_trust(registry_dir: Path) -> SignatureTrust:
     )
 
 
+def trust_stamp(registry_dir: Path) -> str:
+    """Changes whenever what `load_trust` reads changes (a certificate, a signature policy)."""
+    registry_dir = Path(registry_dir)
+    return f"{_stamp(registry_dir / 'certificates')}:{_stamp(registry_dir / 'facilities.csv')}"
+
+
 def _stamp(path: Path) -> float:
     try:
         stamps = [path.stat().st_mtime_ns]

@@ -54,10 +54,10 @@ def cache_root(lake_root: Path) -> Path:
     return Path(lake_root) / "bronze" / CACHE_FOLDER
 
 
-def context_key(registry_codes: frozenset[str], tolerance: timedelta) -> str:
-    """What else a file's rows depend on: the registry (placement) and the export-time
-    tolerance (a future-stamped file)."""
-    text = "\n".join(sorted(registry_codes)) + f"\n{tolerance.total_seconds()}"
+def context_key(registry_codes: frozenset[str], tolerance: timedelta, trust: str) -> str:
+    """What else a file's rows depend on: the registry (placement), the export-time tolerance
+    (a future-stamped file) and the signature trust store (`xml_signature.trust_stamp`)."""
+    text = "\n".join(sorted(registry_codes)) + f"\n{tolerance.total_seconds()}\n{trust}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

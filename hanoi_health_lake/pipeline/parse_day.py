@@ -36,6 +36,7 @@ import pyarrow as pa
 from hanoi_health_lake.config import parse_workers
 from hanoi_health_lake.conform.staging import staged_frame
 from hanoi_health_lake.parsers import rejection as r
+from hanoi_health_lake.parsers import xml_signature
 from hanoi_health_lake.parsers.dispatch import parse_file, read_capped
 from hanoi_health_lake.parsers.landing_paths import (
     DOSSIER,
@@ -208,7 +209,8 @@ def parse_day(
 
     if cache_lake is None:
         return parse_paths(relpaths)
-    context = parse_cache.context_key(job.registry_codes, job.future_tolerance)
+    trust = xml_signature.trust_stamp(Path(landing_root).parent / "registry")  # as dispatch
+    context = parse_cache.context_key(job.registry_codes, job.future_tolerance, trust)
 
     def parse_fresh(todo: list[str]) -> parse_cache.Parsed:
         day = parse_paths(todo)

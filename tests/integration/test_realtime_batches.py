@@ -252,6 +252,10 @@ def test_the_parse_cache_gives_the_rows_of_a_parse_and_parses_only_what_changed(
     plain = _parsed_tables(parse(False))
     for name, frame in _parsed_tables(again).items():
         assert frame.equals(plain[name]), name  # same rows, same order, same row numbers
+    # The registry (signature policies) changed: every file is judged again, so parsed again.
+    registry = home / "registry" / "facilities.csv"
+    os.utime(registry, ns=(registry.stat().st_atime_ns, registry.stat().st_mtime_ns + 10**9))
+    assert parse(True).files_parsed == len(relpaths)
     # Identifiers as delivered: the cache is in the restricted zone, owner-only.
     cache = parse_cache.cache_root(lake)
     modes = {p.stat().st_mode & 0o777 for p in [cache, *cache.rglob("*")]}
