@@ -64,8 +64,6 @@ _ROW = "_row"
 class _DayFile:
     path: str  # relative to the table root
     size: int
-    low: str | None  # facility range from the statistics; None: unknown
-    high: str | None
 
 
 def _stored_type(type_: pa.DataType) -> pa.DataType:
@@ -199,32 +197,18 @@ def _day_files(table: DeltaTable, service_date: date) -> list[_DayFile]:
         return []
     day = pc.equal(actions[f"partition.{PARTITION_COLUMN}"].cast(pa.date32()), service_date)
     actions = actions.filter(day)
-    lows = _column_or_nulls(actions, f"min.{FACILITY_COLUMN}")
-    highs = _column_or_nulls(actions, f"max.{FACILITY_COLUMN}")
     return [
-        _DayFile(path, size, low, high)
-        for path, size, low, high in zip(
-            actions["path"].to_pylist(),
-            actions["size_bytes"].to_pylist(),
-            lows,
-            highs,
-            strict=True,
+        _DayFile(path, size)
+        for path, size in zip(
+            actions["path"].to_pylist(), actions["size_bytes"].to_pylist(), strict=True
         )
     ]
 
 
-def _column_or_nulls(actions: pa.Table, name: str) -> list:
-    if name in actions.column_names:
-        return actions[name].to_pylist()
-    return [None] * actions.num_rows
-
-
-def _may_hold(day_file: _DayFile, codes: list[str]) -> bool:
-    """Whether the statistics leave room for one of the sorted `codes` in the file."""
-    if day_file.low is None or day_file.high is None:
-        return True
-    i = bisect_left(codes, day_file.low)
-    return i < len(codes) and codes[i] <= day_file.high
+def _may_hold(low: str, high: str, codes: list[str]) -> bool:
+    """Whether a facility range [low, high] holds one of the sorted `codes`."""
+    i = bisect_left(codes, low)
+    return i < len(codes) and codes[i] <= high
 
 
 def _held_rows(
@@ -243,7 +227,7 @@ def _held_rows(
         for g in range(meta.num_row_groups):
             stats = meta.row_group(g).column(column).statistics
             ranged = stats is not None and stats.has_min_max
-            if not ranged or _may_hold(_DayFile("", 0, stats.min, stats.max), codes):
+            if not ranged or _may_hold(stats.min, stats.max, codes):
                 groups.append(g)
                 starts.append(start)
             start += meta.row_group(g).num_rows

@@ -222,7 +222,7 @@ def parse_day(
     staged = {
         dataset: rows.staged[dataset].drop(parse_cache.RELPATH)
         if dataset in rows.staged
-        else _empty_staged(dataset, service_date)
+        else _empty_staged(dataset)
         for dataset in DATASETS
     }
     return ParsedDay(
@@ -239,12 +239,9 @@ def _with_run_id(table: pa.Table, run_id: str) -> pa.Table:
     return table.set_column(at, "run_id", pa.repeat(pa.scalar(run_id, pa.string()), table.num_rows))
 
 
-def _empty_staged(dataset: str, service_date: date) -> pl.DataFrame:
-    return _empty_staged_frame(dataset)  # no rows: nothing of the day in it
-
-
 @functools.cache
-def _empty_staged_frame(dataset: str) -> pl.DataFrame:
+def _empty_staged(dataset: str) -> pl.DataFrame:
+    """A dataset's staged frame without rows (built once: no row, so no day in it)."""
     empty = staged_frame(dataset, [], service_date=date.min, payload=False)
     return empty.with_columns(pl.Series(BRONZE_ROW, [], pl.Int64))
 
@@ -277,7 +274,7 @@ def _parse_paths(
             if progress is not None:
                 progress(done, len(relpaths))
     ordered = [results.pop(i) for i in range(len(chunks))]
-    day = _assemble(ordered, job.service_date)
+    day = _assemble(ordered)
     day.files_parsed = len(relpaths)
     return day
 
@@ -434,7 +431,7 @@ def _parse_chunk_now(job: _Job, relpaths: list[str]) -> _Chunk:
     )
 
 
-def _assemble(chunks: list[_Chunk], service_date: date) -> ParsedDay:
+def _assemble(chunks: list[_Chunk]) -> ParsedDay:
     staged: dict[str, list[pl.DataFrame]] = {ds: [] for ds in DATASETS}
     offset = 0
     for chunk in chunks:
@@ -447,7 +444,7 @@ def _assemble(chunks: list[_Chunk], service_date: date) -> ParsedDay:
         if parts:
             frames[dataset] = pl.concat(parts, how="vertical", rechunk=True)
         else:
-            frames[dataset] = _empty_staged(dataset, service_date)
+            frames[dataset] = _empty_staged(dataset)
         parts.clear()
     return ParsedDay(
         bronze_files=_concat([c.bronze_files for c in chunks], bronze.BRONZE_FILES_SCHEMA),
