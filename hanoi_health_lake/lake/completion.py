@@ -31,7 +31,10 @@ def completion_path(lake_root: Path) -> Path:
 
 def mark_incomplete(lake_root: Path, service_date: date, run_id: str) -> None:
     """Before the first table of a day is rewritten: the day leaves the marts' view."""
-    write_partition(completion_path(lake_root), SCHEMA.empty_table(), service_date, run_id=run_id)
+    write_partition(
+        completion_path(lake_root), SCHEMA.empty_table(), service_date, run_id=run_id,
+        few_rows=True,
+    )  # fmt: skip
 
 
 def mark_complete(lake_root: Path, service_date: date, run_id: str) -> None:
@@ -44,7 +47,7 @@ def mark_complete(lake_root: Path, service_date: date, run_id: str) -> None:
         },
         schema=SCHEMA,
     )
-    write_partition(completion_path(lake_root), row, service_date, run_id=run_id)
+    write_partition(completion_path(lake_root), row, service_date, run_id=run_id, few_rows=True)
 
 
 def completed_days(lake_root: Path) -> set[date] | None:

@@ -22,7 +22,12 @@ from deltalake.exceptions import DeltaError
 from hanoi_health_lake.lake.catalog import PARTITION_COLUMN
 from hanoi_health_lake.lake.locks import table_writer_lock
 from hanoi_health_lake.lake.restricted import restricted_writes
-from hanoi_health_lake.lake.slice_commit import FACILITY_COLUMN, commit_slices
+from hanoi_health_lake.lake.slice_commit import (
+    FACILITY_COLUMN,
+    commit_slices,
+    read_slices,
+    replace_day,
+)
 
 
 class LakeTableError(RuntimeError):
@@ -63,14 +68,24 @@ def write_partition(
     *,
     run_id: str,
     extra_metadata: dict[str, str] | None = None,
+    few_rows: bool = False,
 ) -> int:
-    """Replace one service day of `table_path` with `data` in one commit; returns the version."""
+    """Replace one service day of `table_path` with `data` in one commit; returns the version.
+    `few_rows`: a table of a few rows a day rewritten by every arrival batch (the completion
+    record), whose commit is built by hand (slice_commit.replace_day): the predicate overwrite
+    costs about five times more, and its column statistics are of no use on such a table."""
     path = str(table_path)
     _check_partition_column(data, path)
     outside = pc.sum(pc.not_equal(data[PARTITION_COLUMN], pa.scalar(service_date))).as_py()
     if outside:
         raise ValueError(f"{path}: {outside} rows are not in partition {service_date}")
     metadata = {"run_id": run_id, "partition": service_date.isoformat(), **(extra_metadata or {})}
+    if few_rows and table_exists(path):
+        action = f"write partition {service_date}"
+        with table_writer_lock(path), restricted_writes(path), naming_table(path, action):
+            version = replace_day(DeltaTable(path), data, service_date, metadata)
+        if version is not None:
+            return version
     predicate = f"{PARTITION_COLUMN} = '{service_date.isoformat()}'"
     return _replace_rows(path, data, predicate, metadata, f"write partition {service_date}")
 
@@ -183,6 +198,16 @@ def read_table(
         flt = of if flt is None else flt & of
     with naming_table(path, "read it"):
         return DeltaTable(path).to_pyarrow_dataset().to_table(filter=flt, columns=columns)
+
+
+def read_facility_slices(
+    table_path: str | Path, service_date: date, facilities: list[str], columns: list[str]
+) -> pa.Table:
+    """`columns` of the rows of some facilities on one day, reading only the data files and row
+    groups that hold them (lake.facility_index): what an arrival batch reads of its slices."""
+    path = str(table_path)
+    with naming_table(path, "read its slices"):
+        return read_slices(DeltaTable(path), service_date, facilities, columns).to_arrow()
 
 
 def partitions(table_path: str | Path) -> list[date]:

@@ -100,16 +100,10 @@ def commit_slices(
     data = _as_stored(table, data)
     if data is None:
         return None
-    root = Path(table.table_uri.removeprefix("file://"))
+    root = _root(table)
     codes = sorted(set(facilities))
-    stored = _day_files(table, service_date)
-    index = [facility_index.load(root, service_date)]
-    listed = set(index[0]["path"].unique().to_pylist())
-    unlisted = [f for f in stored if f.path not in listed]  # a whole-day run's, a compaction's
-    for day_file in unlisted:
-        index.append(facility_index.entries(day_file.path, _facility_column(root, day_file)))
-    holding = facility_index.files_holding(pa.concat_tables(index), codes)
-    candidates = [f for f in stored if f.path in holding]
+    day = _DayFiles.of(table, root, service_date)
+    stored, index, candidates = day.stored, day.index, day.holding(codes)
     compared = [c for c in data.column_names if c not in NOT_COMPARED and c != PARTITION_COLUMN]
     if compare is not None:
         compared = [c for c in compared if c in compare]
@@ -150,30 +144,94 @@ def commit_slices(
         added = added.sort_by([(FACILITY_COLUMN, "ascending")])
         actions.append(_write(root, added, service_date, now_ms, index))
     if not actions:  # nothing gained, nothing changed: no commit
-        if unlisted:
+        if day.learned:
             _save_index(root, service_date, index, stored, actions)
         return table.version()
+    counts = {"facilities_replaced": str(len(replaced)), "rows_added": str(added.num_rows)}
+    version = _commit(table, actions, {**metadata, **counts})
+    _save_index(root, service_date, index, stored, actions)
+    return version
+
+
+def replace_day(
+    table: DeltaTable, data: pa.Table, service_date: date, metadata: dict[str, str]
+) -> int | None:
+    """Make the day's rows exactly `data` in one hand-built commit; returns the version, or
+    None when `data`'s columns are not the table's. For a table of a few rows rewritten by
+    every batch (the completion record): delta-rs's predicate overwrite costs several times
+    more there than the commit itself."""
+    data = _as_stored(table, data)
+    if data is None:
+        return None
+    now_ms = int(time.time() * 1000)
+    actions: list[AddAction | RemoveAction] = [
+        _remove(f, service_date, now_ms) for f in _day_files(table, service_date)
+    ]
+    if data.num_rows:
+        rows = data.drop_columns([PARTITION_COLUMN])
+        actions.append(_write_file(_root(table), rows, service_date, now_ms, {}))
+    if not actions:
+        return table.version()
+    return _commit(table, actions, metadata)
+
+
+def read_slices(
+    table: DeltaTable, service_date: date, facilities: list[str], columns: list[str]
+) -> pl.DataFrame:
+    """`columns` of the rows `facilities` hold on the day, opening only the files that hold
+    them (lake.facility_index) and, of those, the row groups that do."""
+    root = _root(table)
+    codes = sorted(set(facilities))
+    candidates = _DayFiles.of(table, root, service_date).holding(codes)
+    held = _held_rows(root, candidates, codes, columns, None)
+    return held.drop(_ROW, _FILE) if held.height else held
+
+
+def _commit(
+    table: DeltaTable, actions: list[AddAction | RemoveAction], metadata: dict[str, str]
+) -> int:
     table.create_write_transaction(
         actions,
         mode="append",
         schema=table.schema(),
         partition_by=[PARTITION_COLUMN],
-        commit_properties=CommitProperties(
-            custom_metadata={
-                **metadata,
-                "facilities_replaced": str(len(replaced)),
-                "rows_added": str(added.num_rows),
-            }
-        ),
+        commit_properties=CommitProperties(custom_metadata=metadata),
     )
     table.update_incremental()
     version = table.version()
-    _save_index(root, service_date, index, stored, actions)
     if version % CHECKPOINT_EVERY == 0:
         # Batches commit often: opening the table replays the log since the last checkpoint
         # (18 ms after 50 commits, 4 ms after a checkpoint), and every batch opens every table.
         table.create_checkpoint()
     return version
+
+
+def _root(table: DeltaTable) -> Path:
+    return Path(table.table_uri.removeprefix("file://"))
+
+
+@dataclass
+class _DayFiles:
+    """The day's data files and the facility index of them (files it did not list yet — a
+    whole-day run's, a compaction's — read once and learned)."""
+
+    stored: list[_DayFile]
+    index: list[pa.Table]
+    learned: bool
+
+    @classmethod
+    def of(cls, table: DeltaTable, root: Path, service_date: date) -> _DayFiles:
+        stored = _day_files(table, service_date)
+        index = [facility_index.load(root, service_date)]
+        listed = set(index[0]["path"].unique().to_pylist())
+        unlisted = [f for f in stored if f.path not in listed]
+        for day_file in unlisted:
+            index.append(facility_index.entries(day_file.path, _facility_column(root, day_file)))
+        return cls(stored, index, bool(unlisted))
+
+    def holding(self, codes: list[str]) -> list[_DayFile]:
+        held = facility_index.files_holding(pa.concat_tables(self.index), codes)
+        return [f for f in self.stored if f.path in held]
 
 
 def _save_index(
@@ -212,7 +270,11 @@ def _may_hold(low: str, high: str, codes: list[str]) -> bool:
 
 
 def _held_rows(
-    root: Path, candidates: list[_DayFile], codes: list[str], columns: list[str], types: pl.Schema
+    root: Path,
+    candidates: list[_DayFile],
+    codes: list[str],
+    columns: list[str],
+    types: pl.Schema | None,
 ) -> pl.DataFrame:
     """The rows of `codes` in the candidate files, with the file (index) and row of each. Only
     the facility column of the row groups whose statistics allow a code is read first; the other
@@ -244,7 +306,9 @@ def _held_rows(
         rows = np.concatenate([np.arange(starts[i], starts[i] + lengths[i]) for i in holding])
         mask = np.concatenate([matches[bounds[i] : bounds[i + 1]] for i in holding])
         part = part.append_column(_ROW, pa.array(rows, pa.int64())).filter(pa.array(mask))
-        frame = pl.from_arrow(part).cast(dict(types))  # as the batch's rows are typed
+        frame = pl.from_arrow(part)
+        if types is not None:
+            frame = frame.cast(dict(types))  # as the batch's rows are typed
         parts.append(frame.with_columns(pl.lit(index, dtype=pl.Int64).alias(_FILE)))
     if not parts:
         return pl.DataFrame()
@@ -292,27 +356,34 @@ def _write(
     now_ms: int,
     index: list[pa.Table],
 ) -> AddAction:
-    """One data file of the day (without the partition column, as Delta stores them); what it
-    holds is added to `index`."""
+    """One data file of the day; what it holds is added to `index`. Its statistics: the row
+    count and the facility range."""
+    facilities = rows[FACILITY_COLUMN]
+    low, high = pc.min_max(facilities).values()
+    stats = {
+        "minValues": {FACILITY_COLUMN: low.as_py()},
+        "maxValues": {FACILITY_COLUMN: high.as_py()},
+        "nullCount": {FACILITY_COLUMN: facilities.null_count},
+    }
+    action = _write_file(root, rows, service_date, now_ms, stats)
+    index.append(facility_index.entries(action.path, facilities))
+    return action
+
+
+def _write_file(
+    root: Path, rows: pa.Table, service_date: date, now_ms: int, stats: dict
+) -> AddAction:
+    """One data file of the day (without the partition column, as Delta stores them)."""
     folder = f"{PARTITION_COLUMN}={service_date.isoformat()}"
     relative = f"{folder}/part-00000-{uuid.uuid4()}-c000.snappy.parquet"
     target = root / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(rows, target, row_group_size=ROW_GROUP_ROWS, compression="snappy")
-    facilities = rows[FACILITY_COLUMN]
-    index.append(facility_index.entries(relative, facilities))
-    low, high = pc.min_max(facilities).values()
-    stats = {
-        "numRecords": rows.num_rows,
-        "minValues": {FACILITY_COLUMN: low.as_py()},
-        "maxValues": {FACILITY_COLUMN: high.as_py()},
-        "nullCount": {FACILITY_COLUMN: facilities.null_count},
-    }
     return AddAction(
         path=relative,
         size=target.stat().st_size,
         partition_values={PARTITION_COLUMN: service_date.isoformat()},
         modification_time=now_ms,
         data_change=True,
-        stats=json.dumps(stats),
+        stats=json.dumps({"numRecords": rows.num_rows, **stats}),
     )

@@ -19,11 +19,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import polars as pl
+from deltalake import DeltaTable
 
 from hanoi_health_lake.config import TIMEZONE
 from hanoi_health_lake.lake.catalog import names, table_path
 from hanoi_health_lake.lake.completion import mark_complete, mark_incomplete
 from hanoi_health_lake.lake.delta_io import (
+    read_facility_slices,
     read_table,
     table_exists,
     write_facility_slices,
@@ -98,12 +100,16 @@ def _earlier_silver_at(
     lake_root: Path, day: DayIngest, facilities: list[str] | None
 ) -> pl.DataFrame | None:
     path = table_path(lake_root, "bronze_files")
-    if not table_exists(path):
+    if not table_exists(path) or "silver_at" not in DeltaTable(str(path)).schema().to_arrow().names:
+        return None  # no table yet, or one older than the column
+    columns = ["source_file", "sha256", "silver_at"]
+    if facilities is None:
+        existing = read_table(path, [day.service_date], columns)
+    else:
+        existing = read_facility_slices(path, day.service_date, facilities, columns)
+    if existing.num_rows == 0:
         return None
-    existing = read_table(path, [day.service_date], facilities=facilities)
-    if "silver_at" not in existing.column_names:
-        return None
-    frame = pl.from_arrow(existing.select(["facility_code", "source_file", "sha256", "silver_at"]))
+    frame = pl.from_arrow(existing.select(columns))
     return (
         frame.drop_nulls("silver_at")
         .group_by("source_file", "sha256")
