@@ -44,7 +44,7 @@ import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable
 from deltalake.transaction import AddAction, RemoveAction
 
-from hanoi_health_lake.lake import facility_index
+from hanoi_health_lake.lake import facility_index, row_hashes
 from hanoi_health_lake.lake.catalog import PARTITION_COLUMN
 
 FACILITY_COLUMN = "facility_code"
@@ -53,11 +53,9 @@ FACILITY_COLUMN = "facility_code"
 NOT_COMPARED = ("run_id", "silver_at", "payload")
 ROW_GROUP_ROWS = 4096
 CHECKPOINT_EVERY = 10
-_HASH = "_row_hash"
-_HASH2 = "_row_hash2"
+_HASH, _HASH2, _ROW = row_hashes.HASH, row_hashes.HASH2, row_hashes.ROW
 _SEEN = "_occurrence"
 _FILE = "_file"
-_ROW = "_row"
 
 
 @dataclass(frozen=True)
@@ -108,17 +106,19 @@ def commit_slices(
     if compare is not None:
         compared = [c for c in compared if c in compare]
     new = pl.from_arrow(data.select(compared))
-    held = _held_rows(root, candidates, codes, compared, new.schema)
+    new_hashes = row_hashes.hashes(new)
+    signed = row_hashes.signature(new.schema)
+    held = _held_keys(root, service_date, candidates, codes, compared, new.schema, signed)
     replaced: set[str] = set()
     keep_new = np.ones(data.num_rows, dtype=bool)
     if held.height:
-        # Only the facilities holding rows are compared; the others' rows are all new.
-        again = new.with_row_index("_index").filter(
-            pl.col(FACILITY_COLUMN).is_in(held[FACILITY_COLUMN].unique().implode())
-        )
-        new_keys = _keyed(again.drop("_index"), compared).with_columns(_index=again["_index"])
-        held_keys = _keyed(held, compared)
         key = [FACILITY_COLUMN, _HASH, _HASH2, _SEEN]
+        # Only the facilities holding rows are compared; the others' rows are all new.
+        new_keys = _counted(
+            new_hashes.with_columns(new[FACILITY_COLUMN], _index=pl.int_range(pl.len()))
+            .filter(pl.col(FACILITY_COLUMN).is_in(held[FACILITY_COLUMN].unique().implode()))
+        )  # fmt: skip
+        held_keys = _counted(held)
         gone = held_keys.join(new_keys, on=key, how="anti")
         replaced = set(gone[FACILITY_COLUMN].unique().to_list())
         # Rows already held stay where they are, unless their facility is replaced whole.
@@ -128,6 +128,7 @@ def commit_slices(
         keep_new[already["_index"].to_numpy()] = False
     actions: list[AddAction | RemoveAction] = []
     now_ms = int(time.time() * 1000)
+    written = _Written(root, service_date, now_ms, index, signed)
     if replaced:
         touched = held.filter(pl.col(FACILITY_COLUMN).is_in(list(replaced)))
         for file_no in touched[_FILE].unique().sort().to_list():
@@ -138,11 +139,13 @@ def commit_slices(
             mask = pa.array(~_positions(kept.num_rows, drop))
             kept = kept.filter(mask)
             if kept.num_rows:
-                actions.append(_write(root, kept, service_date, now_ms, index))
+                typed = pl.from_arrow(kept.select(compared)).cast(dict(new.schema))
+                actions.append(written.file(kept, row_hashes.hashes(typed)))
     added = data.filter(pa.array(keep_new)).drop_columns([PARTITION_COLUMN])
     if added.num_rows:
-        added = added.sort_by([(FACILITY_COLUMN, "ascending")])
-        actions.append(_write(root, added, service_date, now_ms, index))
+        order = pc.sort_indices(added, [(FACILITY_COLUMN, "ascending")])
+        gained = new_hashes.filter(pl.Series(keep_new)).select(pl.all().gather(order.to_numpy()))
+        actions.append(written.file(added.take(order), gained))
     if not actions:  # nothing gained, nothing changed: no commit
         if day.learned:
             _save_index(root, service_date, index, stored, actions)
@@ -247,6 +250,7 @@ def _save_index(
         a.path for a in actions if isinstance(a, AddAction)
     }
     facility_index.save(root, service_date, pa.concat_tables(index), live)
+    row_hashes.drop_unlisted(root, service_date, live)
 
 
 def _day_files(table: DeltaTable, service_date: date) -> list[_DayFile]:
@@ -315,18 +319,42 @@ def _held_rows(
     return pl.concat(parts, how="vertical_relaxed")
 
 
-def _keyed(frame: pl.DataFrame, compared: list[str]) -> pl.DataFrame:
-    """Each row's facility, a 128-bit hash of its compared columns, and which copy of that row
-    within its facility it is (multiset semantics: a duplicated row counts twice)."""
-    values = frame.select(compared)
-    return pl.DataFrame(
-        {
-            FACILITY_COLUMN: frame[FACILITY_COLUMN],
-            _HASH: values.hash_rows(seed=0x48484C),
-            _HASH2: values.hash_rows(seed=0x5EED),
-            "_index": pl.Series(range(frame.height), dtype=pl.Int64),
-        }
-    ).with_columns(pl.int_range(pl.len()).over(FACILITY_COLUMN, _HASH, _HASH2).alias(_SEEN))
+def _counted(keys: pl.DataFrame) -> pl.DataFrame:
+    """`keys` (facility, the two hashes of each row) with which copy of that row within its
+    facility each is (multiset semantics: a duplicated row counts twice)."""
+    return keys.with_columns(
+        pl.int_range(pl.len()).over(FACILITY_COLUMN, _HASH, _HASH2).alias(_SEEN)
+    )
+
+
+def _held_keys(
+    root: Path,
+    service_date: date,
+    candidates: list[_DayFile],
+    codes: list[str],
+    compared: list[str],
+    types: pl.Schema,
+    signed: str,
+) -> pl.DataFrame:
+    """(facility, hashes, file, row) of the rows of `codes` in the candidate files: from the
+    files' row hashes (lake.row_hashes), or, for a file without them, by reading the rows."""
+    parts, unhashed = [], []
+    for file_no, day_file in enumerate(candidates):
+        keys = row_hashes.load(root, service_date, day_file.path, codes, signed)
+        if keys is None:
+            unhashed.append(file_no)
+        elif keys.height:
+            parts.append(keys.with_columns(pl.lit(file_no, dtype=pl.Int64).alias(_FILE)))
+    if unhashed:
+        rows = _held_rows(root, [candidates[i] for i in unhashed], codes, compared, types)
+        if rows.height:
+            file_no = pl.Series(unhashed, dtype=pl.Int64).gather(rows[_FILE].to_numpy())
+            keys = row_hashes.hashes(rows.select(compared))
+            parts.append(keys.with_columns(rows[FACILITY_COLUMN], rows[_ROW], file_no.alias(_FILE)))
+    columns = [FACILITY_COLUMN, _HASH, _HASH2, _FILE, _ROW]
+    if not parts:
+        return pl.DataFrame()
+    return pl.concat([part.select(columns) for part in parts])
 
 
 def _positions(n: int, rows: np.ndarray) -> np.ndarray:
@@ -349,25 +377,30 @@ def _facility_column(root: Path, day_file: _DayFile) -> pa.ChunkedArray:
     return pq.read_table(root / day_file.path, columns=[FACILITY_COLUMN])[FACILITY_COLUMN]
 
 
-def _write(
-    root: Path,
-    rows: pa.Table,
-    service_date: date,
-    now_ms: int,
-    index: list[pa.Table],
-) -> AddAction:
-    """One data file of the day; what it holds is added to `index`. Its statistics: the row
-    count and the facility range."""
-    facilities = rows[FACILITY_COLUMN]
-    low, high = pc.min_max(facilities).values()
-    stats = {
-        "minValues": {FACILITY_COLUMN: low.as_py()},
-        "maxValues": {FACILITY_COLUMN: high.as_py()},
-        "nullCount": {FACILITY_COLUMN: facilities.null_count},
-    }
-    action = _write_file(root, rows, service_date, now_ms, stats)
-    index.append(facility_index.entries(action.path, facilities))
-    return action
+@dataclass
+class _Written:
+    """Where a commit's data files go, and what each holds: its facilities into the facility
+    index, its rows' hashes beside it (lake.row_hashes)."""
+
+    root: Path
+    service_date: date
+    now_ms: int
+    index: list[pa.Table]
+    signed: str
+
+    def file(self, rows: pa.Table, hashes: pl.DataFrame) -> AddAction:
+        """One data file of the day. Its statistics: the row count and the facility range."""
+        facilities = rows[FACILITY_COLUMN]
+        low, high = pc.min_max(facilities).values()
+        stats = {
+            "minValues": {FACILITY_COLUMN: low.as_py()},
+            "maxValues": {FACILITY_COLUMN: high.as_py()},
+            "nullCount": {FACILITY_COLUMN: facilities.null_count},
+        }
+        action = _write_file(self.root, rows, self.service_date, self.now_ms, stats)
+        self.index.append(facility_index.entries(action.path, facilities))
+        row_hashes.save(self.root, self.service_date, action.path, facilities, hashes, self.signed)
+        return action
 
 
 def _write_file(

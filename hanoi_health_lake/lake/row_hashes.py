@@ -1,0 +1,107 @@
+"""The row hashes of a table's data files, kept beside the table: an arrival batch compares the
+rows a facility already holds with its new ones without reading them back.
+
+`lake.slice_commit` compares a batch facility's held rows with its new rows as multisets of
+two 64-bit hashes of the compared columns. Reading the held rows back was a third of a batch's
+commit time, and a hospital that sends check-ins every half hour had its whole day read again
+every time. So the batch that writes a data file also writes, per row of it, its facility and
+the two hashes: `<table>/_facility_index/rows/<service day>/<data file name>.arrow`, row i for
+row i of the file. Data files never change, so neither do their hashes.
+
+A hash file records what its hashes were computed over (the compared columns, their types, the
+Polars version: `hash_rows` is only stable within one version); one that does not match, or
+cannot be read, is ignored, and the rows are read instead, as for the files written another way
+(a whole-day run, a compaction). It is only ever a shortcut.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from hanoi_health_lake.lake.facility_index import FOLDER
+
+FACILITY_COLUMN = "facility_code"
+HASH, HASH2 = "_row_hash", "_row_hash2"
+ROW = "_row"
+_SEEDS = (0x48484C, 0x5EED)
+_SIGNATURE = b"signature"
+
+
+def signature(types: pl.Schema) -> str:
+    """What the hashes of rows of `types` depend on."""
+    text = "\n".join([pl.__version__, *(f"{name}:{dtype}" for name, dtype in types.items())])
+    return hashlib.sha256(f"{text}\n{_SEEDS}".encode()).hexdigest()[:16]
+
+
+def hashes(frame: pl.DataFrame) -> pl.DataFrame:
+    """Two 64-bit hashes of each row of `frame` (a 128-bit fingerprint of its values)."""
+    return pl.DataFrame(
+        {HASH: frame.hash_rows(seed=_SEEDS[0]), HASH2: frame.hash_rows(seed=_SEEDS[1])}
+    )
+
+
+def _folder(root: Path, service_date: date) -> Path:
+    return root / FOLDER / "rows" / service_date.isoformat()
+
+
+def _path(root: Path, service_date: date, data_path: str) -> Path:
+    return _folder(root, service_date) / f"{Path(data_path).name}.arrow"
+
+
+def save(
+    root: Path,
+    service_date: date,
+    data_path: str,
+    facilities: pa.ChunkedArray | pa.Array,
+    row_hashes: pl.DataFrame,
+    signed: str,
+) -> None:
+    """The hashes of the rows of the data file `data_path` (in the file's row order)."""
+    table = pa.table(
+        {
+            FACILITY_COLUMN: facilities,
+            HASH: row_hashes[HASH].to_arrow(),
+            HASH2: row_hashes[HASH2].to_arrow(),
+        }
+    ).replace_schema_metadata({_SIGNATURE: signed.encode()})
+    path = _path(root, service_date, data_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    os.replace(tmp, path)
+
+
+def load(
+    root: Path, service_date: date, data_path: str, codes: list[str], signed: str
+) -> pl.DataFrame | None:
+    """(facility, hashes, row) of the rows of `codes` in the data file; None when it has no
+    usable hash file (then its rows are read)."""
+    try:
+        with pa.memory_map(str(_path(root, service_date, data_path))) as source:
+            table = pa.ipc.open_file(source).read_all()
+    except (OSError, pa.ArrowInvalid):
+        return None
+    if (table.schema.metadata or {}).get(_SIGNATURE) != signed.encode():
+        return None
+    table = table.append_column(ROW, pa.array(range(table.num_rows), pa.int64()))
+    held = pc.is_in(table[FACILITY_COLUMN], value_set=pa.array(codes, pa.string()))
+    return pl.from_arrow(table.filter(held))
+
+
+def drop_unlisted(root: Path, service_date: date, live: set[str]) -> None:
+    """Delete the hash files of data files no longer in the table."""
+    folder = _folder(root, service_date)
+    if not folder.is_dir():
+        return
+    names = {f"{Path(p).name}.arrow" for p in live}
+    for path in folder.iterdir():
+        if path.name not in names and not path.name.startswith("."):
+            path.unlink(missing_ok=True)
