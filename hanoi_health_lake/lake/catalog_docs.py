@@ -36,11 +36,14 @@ drop them). Tables marked *not a SQL source* are not readable as `lake.<table>` 
 
 A whole-day run replaces a day's partition in one predicate overwrite. An arrival batch
 replaces only its facilities' rows of the day, in one commit per table built by
-`lake/slice_commit.py`: it reads, of the day's files that hold a batch facility (as
-`<table>/_facility_index/<day>.arrow` records, lake/facility_index.py), the row groups whose
-statistics allow one, the facility column first and the rest only where it matches; a facility
-whose earlier rows are all among its new rows gets only the rows it gained appended, and a
-facility some of whose rows changed or went has the files holding them rewritten without them.
+`lake/slice_commit.py`. It compares a batch facility's new rows with the rows it holds in the
+day, as multisets of row hashes. The files holding them are known from
+`<table>/_facility_index/<day>.arrow` (lake/facility_index.py). A file a batch wrote has its
+rows' facility and hashes beside it, `<table>/_facility_index/rows/<day>/<file>.arrow`
+(lake/row_hashes.py), so its rows are not read back; of any other file, the row groups whose
+statistics allow a batch facility are read, the facility column first. A facility whose earlier
+rows are all among its new rows gets only the rows it gained appended, and a facility some of
+whose rows changed or went has the files holding them rewritten without them.
 So the cost of a batch follows what arrived, not the size of the day. The files a batch adds are
 sorted by `facility_code` in row groups of 4,096 rows, with the row count and facility range as
 statistics; the hourly compaction z-orders a busy day by facility in row groups of the same

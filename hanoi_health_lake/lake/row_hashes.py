@@ -21,6 +21,7 @@ import os
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -91,9 +92,9 @@ def load(
         return None
     if (table.schema.metadata or {}).get(_SIGNATURE) != signed.encode():
         return None
-    table = table.append_column(ROW, pa.array(range(table.num_rows), pa.int64()))
     held = pc.is_in(table[FACILITY_COLUMN], value_set=pa.array(codes, pa.string()))
-    return pl.from_arrow(table.filter(held))
+    rows = np.flatnonzero(held.to_numpy(zero_copy_only=False))
+    return pl.from_arrow(table.take(pa.array(rows))).with_columns(pl.Series(ROW, rows, pl.Int64))
 
 
 def drop_unlisted(root: Path, service_date: date, live: set[str]) -> None:
