@@ -29,8 +29,8 @@ from hanoi_health_lake.contracts.model import contract_for
 from hanoi_health_lake.contracts.validate import RuleResult, validate
 from hanoi_health_lake.health_book.identities import plain_identities
 from hanoi_health_lake.lake.catalog import SILVER_SCHEMAS
-from hanoi_health_lake.parsers.landing_paths import discover_facility
-from hanoi_health_lake.pipeline import quarantine
+from hanoi_health_lake.parsers.landing_paths import discover_facility, display_path
+from hanoi_health_lake.pipeline import judge_scope, quarantine
 from hanoi_health_lake.pipeline.delivered import DeliveredFile
 from hanoi_health_lake.pipeline.parse_day import BRONZE_ROW, parse_day
 from hanoi_health_lake.pipeline.reconcile import reconciliation
@@ -54,6 +54,10 @@ class DayIngest:
     suite_success: dict[str, bool] = field(default_factory=dict)
     suites: dict[str, str] = field(default_factory=dict)
     files_parsed: int = 0  # files parsed now (the rest of the files came from the parse cache)
+    # An arrival batch's: per facility, the datasets judged (the rest keep their rows in the
+    # lake, pipeline/judge_scope.py); None: every dataset of every facility was judged.
+    scope: judge_scope.Scope | None = None
+    records_judged: int = 0  # staged records validated and conformed
     # Who each accepted encounter with a usable citizen id is about, in the clear: memory only,
     # encrypted into the restricted zone by the ingest asset (health_book/identities.py).
     identities: pl.DataFrame | None = None
@@ -71,13 +75,16 @@ def ingest_day(
     audits: AuditSchedule = EVERY_TIME,
     cache_lake: Path | None = None,
     workers: int | None = None,
+    changed: Collection[str] | None = None,
 ) -> DayIngest:
     """Every file landed for `service_date`, or with `facilities` (landing folder names) only
     theirs: an arrival batch's (service day, facility) slices. Nothing in the day's judging
     crosses facilities (supersession, reconciliation and the patient lookup are keyed by the
     landing folder), so a slice's rows are exactly the rows a whole-day run gives it.
     `cache_lake` and `workers` go to `parse_day` (the arrival path: its parse cache, one
-    process)."""
+    process). `changed` (landing paths: an arrival batch's arrivals) narrows the judging to the
+    datasets those files can change (pipeline/judge_scope.py); the quarantine and
+    reconciliation rows of the others are then left out, for the writer to keep."""
     # Great Expectations takes seconds to import and set up: done while the files are parsed,
     # for the suites whose audit is due (`audits`: every one, but on the arrival path).
     contracts = [contract_for(dataset) for dataset in DATASETS]
@@ -105,6 +112,9 @@ def ingest_day(
     pseudonymizer = Pseudonymizer(key)
     ctx = ValidationContext(registry_codes=registry_codes, audits=audits)
     day = DayIngest(service_date, {}, files_parsed=parsed.files_parsed)
+    if changed is not None:
+        shown = {display_path(relpath) for relpath in changed}
+        day.scope = judge_scope.touched(parsed.bronze_files, parsed.staged, shown, BORROWS_PATIENT)
     payloads = parsed.bronze_records.column("payload")
     quarantined = [quarantine.file_rows(parsed.bronze_files, run_id)]
     silver_parts: dict[str, list[pa.Table]] = {name: [] for name in SILVER_TABLES}
@@ -114,8 +124,12 @@ def ingest_day(
 
     for dataset in DATASETS:  # encounters first: the others borrow its patients
         staged = parsed.staged.pop(dataset)
+        if day.scope is not None:
+            judged_here = judge_scope.facilities_judging(day.scope, dataset)
+            staged = staged.filter(pl.col("facility_folder").is_in(judged_here))
         if facilities is not None and staged.is_empty() and dataset != "encounters":
             continue  # an arrival batch: nothing to judge (its rules are reported by day runs)
+        day.records_judged += staged.height
         judge = partial(_judge, dataset, ctx=ctx, pseudonymizer=pseudonymizer, lookup=lookup,
                         arrivals=arrivals, run_id=run_id)  # fmt: skip
         try:
@@ -150,6 +164,10 @@ def ingest_day(
     day.tables["reconciliation"] = reconciliation(
         service_date, parsed.bronze_files, all_outcomes, run_id
     )
+    if day.scope is not None:  # the rows of the datasets judged only
+        for name in judge_scope.SHARED_TABLES:
+            rows = judge_scope.within(pl.from_arrow(day.tables[name]), day.scope)
+            day.tables[name] = rows.to_arrow().cast(day.tables[name].schema)
     return day
 
 

@@ -19,10 +19,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import polars as pl
+import pyarrow as pa
 from deltalake import DeltaTable
 
 from hanoi_health_lake.config import TIMEZONE
-from hanoi_health_lake.lake.catalog import names, table_path
+from hanoi_health_lake.lake.catalog import PARTITION_COLUMN, names, table, table_path
 from hanoi_health_lake.lake.completion import mark_complete, mark_incomplete
 from hanoi_health_lake.lake.delta_io import (
     read_facility_slices,
@@ -32,6 +33,7 @@ from hanoi_health_lake.lake.delta_io import (
     write_partition,
 )
 from hanoi_health_lake.lake.locks import day_writer_lock
+from hanoi_health_lake.pipeline import judge_scope
 from hanoi_health_lake.pipeline.bronze import BRONZE_FILES_SCHEMA
 from hanoi_health_lake.pipeline.ingest_day import DayIngest
 
@@ -60,23 +62,49 @@ def write_slices(
     lake_root: Path, day: DayIngest, facilities: list[str], run_id: str
 ) -> dict[str, int]:
     """Replace the rows of `facilities` on the day (the slices an arrival batch touched) in
-    every table; returns the Delta version each table reached."""
+    every table; returns the Delta version each table reached. When the batch judged only some
+    datasets (`day.scope`), a silver table is written for the facilities that judged its
+    dataset (and not at all when none did), and the quarantine and reconciliation keep the rows
+    of the other datasets."""
     with day_writer_lock(lake_root, day.service_date):
         _stamp_silver_at(lake_root, day, facilities)
         mark_incomplete(lake_root, day.service_date, run_id)
-        versions = {
-            name: write_facility_slices(
-                table_path(lake_root, name),
-                day.tables[name],
-                day.service_date,
-                facilities,
-                run_id=run_id,
+        versions = {}
+        for name in INGEST_TABLES:
+            path = table_path(lake_root, name)
+            data, written = day.tables[name], facilities
+            if day.scope is not None and name in judge_scope.SHARED_TABLES:
+                data = _with_rows_not_judged(path, data, day, facilities)
+            elif day.scope is not None and table(name).fed_by is not None:
+                judging = set(judge_scope.facilities_judging(day.scope, table(name).fed_by))
+                if not judging & set(facilities) and table_exists(path):
+                    continue  # no facility of the batch judged this table's dataset
+                written = [f for f in facilities if f in judging] or facilities  # or: create it
+            versions[name] = write_facility_slices(
+                path, data, day.service_date, written, run_id=run_id,
                 compare=COMPARED_BY_FILE.get(name),
-            )
-            for name in INGEST_TABLES
-        }
+            )  # fmt: skip
         mark_complete(lake_root, day.service_date, run_id)
     return versions
+
+
+def _with_rows_not_judged(
+    path: Path, data: pa.Table, day: DayIngest, facilities: list[str]
+) -> pa.Table:
+    """`data` (rows of the datasets the batch judged) and the rows the lake holds for the
+    facilities' other datasets: together, the facilities' rows as a whole judging gives them."""
+    if not table_exists(path):
+        return data
+    stored = set(DeltaTable(str(path)).schema().to_arrow().names)
+    columns = [c for c in data.column_names if c != PARTITION_COLUMN and c in stored]
+    held = read_facility_slices(path, day.service_date, facilities, columns)
+    if held.num_rows == 0:
+        return data
+    kept = judge_scope.outside(pl.from_arrow(held), day.scope).with_columns(
+        pl.lit(day.service_date).alias(PARTITION_COLUMN)
+    )
+    rows = pl.concat([pl.from_arrow(data), kept], how="diagonal_relaxed")
+    return rows.select(data.column_names).to_arrow().cast(data.schema)
 
 
 def _stamp_silver_at(lake_root: Path, day: DayIngest, facilities: list[str] | None) -> None:

@@ -35,6 +35,7 @@ class BatchResult:
     slices: dict[date, list[str]] = field(default_factory=dict)  # day → facility folders
     files_read: int = 0  # the files of the touched slices
     files_parsed: int = 0  # of which parsed now (the rest: the parse cache)
+    records_judged: int = 0  # records of the datasets the batch judged (judge_scope)
     seconds: float = 0.0
 
     @property
@@ -64,23 +65,27 @@ def ingest_slices(
     run_id: str,
     days: list[date] | None = None,
     audits: AuditSchedule = EVERY_TIME,
-) -> tuple[int, int]:
-    """Ingest and write each day's slices; returns the files of the slices, and how many of them
-    were parsed (the others came from the parse cache). A batch parses in its own process: a
-    batch is small, and starting a parse worker costs more CPU than it saves."""
-    files = parsed = 0
+    arrived: list[str] | None = None,
+) -> tuple[int, int, int]:
+    """Ingest and write each day's slices; returns the files of the slices, how many of them
+    were parsed (the others came from the parse cache) and the records judged. A batch parses
+    in its own process: a batch is small, and starting a parse worker costs more CPU than it
+    saves. With `arrived` (the batch's landing paths), each slice judges only the datasets
+    those files can change (pipeline/judge_scope.py); without, every dataset of the slice."""
+    files = parsed = judged = 0
     for day in sorted(slices):
         if days is not None and day not in days:
             continue
         folders = slices[day]
         ingested = ingest_day(
             landing, day, registry_codes=registry_codes, key=key, run_id=run_id,
-            facilities=folders, audits=audits, cache_lake=lake_root, workers=1,
+            facilities=folders, audits=audits, cache_lake=lake_root, workers=1, changed=arrived,
         )  # fmt: skip
         files += ingested.tables["bronze_files"].num_rows
         parsed += ingested.files_parsed
+        judged += ingested.records_judged
         write_slices(lake_root, ingested, [display_path(f) for f in folders], run_id)
-    return files, parsed
+    return files, parsed, judged
 
 
 def run_batch(
@@ -103,9 +108,9 @@ def run_batch(
     result = BatchResult(arrivals=len(taken.arrivals), slices=slices)
     # GX's audit of each suite at most once per HHL_GX_AUDIT_MINUTES, not in every batch.
     audits = AuditEvery(home / "state" / "gx_audit", gx_audit_interval())
-    result.files_read, result.files_parsed = ingest_slices(
+    result.files_read, result.files_parsed, result.records_judged = ingest_slices(
         landing, lake_root, slices, registry_codes=registry_codes, key=key, run_id=run_id,
-        audits=audits,
+        audits=audits, arrived=sorted({a.relpath for a in taken.arrivals}),
     )  # fmt: skip
     arrivals_log.commit(log_dir, taken.ends)  # only now: a killed batch is taken again
     result.seconds = time.perf_counter() - started

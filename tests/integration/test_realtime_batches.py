@@ -133,6 +133,37 @@ def test_batches_in_any_order_give_the_whole_day_tables(
     assert parsed == len(waiting)
 
 
+def test_a_check_in_is_judged_alone_and_the_slices_other_tables_are_not_written(
+    simulated_home: Path, ingested_home: Path, tmp_path: Path
+):
+    """A hospital's check-in changes none of its other datasets: the batch judges its
+    check-ins only, and commits nothing to the tables of the datasets it did not judge, yet the
+    tables still equal the whole-day run's."""
+    home = tmp_path / "home"
+    waiting = _held_back(simulated_home, home)
+    with_dossier = {rel.rsplit("/", 1)[0] for rel in waiting if "/hoso__" in rel}
+    check_in = next(
+        rel for rel in waiting if "/checkin__" in rel and rel.rsplit("/", 1)[0] in with_dossier
+    )
+    _land(home, [rel for rel in waiting if rel != check_in])
+    assert _batch(home, "everything-else") is not None
+    untouched = ("encounters", "diagnoses", "prescription_items", "imaging_studies", "services")
+    versions = {name: DeltaTable(str(table_path(home, name))).version() for name in untouched}
+    checkins = DeltaTable(str(table_path(home, "checkins"))).version()
+    _land(home, [check_in])
+    result = _batch(home, "the-check-in")
+    assert sum(len(f) for f in result.slices.values()) == 1
+    # Judged: the check-ins of the hospital's day (they are judged together), nothing else.
+    folder = (home / "landing" / check_in).parent
+    check_ins = sum(p.read_text(encoding="utf-8").count("<MA_LK>")
+                    for p in folder.glob("checkin__*"))  # fmt: skip
+    assert result.records_judged == check_ins
+    for name, version in versions.items():
+        assert DeltaTable(str(table_path(home, name))).version() == version, name
+    assert DeltaTable(str(table_path(home, "checkins"))).version() > checkins
+    _assert_same_tables(home, ingested_home)
+
+
 def _kill_after_first_commit(home: Path) -> None:
     """Start an arrival batch on `home` in another process; SIGKILL it once bronze_files
     commits."""
