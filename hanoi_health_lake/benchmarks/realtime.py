@@ -146,6 +146,7 @@ def bench_realtime(
                 "slices": sum(len(f) for f in result.slices.values()),
                 "files_read": result.files_read,
                 "files_parsed": result.files_parsed,
+                "records_judged": result.records_judged,
                 "ingest_cpu_s": cpu1 - cpu0,
                 "marts_cpu_s": cpu2 - cpu1,
                 "wall_s": wall2 - wall0,
@@ -164,6 +165,7 @@ def bench_realtime(
     day = ingest_day(live / "landing", BENCH_DAY, registry_codes=codes, key=BENCH_KEY,
                      run_id="whole-day")  # fmt: skip
     write_day(whole / "lake", day, "whole-day")
+    whole_judged = day.records_judged
     del day
     cpu1 = _cpu_seconds()
     refresh_marts(whole / "lake", whole / "warehouse" / "hanoi_health.duckdb", [BENCH_DAY],
@@ -204,6 +206,10 @@ def bench_realtime(
         },
         "files_read_by_batches": int(frame["files_read"].sum()),
         "files_parsed_by_batches": int(frame["files_parsed"].sum()),
+        "records_judged": {
+            "batches": int(frame["records_judged"].sum()),
+            "whole_day": whole_judged,
+        },
         "sensor_tick_ms": {**_percentiles(tick_ms), "ticks": len(ticks)},
         "landing_listing": {"files": listed, "seconds": round(scan_s, 3)},
         "same_tables_as_whole_day": _same_tables(live / "lake", whole / "lake"),
