@@ -95,7 +95,7 @@ def _with_rows_not_judged(
     facilities' other datasets: together, the facilities' rows as a whole judging gives them."""
     if not table_exists(path):
         return data
-    stored = set(DeltaTable(str(path)).schema().to_arrow().names)
+    stored = _stored_columns(path)
     columns = [c for c in data.column_names if c != PARTITION_COLUMN and c in stored]
     held = read_facility_slices(path, day.service_date, facilities, columns)
     if held.num_rows == 0:
@@ -105,6 +105,10 @@ def _with_rows_not_judged(
     )
     rows = pl.concat([pl.from_arrow(data), kept], how="diagonal_relaxed")
     return rows.select(data.column_names).to_arrow().cast(data.schema)
+
+
+def _stored_columns(path: Path) -> set[str]:
+    return set(DeltaTable(str(path)).schema().to_arrow().names)
 
 
 def _stamp_silver_at(lake_root: Path, day: DayIngest, facilities: list[str] | None) -> None:
@@ -128,7 +132,7 @@ def _earlier_silver_at(
     lake_root: Path, day: DayIngest, facilities: list[str] | None
 ) -> pl.DataFrame | None:
     path = table_path(lake_root, "bronze_files")
-    if not table_exists(path) or "silver_at" not in DeltaTable(str(path)).schema().to_arrow().names:
+    if not table_exists(path) or "silver_at" not in _stored_columns(path):
         return None  # no table yet, or one older than the column
     columns = ["source_file", "sha256", "silver_at"]
     if facilities is None:

@@ -6,6 +6,8 @@ touched and re-reads *all* of that slice's landing files, not only the new ones:
 lines are all computed within a facility's day, so re-reading the slice gives exactly the rows a
 whole-day run gives that facility, whatever order its files arrived in, and the batch replaces
 just those rows (`write_day.write_slices`). Other facilities' rows of the day are not read.
+Within a slice, only the datasets the batch's files can change are judged again
+(pipeline/judge_scope.py): a check-in leaves the hospital's imaging studies as they are.
 
 Records are judged exactly as on the whole-day path (contracts.validate).
 """
