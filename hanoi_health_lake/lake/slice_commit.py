@@ -5,12 +5,15 @@ whose facility range could hold a batch's facilities. Arrival batches bring faci
 whole code range, so that was nearly every file of the day, in every batch: the cost of a batch
 grew with the day, not with what arrived. Here the batch's commit is built by hand instead:
 
-1. The day's files that hold a batch facility (lake.facility_index) are read: of the row groups
-   whose statistics allow one, the facility column, then the compared columns (not `payload`)
-   of the row groups that do hold one.
+1. The rows a batch facility holds are found in the day's files that hold it
+   (lake.facility_index). A file a batch wrote has its rows' facility and hashes beside it
+   (lake.row_hashes), so its rows are not read back; of any other file, the row groups whose
+   statistics allow a batch facility are read, the facility column first, then the compared
+   columns (not `payload`) of the row groups that do hold one.
 2. Per facility, the rows it holds now are compared with the rows the batch computed for it, as
-   multisets of rows (ingestion facts such as `run_id` and `silver_at` aside; `compare` narrows
-   the columns, e.g. bronze records are compared by file and checksum). When every row it holds
+   multisets of rows, by two 64-bit hashes of each (ingestion facts such as `run_id` and
+   `silver_at` aside; `compare` narrows the columns, e.g. bronze records are compared by file
+   and checksum). When every row it holds
    is still among the new ones — a later file only added records, the usual case — only the
    rows it gained are appended, and its earlier rows stay where they are, untouched.
 3. A facility some of whose rows changed or went (a correction superseded them, a drug line
