@@ -100,11 +100,13 @@ def bench_realtime(
     *,
     speed: float = 240.0,
     tick: float = 15.0,
+    by_hour: bool = False,
     say: Callable[[str], None] = lambda line: None,
 ) -> dict:
+    """`by_hour`: instead of replaying in real time, land each hour of exports at once and run
+    one batch per hour, as fast as it goes (a few minutes at city scale): the CPU figures
+    only, to compare two versions of the arrival path back to back."""
     from hanoi_health_lake.config import registry_path
-    from hanoi_health_lake.pipeline.ingest_day import ingest_day
-    from hanoi_health_lake.pipeline.write_day import write_day
     from hanoi_health_lake.realtime import arrivals_log
     from hanoi_health_lake.realtime.batch import run_batch
     from hanoi_health_lake.realtime.marts_refresh import ensure_reference_tables, refresh_marts
@@ -120,6 +122,8 @@ def bench_realtime(
     codes = registry_codes(load_registry(registry_path(sim)))
     log_dir = arrivals_log.arrivals_dir(live)
 
+    if by_hour:
+        return {"scale": scale, **_by_hour(sim, live, whole, codes, say)}
     replayer = subprocess.Popen(
         [sys.executable, "-m", "hanoi_health_lake.cli", "replay", "--day", BENCH_DAY.isoformat(),
          "--speed", str(speed), "--source", str(sim), "--home", str(live), "--quiet"],
@@ -161,16 +165,11 @@ def bench_realtime(
     replay_wall = time.perf_counter() - started
 
     say("whole-day ingest of the same files")
-    cpu0 = _cpu_seconds()
-    day = ingest_day(live / "landing", BENCH_DAY, registry_codes=codes, key=BENCH_KEY,
-                     run_id="whole-day")  # fmt: skip
-    write_day(whole / "lake", day, "whole-day")
-    whole_judged = day.records_judged
-    del day
+    whole_ingest, whole_judged = _whole_day_ingest(live, whole, codes)
     cpu1 = _cpu_seconds()
     refresh_marts(whole / "lake", whole / "warehouse" / "hanoi_health.duckdb", [BENCH_DAY],
                   "whole-day")  # fmt: skip
-    cpu2 = _cpu_seconds()
+    whole_marts = _cpu_seconds() - cpu1
 
     from hanoi_health_lake.automation.landing_scan import scan_landing
 
@@ -181,7 +180,6 @@ def bench_realtime(
     frame = pl.DataFrame(batches)
     ingest_cpu = float(frame["ingest_cpu_s"].sum())
     marts_cpu = float(frame["marts_cpu_s"].sum())
-    whole_ingest, whole_marts = cpu1 - cpu0, cpu2 - cpu1
     tick_ms = pl.Series([t * 1000 for t in ticks])
     return {
         "scale": scale,
@@ -212,5 +210,51 @@ def bench_realtime(
         },
         "sensor_tick_ms": {**_percentiles(tick_ms), "ticks": len(ticks)},
         "landing_listing": {"files": listed, "seconds": round(scan_s, 3)},
+        "same_tables_as_whole_day": _same_tables(live / "lake", whole / "lake"),
+    }
+
+
+def _whole_day_ingest(live: Path, whole: Path, codes: frozenset[str]) -> tuple[float, int]:
+    """One whole-day ingest of the files the batches read, into `whole`: its CPU seconds and
+    the records it judged."""
+    from hanoi_health_lake.pipeline.ingest_day import ingest_day
+    from hanoi_health_lake.pipeline.write_day import write_day
+
+    cpu0 = _cpu_seconds()
+    day = ingest_day(live / "landing", BENCH_DAY, registry_codes=codes, key=BENCH_KEY,
+                     run_id="whole-day")  # fmt: skip
+    write_day(whole / "lake", day, "whole-day")
+    return _cpu_seconds() - cpu0, day.records_judged
+
+
+def _by_hour(sim: Path, live: Path, whole: Path, codes: frozenset[str], say) -> dict:
+    from hanoi_health_lake.realtime.batch import run_batch
+    from hanoi_health_lake.realtime.replay import day_exports, land
+
+    hours: dict = {}
+    for export in day_exports(sim / "landing", BENCH_DAY):
+        hour = export.export_ts.replace(minute=0, second=0, microsecond=0)
+        hours.setdefault(hour, []).append(export.relpath)
+    batches, judged, ingest_cpu = 0, 0, 0.0
+    for hour in sorted(hours):
+        land(sim / "landing", live, hours[hour])
+        cpu0 = _cpu_seconds()
+        result = run_batch(live, landing=live / "landing", lake_root=live / "lake",
+                           registry_codes=codes, key=BENCH_KEY, run_id=f"h{batches}")  # fmt: skip
+        ingest_cpu += _cpu_seconds() - cpu0
+        batches, judged = batches + 1, judged + result.records_judged
+    say(f"{batches} hourly batches: {ingest_cpu:.1f} CPU-s; whole-day ingest of the same files")
+    whole_ingest, whole_judged = _whole_day_ingest(live, whole, codes)
+    return {
+        "service_day": BENCH_DAY.isoformat(),
+        "mode": "by hour: each hour of exports landed at once, one batch per hour",
+        "batches": batches,
+        "files_landed": sum(len(paths) for paths in hours.values()),
+        "cpu_seconds": {
+            "batches_ingest": round(ingest_cpu, 1),
+            "whole_day_ingest": round(whole_ingest, 1),
+            "ratio_ingest": round(ingest_cpu / whole_ingest, 2),
+        },
+        "records_judged": {"batches": judged, "whole_day": whole_judged},
         "same_tables_as_whole_day": _same_tables(live / "lake", whole / "lake"),
     }

@@ -37,6 +37,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     realtime = _benchmark(sub, "realtime", _realtime, "city")
     realtime.add_argument("--speed", type=float, default=240.0)
     realtime.add_argument("--tick", type=float, default=15.0, help="sensor interval, seconds")
+    realtime.add_argument(
+        "--by-hour", action="store_true",
+        help="no replay: land each hour of exports at once, one batch per hour (CPU only)",
+    )  # fmt: skip
     validate = _benchmark(sub, "validate", _validate, "small")
     validate.add_argument("--repeats", type=int, default=3)
     validate.add_argument("--against", type=Path, help="another checkout to time alike")
@@ -164,6 +168,7 @@ def _realtime(args: argparse.Namespace) -> int:
         args.scale,
         speed=args.speed,
         tick=args.tick,
+        by_hour=args.by_hour,
         say=lambda line: print(f"[bench realtime] {line}", file=sys.stderr, flush=True),
     )
     return _write(figures, "realtime", args)

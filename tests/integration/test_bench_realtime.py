@@ -1,0 +1,24 @@
+"""`hhl bench realtime --by-hour` on a tiny day: the hourly batches give the whole-day tables, and
+the figures it reports are the ones it measured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hanoi_health_lake.benchmarks.realtime import bench_realtime
+
+
+def test_the_hourly_stand_in_reports_cpu_and_gives_the_whole_day_tables(tmp_path: Path):
+    figures = bench_realtime(tmp_path, "tiny", by_hour=True)
+    assert figures["scale"] == "tiny"
+    assert figures["batches"] > 5 and figures["files_landed"] > figures["batches"]
+    assert all(figures["same_tables_as_whole_day"].values()), figures["same_tables_as_whole_day"]
+    cpu = figures["cpu_seconds"]
+    assert cpu["batches_ingest"] > 0 and cpu["whole_day_ingest"] > 0
+    assert cpu["ratio_ingest"] == pytest.approx(
+        cpu["batches_ingest"] / cpu["whole_day_ingest"], rel=0.05
+    )
+    judged = figures["records_judged"]
+    assert judged["batches"] >= judged["whole_day"] > 0  # a slice that came back is judged again
