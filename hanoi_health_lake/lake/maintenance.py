@@ -28,7 +28,7 @@ from pathlib import Path
 from deltalake import DeltaTable, WriterProperties
 
 from hanoi_health_lake.config import setting
-from hanoi_health_lake.lake import catalog
+from hanoi_health_lake.lake import catalog, row_hashes
 from hanoi_health_lake.lake.delta_io import PARTITION_COLUMN, naming_table, table_exists
 from hanoi_health_lake.lake.locks import table_writer_lock
 from hanoi_health_lake.lake.slice_commit import ROW_GROUP_ROWS
@@ -63,11 +63,17 @@ def _table_paths(lake_root: Path) -> dict[str, Path]:
 
 def files_per_day(path: Path) -> Counter[str]:
     """Data files of the current version, per service day."""
-    actions = DeltaTable(str(path)).get_add_actions(flatten=True)
+    return Counter(day for _, day in _paths_and_days(DeltaTable(str(path))))
+
+
+def _paths_and_days(table: DeltaTable) -> list[tuple[str, str]]:
+    """(path, service day) of each data file of the table's current version."""
+    actions = table.get_add_actions(flatten=True)
     column = f"partition.{PARTITION_COLUMN}"
     if column not in actions.column_names:
-        return Counter()
-    return Counter(str(d) for d in actions.column(column).to_pylist())
+        return []
+    days = [str(d) for d in actions.column(column).to_pylist()]
+    return list(zip(actions.column("path").to_pylist(), days, strict=True))
 
 
 def compact_lake(
@@ -87,12 +93,17 @@ def compact_lake(
             if count < min_files or (wanted is not None and day not in wanted):
                 continue
             with table_writer_lock(str(path)), naming_table(path, f"compact {day}"):
-                metrics = DeltaTable(str(path)).optimize.z_order(
+                table = DeltaTable(str(path))
+                metrics = table.optimize.z_order(
                     [ORDER_COLUMN],
                     partition_filters=[(PARTITION_COLUMN, "=", day)],
                     # Row groups of a few facilities: a later batch reads little of a file.
                     writer_properties=WriterProperties(max_row_group_size=ROW_GROUP_ROWS),
                 )
+                # The files compacted away take their row hashes with them (lake.row_hashes).
+                table.update_incremental()
+                live = {p for p, d in _paths_and_days(table) if d == day}
+                row_hashes.drop_unlisted(Path(path), date.fromisoformat(day), live)
             report.compacted.setdefault(name, []).append(day)
             report.files_removed += int(metrics.get("numFilesRemoved", 0))
             report.files_added += int(metrics.get("numFilesAdded", 0))

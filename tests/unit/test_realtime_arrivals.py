@@ -178,9 +178,12 @@ def test_compaction_keeps_every_row_and_vacuum_deletes_the_replaced_files(tmp_pa
         write_facility_slices(path, _rows([code], 100 + i), D, [code], run_id=f"c{i}")
     before = sorted(read_table(path).to_pylist(), key=str)
     assert files_per_day(path)[D.isoformat()] >= 8
+    hashes = path / "_facility_index" / "rows" / D.isoformat()
+    assert len(list(hashes.iterdir())) >= 8
     report = compact_lake(lake, min_files=8)
     assert report.compacted == {"encounters": [D.isoformat()]}
     assert files_per_day(path)[D.isoformat()] < 8
+    assert list(hashes.iterdir()) == []  # the compacted files' row hashes went with them
     assert sorted(read_table(path).to_pylist(), key=str) == before
     on_disk = len(list(path.glob("service_date=*/*.parquet")))
     vacuumed = vacuum_lake(lake, hours=0)
