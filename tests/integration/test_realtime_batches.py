@@ -7,6 +7,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import random
+import shutil
 import sys
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,7 @@ import polars as pl
 import pytest
 from deltalake import DeltaTable
 
+from hanoi_health_lake.automation.inprocess import run_days
 from hanoi_health_lake.lake.completion import completed_days, completion_path
 from hanoi_health_lake.parsers.landing_paths import parse_landing_path
 from hanoi_health_lake.pipeline import parse_cache
@@ -136,9 +138,9 @@ def test_batches_in_any_order_give_the_whole_day_tables(
 def test_a_check_in_is_judged_alone_and_the_slices_other_tables_are_not_written(
     simulated_home: Path, ingested_home: Path, tmp_path: Path
 ):
-    """A hospital's check-in changes none of its other datasets: the batch judges its
-    check-ins only, and commits nothing to the tables of the datasets it did not judge, yet the
-    tables still equal the whole-day run's."""
+    """A hospital's check-in changes none of its other datasets, nor its earlier check-ins: the
+    batch judges the new file's check-ins only, and commits nothing to the tables of the datasets
+    it did not judge, yet the tables still equal the whole-day run's."""
     home = tmp_path / "home"
     waiting = _held_back(simulated_home, home)
     with_dossier = {rel.rsplit("/", 1)[0] for rel in waiting if "/hoso__" in rel}
@@ -153,15 +155,46 @@ def test_a_check_in_is_judged_alone_and_the_slices_other_tables_are_not_written(
     _land(home, [check_in])
     result = _batch(home, "the-check-in")
     assert sum(len(f) for f in result.slices.values()) == 1
-    # Judged: the check-ins of the hospital's day (they are judged together), nothing else.
-    folder = (home / "landing" / check_in).parent
-    check_ins = sum(p.read_text(encoding="utf-8").count("<MA_LK>")
-                    for p in folder.glob("checkin__*"))  # fmt: skip
-    assert result.records_judged == check_ins
+    # Judged: the new file's check-ins alone (its record ids are new to the day), nothing else.
+    landed = home / "landing" / check_in
+    assert result.records_judged == landed.read_text(encoding="utf-8").count("<MA_LK>")
+    earlier = [p for p in landed.parent.glob("checkin__*") if p != landed]
+    assert earlier  # which were not judged again
     for name, version in versions.items():
         assert DeltaTable(str(table_path(home, name))).version() == version, name
     assert DeltaTable(str(table_path(home, "checkins"))).version() > checkins
     _assert_same_tables(home, ingested_home)
+
+
+def test_a_check_in_sent_again_is_judged_with_the_earlier_one(simulated_home: Path, tmp_path: Path):
+    """A later check-in file that repeats an earlier one's record ids supersedes them: it is
+    judged together with the earlier files, and the day equals a whole-day run's."""
+    home = tmp_path / "home"
+    waiting = _held_back(simulated_home, home)
+    _land(home, waiting)
+    assert _batch(home, "everything") is not None
+    check_in = next(rel for rel in waiting if "/checkin__" in rel and FIRST.isoformat() in rel)
+    folder = check_in.rsplit("/", 1)[0]
+    again = f"{folder}/checkin__{FIRST.strftime('%Y%m%d')}T235900.xml"  # sent again, later
+    shutil.copyfile(home / "landing" / check_in, home / "landing" / again)
+    arrivals_log.record_arrivals(arrivals_log.arrivals_dir(home), home / "landing", [again])
+    result = _batch(home, "sent-again")
+    landed = (home / "landing" / again).read_text(encoding="utf-8").count("<MA_LK>")
+    assert result.records_judged > landed  # judged with the check-ins it repeats
+    reference = tmp_path / "reference"
+    copy_home(home, reference)
+    shutil.rmtree(reference / "lake")
+    assert all(run.success for run in run_days(reference, FIRST, FIRST))
+    for name in ZONES:
+        got = _content(home, name).filter(pl.col("service_date") == FIRST)
+        want = _content(reference, name).filter(pl.col("service_date") == FIRST)
+        assert got.equals(want), name
+    superseded = (
+        read(home, "reconciliation")
+        .filter((pl.col("service_date") == FIRST) & (pl.col("dataset") == "checkins"))["superseded"]
+        .sum()
+    )
+    assert superseded >= landed
 
 
 def _kill_after_first_commit(home: Path) -> None:
