@@ -58,10 +58,6 @@ class DayIngest:
     # lake, pipeline/judge_scope.py); None: every dataset of every facility was judged.
     scope: judge_scope.Scope | None = None
     records_judged: int = 0  # staged records validated and conformed
-    # (facility, dataset) → its new files, judged alone (judge_scope.ALONE), and how many
-    # records the facility's files of that dataset deliver in all: for its reconciliation.
-    alone: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
-    delivered: dict[tuple[str, str], int] = field(default_factory=dict)
     # Who each accepted encounter with a usable citizen id is about, in the clear: memory only,
     # encrypted into the restricted zone by the ingest asset (health_book/identities.py).
     identities: pl.DataFrame | None = None
@@ -116,7 +112,6 @@ def ingest_day(
     pseudonymizer = Pseudonymizer(key)
     ctx = ValidationContext(registry_codes=registry_codes, audits=audits)
     day = DayIngest(service_date, {}, files_parsed=parsed.files_parsed)
-    shown: set[str] = set()
     if changed is not None:
         shown = {display_path(relpath) for relpath in changed}
         day.scope = judge_scope.touched(parsed.bronze_files, parsed.staged, shown, BORROWS_PATIENT)
@@ -132,14 +127,6 @@ def ingest_day(
         if day.scope is not None:
             judged_here = judge_scope.facilities_judging(day.scope, dataset)
             staged = staged.filter(pl.col("facility_folder").is_in(judged_here))
-            alone = judge_scope.judged_alone(parsed.bronze_files, staged, dataset, day.scope, shown)
-            if alone:
-                counts = dict(staged.group_by("facility_folder").len().iter_rows())
-                day.delivered |= {pair: counts.get(pair[0], 0) for pair in alone}
-                day.alone |= alone
-                staged = staged.filter(
-                    judge_scope.judged_rows(staged, alone, "facility_folder", dataset)
-                )
         if facilities is not None and staged.is_empty() and dataset != "encounters":
             continue  # an arrival batch: nothing to judge (its rules are reported by day runs)
         day.records_judged += staged.height
@@ -180,8 +167,6 @@ def ingest_day(
     if day.scope is not None:  # the rows of the datasets judged only
         for name in judge_scope.SHARED_TABLES:
             rows = judge_scope.within(pl.from_arrow(day.tables[name]), day.scope)
-            if name == "quarantine":  # file rows of the earlier files judged alone too
-                rows = rows.filter(judge_scope.judged_rows(rows, day.alone, "facility_code"))
             day.tables[name] = rows.to_arrow().cast(day.tables[name].schema)
     return day
 

@@ -11,11 +11,6 @@ has no records, but counts in reconciliation); and where encounters or a borrowe
 them, of the encounters and every borrower. The other datasets of the facility keep the rows
 they have in the lake.
 
-Check-ins go further (`ALONE`): their rules are per row or per file, they lend and borrow no
-patient, and their table holds one row per accepted check-in. So a hospital's new check-in file
-whose record ids no earlier file of its day has is judged alone, and the day's earlier
-check-ins keep their rows: the check-ins are judged once, not again with every new file.
-
 The changed files are the batch's arrivals, not what the parse cache lacked: a batch killed
 after a store was written is retried with the same arrivals, so it judges the same datasets.
 """
@@ -60,65 +55,6 @@ def touched(
         facility: frozenset(datasets | linked if datasets & linked else datasets)
         for facility, datasets in scope.items()
     }
-
-
-# Datasets whose new files are judged alone when they share no record id with the facility's
-# earlier files of the day (see the module doc).
-ALONE = ("checkins",)
-Alone = Mapping[tuple[str, str], frozenset[str]]  # (facility, dataset) → files judged alone
-
-
-def judged_alone(
-    bronze_files: pa.Table,
-    staged: pl.DataFrame,
-    dataset: str,
-    scope: Scope,
-    changed: Collection[str],
-) -> dict[tuple[str, str], frozenset[str]]:
-    """(facility, dataset) → the changed files of the facility, where they can be judged
-    without its earlier files of `dataset` (which `staged` holds): they share no record id."""
-    if dataset not in ALONE:
-        return {}
-    wanted = pl.Series(sorted(set(changed)), dtype=pl.Utf8).implode()
-    files = pl.from_arrow(bronze_files.select(["facility_code", "source_file"]))
-    new_files = files.filter(pl.col("source_file").is_in(wanted))
-    alone = {}
-    for facility in facilities_judging(scope, dataset):
-        rows = staged.filter(pl.col("facility_folder") == facility)
-        is_new = pl.col("source_file").is_in(wanted)
-        earlier = rows.filter(~is_new)
-        if earlier.is_empty():
-            continue  # nothing earlier: judging all of it is judging the new files
-        ids = set(rows.filter(is_new)["record_id"].drop_nulls().to_list())
-        if ids & set(earlier["record_id"].drop_nulls().to_list()):
-            continue  # a record sent again: the versions must be judged together
-        mine = new_files.filter(pl.col("facility_code") == facility)["source_file"]
-        alone[(facility, dataset)] = frozenset(mine.to_list())
-    return alone
-
-
-def judged_rows(
-    frame: pl.DataFrame, alone: Alone, facility_column: str, dataset: str | None = None
-) -> pl.Series:
-    """Which rows of `frame` a batch judges: all but those of the earlier files of a (facility,
-    dataset) judged alone. `frame` names each row's dataset, or holds `dataset`'s rows only."""
-    if not alone:
-        return pl.Series("judged", [True] * frame.height, dtype=pl.Boolean)
-    key = [facility_column, _DATASET]
-    files = pl.DataFrame(
-        [(f, d, file) for (f, d), names in alone.items() for file in sorted(names)],
-        schema={facility_column: pl.Utf8, _DATASET: pl.Utf8, "source_file": pl.Utf8},
-        orient="row",
-    )  # fmt: skip
-    flagged = (
-        frame.select(facility_column, "source_file",
-                     (pl.col("dataset") if dataset is None else pl.lit(dataset)).alias(_DATASET))
-        .join(files.select(key).unique().with_columns(_alone=pl.lit(True)), on=key, how="left",
-              maintain_order="left")
-        .join(files.with_columns(_new=pl.lit(True)), on=[*key, "source_file"], how="left",
-              maintain_order="left")
-    )  # fmt: skip
-    return (flagged["_alone"].is_null() | flagged["_new"].fill_null(False)).alias("judged")
 
 
 def facilities_judging(scope: Scope, dataset: str) -> list[str]:

@@ -69,24 +69,17 @@ def write_slices(
     with day_writer_lock(lake_root, day.service_date):
         _stamp_silver_at(lake_root, day, facilities)
         mark_incomplete(lake_root, day.service_date, run_id)
-        versions, written_rows = {}, {}
+        versions = {}
         for name in INGEST_TABLES:
             path = table_path(lake_root, name)
             data, written = day.tables[name], facilities
-            fed_by = table(name).fed_by
             if day.scope is not None and name in judge_scope.SHARED_TABLES:
                 data = _with_rows_not_judged(path, data, day, facilities)
-                if name == "reconciliation" and day.alone:
-                    data = _recount_alone(data, day, written_rows)
-            elif day.scope is not None and fed_by is not None:
-                judging = set(judge_scope.facilities_judging(day.scope, fed_by))
+            elif day.scope is not None and table(name).fed_by is not None:
+                judging = set(judge_scope.facilities_judging(day.scope, table(name).fed_by))
                 if not judging & set(facilities) and table_exists(path):
                     continue  # no facility of the batch judged this table's dataset
                 written = [f for f in facilities if f in judging] or facilities  # or: create it
-                alone = {pair: files for pair, files in day.alone.items() if pair[1] == fed_by}
-                if alone:
-                    data = _with_earlier_files(path, data, day, alone)
-            written_rows[name] = data
             versions[name] = write_facility_slices(
                 path, data, day.service_date, written, run_id=run_id,
                 compare=COMPARED_BY_FILE.get(name),
@@ -107,75 +100,11 @@ def _with_rows_not_judged(
     held = read_facility_slices(path, day.service_date, facilities, columns)
     if held.num_rows == 0:
         return data
-    held = _of_current_files(pl.from_arrow(held), day)
-    kept = judge_scope.outside(held, day.scope)
-    if "source_file" in held.columns and day.alone:  # the earlier files judged alone
-        judged = judge_scope.within(held, day.scope)
-        earlier = ~judge_scope.judged_rows(judged, day.alone, "facility_code")
-        kept = pl.concat([kept, judged.filter(earlier)])
-    return _together(data, kept, day)
-
-
-def _with_earlier_files(
-    path: Path, data: pa.Table, day: DayIngest, alone: judge_scope.Alone
-) -> pa.Table:
-    """`data` (a silver table's rows of the batch) and the rows the lake holds of the earlier
-    files of the facilities whose new files were judged alone."""
-    if not table_exists(path):
-        return data
-    dataset = next(iter(alone))[1]
-    columns = [c for c in data.column_names if c != PARTITION_COLUMN]
-    held = read_facility_slices(path, day.service_date, sorted({f for f, _ in alone}), columns)
-    if held.num_rows == 0:
-        return data
-    held = _of_current_files(pl.from_arrow(held), day)
-    kept = held.filter(~judge_scope.judged_rows(held, alone, "facility_code", dataset))
-    return _together(data, kept, day)
-
-
-def _of_current_files(held: pl.DataFrame, day: DayIngest) -> pl.DataFrame:
-    """Rows kept from the lake come from files still landed (a whole judging would have none of
-    a file taken away)."""
-    if "source_file" not in held.columns:
-        return held
-    current = day.tables["bronze_files"]["source_file"].to_pylist()
-    return held.filter(pl.col("source_file").is_in(current) | pl.col("source_file").is_null())
-
-
-def _together(data: pa.Table, kept: pl.DataFrame, day: DayIngest) -> pa.Table:
-    """The batch's rows and the rows kept from the lake (typed as the batch's: the lake gives
-    its instants in UTC)."""
-    ours = pl.from_arrow(data)
-    kept = kept.with_columns(pl.lit(day.service_date).alias(PARTITION_COLUMN)).cast(
-        {c: t for c, t in ours.schema.items() if c in kept.columns}
+    kept = judge_scope.outside(pl.from_arrow(held), day.scope).with_columns(
+        pl.lit(day.service_date).alias(PARTITION_COLUMN)
     )
-    rows = pl.concat([ours, kept], how="diagonal_relaxed")
+    rows = pl.concat([pl.from_arrow(data), kept], how="diagonal_relaxed")
     return rows.select(data.column_names).to_arrow().cast(data.schema)
-
-
-def _recount_alone(reconciliation: pa.Table, day: DayIngest, written: dict) -> pa.Table:
-    """The record counts of a (facility, dataset) whose new files were judged alone: its
-    accepted records are its rows in the dataset's silver table, its quarantined ones its record
-    rows in the quarantine, both as written now (new files and earlier ones); the rest of what
-    its files delivered was superseded."""
-    frame = pl.from_arrow(reconciliation)
-    quarantined = pl.from_arrow(written["quarantine"]).filter(pl.col("record_no").is_not_null())
-    for (facility, dataset), _ in day.alone.items():
-        silver = next(n for n in INGEST_TABLES if table(n).fed_by == dataset)
-        accepted = pl.from_arrow(written[silver]).filter(pl.col("facility_code") == facility).height
-        held = quarantined.filter(
-            (pl.col("facility_code") == facility) & (pl.col("dataset") == dataset)
-        ).height
-        delivered = day.delivered[(facility, dataset)]
-        row = (pl.col("facility_code") == facility) & (pl.col("dataset") == dataset)
-        frame = frame.with_columns(
-            delivered=pl.when(row).then(delivered).otherwise(pl.col("delivered")),
-            accepted=pl.when(row).then(accepted).otherwise(pl.col("accepted")),
-            quarantined=pl.when(row).then(held).otherwise(pl.col("quarantined")),
-            superseded=pl.when(row).then(delivered - accepted - held)
-            .otherwise(pl.col("superseded")),
-        )  # fmt: skip
-    return frame.to_arrow().cast(reconciliation.schema)
 
 
 def _stored_columns(path: Path) -> set[str]:
