@@ -55,9 +55,14 @@ def files_holding(index: pa.Table, codes: list[str]) -> set[str]:
 def save(root: Path, service_date: date, index: pa.Table, live: set[str]) -> None:
     """Keep the rows of the `live` data files only."""
     index = index.filter(pc.is_in(index["path"], value_set=pa.array(sorted(live), pa.string())))
-    path = _path(root, service_date)
+    write_whole(_path(root, service_date), index.cast(SCHEMA))
+
+
+def write_whole(path: Path, table: pa.Table) -> None:
+    """An Arrow file written to a temporary name and renamed: a reader finds the old file or the
+    new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, SCHEMA) as writer:
-        writer.write_table(index)
+    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
     os.replace(tmp, path)

@@ -17,7 +17,6 @@ cannot be read, is ignored, and the rows are read instead, as for the files writ
 from __future__ import annotations
 
 import hashlib
-import os
 from datetime import date
 from pathlib import Path
 
@@ -26,7 +25,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hanoi_health_lake.lake.facility_index import FOLDER
+from hanoi_health_lake.lake.facility_index import FOLDER, write_whole
 
 FACILITY_COLUMN = "facility_code"
 HASH, HASH2 = "_row_hash", "_row_hash2"
@@ -72,12 +71,7 @@ def save(
             HASH2: row_hashes[HASH2].to_arrow(),
         }
     ).replace_schema_metadata({_SIGNATURE: signed.encode()})
-    path = _path(root, service_date, data_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
-    os.replace(tmp, path)
+    write_whole(_path(root, service_date, data_path), table)
 
 
 def load(
