@@ -79,6 +79,21 @@ def load(
 ) -> pl.DataFrame | None:
     """(facility, hashes, row) of the rows of `codes` in the data file; None when it has no
     usable hash file (then its rows are read)."""
+    table = _read(root, service_date, data_path, signed)
+    if table is None:
+        return None
+    held = pc.is_in(table[FACILITY_COLUMN], value_set=pa.array(codes, pa.string()))
+    rows = np.flatnonzero(held.to_numpy(zero_copy_only=False))
+    return pl.from_arrow(table.take(pa.array(rows))).with_columns(pl.Series(ROW, rows, pl.Int64))
+
+
+def load_all(root: Path, service_date: date, data_path: str, signed: str) -> pl.DataFrame | None:
+    """The two hashes of every row of the data file, in its row order; None as `load`."""
+    table = _read(root, service_date, data_path, signed)
+    return None if table is None else pl.from_arrow(table.select([HASH, HASH2]))
+
+
+def _read(root: Path, service_date: date, data_path: str, signed: str) -> pa.Table | None:
     try:
         with pa.memory_map(str(_path(root, service_date, data_path))) as source:
             table = pa.ipc.open_file(source).read_all()
@@ -86,9 +101,7 @@ def load(
         return None
     if (table.schema.metadata or {}).get(_SIGNATURE) != signed.encode():
         return None
-    held = pc.is_in(table[FACILITY_COLUMN], value_set=pa.array(codes, pa.string()))
-    rows = np.flatnonzero(held.to_numpy(zero_copy_only=False))
-    return pl.from_arrow(table.take(pa.array(rows))).with_columns(pl.Series(ROW, rows, pl.Int64))
+    return table
 
 
 def drop_unlisted(root: Path, service_date: date, live: set[str]) -> None:

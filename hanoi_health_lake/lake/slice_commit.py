@@ -31,6 +31,7 @@ the table cheap.
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 import uuid
@@ -55,6 +56,9 @@ FACILITY_COLUMN = "facility_code"
 # determined by others (a record's payload by its file's sha256 and its place in it).
 NOT_COMPARED = ("run_id", "silver_at", "payload")
 ROW_GROUP_ROWS = 4096
+# A batch's data files hold at most this many rows: a facility whose rows change is removed
+# by rewriting the files that hold it, so the smaller they are, the less is rewritten.
+FILE_ROWS = 2 * ROW_GROUP_ROWS
 CHECKPOINT_EVERY = 10
 _HASH, _HASH2, _ROW = row_hashes.HASH, row_hashes.HASH2, row_hashes.ROW
 _SEEN = "_occurrence"
@@ -139,16 +143,21 @@ def commit_slices(
             actions.append(_remove(day_file, service_date, now_ms))
             kept = pq.read_table(root / day_file.path)
             drop = touched.filter(pl.col(_FILE) == file_no)[_ROW].to_numpy()
-            mask = pa.array(~_positions(kept.num_rows, drop))
-            kept = kept.filter(mask)
+            mask = ~_positions(kept.num_rows, drop)
+            kept = kept.filter(pa.array(mask))
             if kept.num_rows:
-                typed = pl.from_arrow(kept.select(compared)).cast(dict(new.schema))
-                actions.append(written.file(kept, row_hashes.hashes(typed)))
+                hashes = row_hashes.load_all(root, service_date, day_file.path, signed)
+                if hashes is None or hashes.height != len(mask):
+                    typed = pl.from_arrow(kept.select(compared)).cast(dict(new.schema))
+                    hashes = row_hashes.hashes(typed)
+                else:
+                    hashes = hashes.filter(pl.Series(mask))
+                actions.extend(written.files(kept, hashes))
     added = data.filter(pa.array(keep_new)).drop_columns([PARTITION_COLUMN])
     if added.num_rows:
         order = pc.sort_indices(added, [(FACILITY_COLUMN, "ascending")])
         gained = new_hashes.filter(pl.Series(keep_new)).select(pl.all().gather(order.to_numpy()))
-        actions.append(written.file(added.take(order), gained))
+        actions.extend(written.files(added.take(order), gained))
     if not actions:  # nothing gained, nothing changed: no commit
         if day.learned:
             _save_index(root, service_date, index, stored, actions)
@@ -391,6 +400,15 @@ class _Written:
     index: list[pa.Table]
     signed: str
 
+    def files(self, rows: pa.Table, hashes: pl.DataFrame) -> list[AddAction]:
+        """`rows` (sorted by facility) in data files of at most FILE_ROWS rows, cut between
+        facilities (a facility with more rows gets a file of its own)."""
+        cuts = _cuts(rows[FACILITY_COLUMN], FILE_ROWS)
+        return [
+            self.file(rows.slice(start, end - start), hashes.slice(start, end - start))
+            for start, end in itertools.pairwise(cuts)
+        ]
+
     def file(self, rows: pa.Table, hashes: pl.DataFrame) -> AddAction:
         """One data file of the day. Its statistics: the row count and the facility range."""
         facilities = rows[FACILITY_COLUMN]
@@ -404,6 +422,23 @@ class _Written:
         self.index.append(facility_index.entries(action.path, facilities))
         row_hashes.save(self.root, self.service_date, action.path, facilities, hashes, self.signed)
         return action
+
+
+def _cuts(facilities: pa.ChunkedArray, most: int) -> list[int]:
+    """Row positions [0, …, n] that cut `facilities` (sorted) into runs of at most `most` rows,
+    cutting only where the facility changes (a facility with more rows is a run of its own)."""
+    n = len(facilities)
+    if n <= most:
+        return [0, n]
+    values = facilities.combine_chunks()
+    changes = pc.not_equal(values.slice(1), values.slice(0, n - 1)).to_numpy(zero_copy_only=False)
+    cuts, previous = [0], 0
+    for boundary in [*(np.flatnonzero(changes) + 1).tolist(), n]:
+        if boundary - cuts[-1] > most and previous > cuts[-1]:
+            cuts.append(previous)  # the last boundary that kept the file within `most`
+        previous = boundary
+    cuts.append(n)
+    return cuts
 
 
 def _write_file(

@@ -251,3 +251,42 @@ def test_held_rows_are_compared_by_the_row_hashes_kept_beside_each_file(tmp_path
     kept = [p for p in folder.iterdir() if p.name.startswith("part-")]
     assert kept and all(row_hashes.load(path, D, p.name[:-6], ["A", "B", "C", "D"], "x") is None
                         for p in kept)  # fmt: skip  # another signature: ignored
+
+
+def test_a_batchs_rows_go_in_small_files_so_that_a_correction_rewrites_little(
+    tmp_path, monkeypatch
+):
+    """A batch's rows are cut, between facilities, into files of at most FILE_ROWS rows: a
+    facility corrected later rewrites the small file that holds it, not the whole batch's rows.
+    The rows kept from a rewritten file keep their hashes, so the next comparison still reads
+    no data file."""
+    import pyarrow.parquet as pq
+
+    from hanoi_health_lake.lake import slice_commit
+
+    monkeypatch.setattr(slice_commit, "FILE_ROWS", 2)
+    path = tmp_path / "silver" / "t"
+    write_facility_slices(path, _rows(["Z"], 1), D, ["Z"], run_id="r0")  # creates it: delta-rs
+    codes = ["A", "B", "B", "B", "C", "D"]
+    version = write_facility_slices(path, _rows(codes, 1), D, sorted(set(codes)), run_id="r1")
+    _, added = _file_actions(path, version)
+    held = sorted(tuple(pq.read_table(path / a)["facility_code"].to_pylist()) for a in added)
+    assert held == [("A",), ("B", "B", "B"), ("C", "D")]  # B alone has more than 2 rows
+
+    version = write_facility_slices(path, _rows(["C"], 9), D, ["C"], run_id="r2")  # corrected
+    removed, added = _file_actions(path, version)
+    assert len(removed) == 1  # the file of C and D only
+    held = sorted(tuple(pq.read_table(path / a)["facility_code"].to_pylist()) for a in added)
+    assert held == [("C",), ("D",)]
+    assert _day_rows(path) == [("A", 1), ("B", 1), ("B", 1), ("B", 1), ("C", 9), ("D", 1), ("Z", 1)]
+
+    opened = []
+    real = pq.ParquetFile
+    monkeypatch.setattr(
+        slice_commit.pq, "ParquetFile", lambda *a, **k: opened.append(a) or real(*a, **k)
+    )
+    version = write_facility_slices(path, _rows(["D", "D"], 1), D, ["D"], run_id="r3")
+    assert opened == []  # D's row in the rewritten file was compared by its kept hashes
+    removed, added = _file_actions(path, version)
+    assert removed == set() and len(added) == 1
+    assert _day_rows(path).count(("D", 1)) == 2
