@@ -109,10 +109,12 @@ def write_facility_slices(
     *,
     run_id: str,
     compare: tuple[str, ...] | None = None,
+    opened: DeltaTable | None = None,
 ) -> int:
     """Replace the rows of `facilities` on `service_date` with `data` in one commit; the rest of
     the day is untouched, and its files too (lake.slice_commit, which takes `compare`). Returns
-    the version."""
+    the version. `opened`: the table, already opened by the caller (brought up to date here,
+    under the writer lock)."""
     path = str(table_path)
     _check_partition_column(data, path)
     outside_day = pc.sum(pc.not_equal(data[PARTITION_COLUMN], pa.scalar(service_date))).as_py()
@@ -130,8 +132,8 @@ def write_facility_slices(
     action = f"write facilities of {service_date}"
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with table_writer_lock(path), restricted_writes(path), naming_table(path, action):
-        if table_exists(path):
-            table = DeltaTable(path)
+        if opened is not None or table_exists(path):
+            table = _current(opened) if opened is not None else DeltaTable(path)
             version = commit_slices(table, data, service_date, facilities, metadata, compare)
             if version is not None:
                 return version
@@ -201,13 +203,26 @@ def read_table(
 
 
 def read_facility_slices(
-    table_path: str | Path, service_date: date, facilities: list[str], columns: list[str]
+    table_path: str | Path,
+    service_date: date,
+    facilities: list[str],
+    columns: list[str],
+    opened: DeltaTable | None = None,
 ) -> pa.Table:
     """`columns` of the rows of some facilities on one day, reading only the data files and row
-    groups that hold them (lake.facility_index): what an arrival batch reads of its slices."""
+    groups that hold them (lake.facility_index): what an arrival batch reads of its slices.
+    `opened`: the table, already opened by the caller."""
     path = str(table_path)
     with naming_table(path, "read its slices"):
-        return read_slices(DeltaTable(path), service_date, facilities, columns).to_arrow()
+        table = opened if opened is not None else DeltaTable(path)
+        return read_slices(table, service_date, facilities, columns).to_arrow()
+
+
+def _current(table: DeltaTable) -> DeltaTable:
+    """An opened table brought up to the latest version (another writer may have committed
+    since: compaction takes only the table's lock)."""
+    table.update_incremental()
+    return table
 
 
 def partitions(table_path: str | Path) -> list[date]:

@@ -67,14 +67,15 @@ def write_slices(
     dataset (and not at all when none did), and the quarantine and reconciliation keep the rows
     of the other datasets."""
     with day_writer_lock(lake_root, day.service_date):
-        _stamp_silver_at(lake_root, day, facilities)
+        opened = _OpenTables()
+        _stamp_silver_at(lake_root, day, facilities, opened)
         mark_incomplete(lake_root, day.service_date, run_id)
         versions = {}
         for name in INGEST_TABLES:
             path = table_path(lake_root, name)
             data, written = day.tables[name], facilities
             if day.scope is not None and name in judge_scope.SHARED_TABLES:
-                data = _with_rows_not_judged(path, data, day, facilities)
+                data = _with_rows_not_judged(opened.get(path), path, data, day, facilities)
             elif day.scope is not None and table(name).fed_by is not None:
                 judging = set(judge_scope.facilities_judging(day.scope, table(name).fed_by))
                 if not judging & set(facilities) and table_exists(path):
@@ -82,22 +83,35 @@ def write_slices(
                 written = [f for f in facilities if f in judging] or facilities  # or: create it
             versions[name] = write_facility_slices(
                 path, data, day.service_date, written, run_id=run_id,
-                compare=COMPARED_BY_FILE.get(name),
+                compare=COMPARED_BY_FILE.get(name), opened=opened.get(path),
             )  # fmt: skip
         mark_complete(lake_root, day.service_date, run_id)
     return versions
 
 
+class _OpenTables:
+    """The batch's tables, each opened once (opening one replays its log: a few ms, paid for
+    every table in every batch); None for a table that does not exist yet."""
+
+    def __init__(self) -> None:
+        self._tables: dict[Path, DeltaTable | None] = {}
+
+    def get(self, path: Path) -> DeltaTable | None:
+        if path not in self._tables:
+            self._tables[path] = DeltaTable(str(path)) if table_exists(path) else None
+        return self._tables[path]
+
+
 def _with_rows_not_judged(
-    path: Path, data: pa.Table, day: DayIngest, facilities: list[str]
+    table: DeltaTable | None, path: Path, data: pa.Table, day: DayIngest, facilities: list[str]
 ) -> pa.Table:
     """`data` (rows of the datasets the batch judged) and the rows the lake holds for the
     facilities' other datasets: together, the facilities' rows as a whole judging gives them."""
-    if not table_exists(path):
+    if table is None:
         return data
-    stored = _stored_columns(path)
+    stored = _stored_columns(table)
     columns = [c for c in data.column_names if c != PARTITION_COLUMN and c in stored]
-    held = read_facility_slices(path, day.service_date, facilities, columns)
+    held = read_facility_slices(path, day.service_date, facilities, columns, opened=table)
     if held.num_rows == 0:
         return data
     kept = judge_scope.outside(pl.from_arrow(held), day.scope).with_columns(
@@ -107,17 +121,22 @@ def _with_rows_not_judged(
     return rows.select(data.column_names).to_arrow().cast(data.schema)
 
 
-def _stored_columns(path: Path) -> set[str]:
-    return set(DeltaTable(str(path)).schema().to_arrow().names)
+def _stored_columns(table: DeltaTable) -> set[str]:
+    return set(table.schema().to_arrow().names)
 
 
-def _stamp_silver_at(lake_root: Path, day: DayIngest, facilities: list[str] | None) -> None:
+def _stamp_silver_at(
+    lake_root: Path,
+    day: DayIngest,
+    facilities: list[str] | None,
+    opened: _OpenTables | None = None,
+) -> None:
     """Set `bronze_files.silver_at`: now, or the time already recorded for the same file."""
     files = day.tables["bronze_files"]
     now = datetime.now(ZoneInfo(TIMEZONE)).replace(tzinfo=None)
     frame = pl.from_arrow(files.drop_columns(["silver_at"]) if "silver_at" in files.column_names
                           else files)  # fmt: skip
-    earlier = _earlier_silver_at(lake_root, day, facilities)
+    earlier = _earlier_silver_at(lake_root, day, facilities, opened or _OpenTables())
     if earlier is not None and earlier.height:
         frame = frame.join(earlier, on=["source_file", "sha256"], how="left", nulls_equal=True)
         frame = frame.with_columns(pl.col("silver_at").fill_null(now))
@@ -129,16 +148,17 @@ def _stamp_silver_at(lake_root: Path, day: DayIngest, facilities: list[str] | No
 
 
 def _earlier_silver_at(
-    lake_root: Path, day: DayIngest, facilities: list[str] | None
+    lake_root: Path, day: DayIngest, facilities: list[str] | None, opened: _OpenTables
 ) -> pl.DataFrame | None:
     path = table_path(lake_root, "bronze_files")
-    if not table_exists(path) or "silver_at" not in _stored_columns(path):
+    table = opened.get(path)
+    if table is None or "silver_at" not in _stored_columns(table):
         return None  # no table yet, or one older than the column
     columns = ["source_file", "sha256", "silver_at"]
     if facilities is None:
         existing = read_table(path, [day.service_date], columns)
     else:
-        existing = read_facility_slices(path, day.service_date, facilities, columns)
+        existing = read_facility_slices(path, day.service_date, facilities, columns, table)
     if existing.num_rows == 0:
         return None
     frame = pl.from_arrow(existing.select(columns))
