@@ -11,11 +11,10 @@ those rows back for the files that have not changed (`parse_with_cache`).
 
 A store is one folder per batch under `<lake>/bronze/_parsed/<service day>/`, in the
 restricted zone (the rows hold identifiers as delivered): the bronze file rows, the bronze
-record rows (with payloads) and the staged frame of each dataset of the files that batch parsed,
-as Arrow IPC files, each row tagged with its landing path. A later batch takes a slice's
-unchanged files from the stores that hold them, however many. A file counts as unchanged when
-its path, size and modification time (and, for an NDJSON file, those of the other files of its
-export), and the registry and tolerance it was judged with, are those stored. A store is written
+record rows (with payloads) and the staged frame of each dataset, as Arrow IPC files, each row
+tagged with its landing path. A file counts as unchanged when its path, size and modification
+time (and, for an NDJSON file, those of the other files of its export), and the registry and
+tolerance it was judged with, are those stored. A store is written
 to a temporary folder and renamed into place, so a killed batch leaves none half-written; the
 cache is only ever a shortcut, so a lost or pruned store costs a parse, never a row.
 Stores of days more than `KEEP_DAYS` before the newest are pruned by `prune`.
@@ -123,13 +122,13 @@ def parse_with_cache(
     todo = [r for r in relpaths if r not in held]
     parts = [_load(store, paths) for store, paths in cached.items()]
     if todo:
-        fresh = parse(todo)
-        parts.append(fresh)
-        # Only what was parsed now goes into the new store. Storing all the rows of the
-        # touched slices again let the next batch read one store, but it rewrote a hospital's
-        # whole day in every batch it came back in: 1.7 GB of stores for a 75 MB city day.
-        _store(day_dir, fresh, identities, context, lake_root)
-    return _combine(parts, relpaths), len(todo)
+        parts.append(parse(todo))
+    rows = _combine(parts, relpaths)
+    if todo:
+        # All the rows of the touched slices go into the new store, not only the fresh ones:
+        # the next batch of a slice then reads one store, however many batches it came in.
+        _store(day_dir, rows, identities, context, lake_root)
+    return rows, len(todo)
 
 
 def tag(parsed_files: pa.Table, records: pa.Table, staged: dict[str, pl.DataFrame],
