@@ -37,13 +37,15 @@ API_PORT ?= 8180
 api: $(STAMP)
 	$(BIN)/hhl serve-api --port $(API_PORT)
 
-# Both cores: pytest-xdist (pinned in constraints.txt) with one worker per core; --dist loadfile
-# keeps each test module on one worker, so its module fixtures (a Postgres-backed Dagster stack, a
-# built warehouse) are built once. --no-loadscope-reorder hands the modules out in collection
-# order, which tests/conftest.py starts with the longest (LONGEST_FIRST). Session homes are shared
-# between the workers (tests/shared_cache.py). The fuzzing suite runs a short budget here
-# (docs/testing.md).
-TEST_WORKERS ?= 2
+# Both cores: pytest-xdist (pinned in constraints.txt) with three workers on two cores: much of
+# the suite waits (for a Dagster daemon's tick, a webserver, a browser, PostgreSQL), and a third
+# worker fills those waits (a fresh clone, 2026-12-04: 460 s against 487 s with two). --dist
+# loadfile keeps each test module on one worker, so its module fixtures (a Postgres-backed
+# Dagster stack, a built warehouse) are built once. --no-loadscope-reorder hands the modules out
+# in collection order, which tests/conftest.py starts with the longest (LONGEST_FIRST). Session
+# homes are shared between the workers (tests/shared_cache.py). The fuzzing suite runs a short
+# budget here (docs/testing.md).
+TEST_WORKERS ?= 3
 test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

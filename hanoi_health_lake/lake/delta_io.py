@@ -101,6 +101,10 @@ def slice_predicate(service_date: date, facilities: list[str]) -> str:
     return f"{PARTITION_COLUMN} = '{service_date.isoformat()}' AND {FACILITY_COLUMN} IN ({listed})"
 
 
+class AppendRefused(RuntimeError):
+    """Rows could not be added to a slice as they are: the caller writes the slice whole."""
+
+
 def write_facility_slices(
     table_path: str | Path,
     data: pa.Table,
@@ -110,11 +114,13 @@ def write_facility_slices(
     run_id: str,
     compare: tuple[str, ...] | None = None,
     opened: DeltaTable | None = None,
+    appending: frozenset[str] = frozenset(),
 ) -> int:
     """Replace the rows of `facilities` on `service_date` with `data` in one commit; the rest of
     the day is untouched, and its files too (lake.slice_commit, which takes `compare`). Returns
     the version. `opened`: the table, already opened by the caller (brought up to date here,
-    under the writer lock)."""
+    under the writer lock). `appending`: facilities whose rows in `data` are only added
+    (slice_commit.commit_slices); never given for a new table."""
     path = str(table_path)
     _check_partition_column(data, path)
     outside_day = pc.sum(pc.not_equal(data[PARTITION_COLUMN], pa.scalar(service_date))).as_py()
@@ -134,9 +140,13 @@ def write_facility_slices(
     with table_writer_lock(path), restricted_writes(path), naming_table(path, action):
         if opened is not None or table_exists(path):
             table = _current(opened) if opened is not None else DeltaTable(path)
-            version = commit_slices(table, data, service_date, facilities, metadata, compare)
+            version = commit_slices(
+                table, data, service_date, facilities, metadata, compare, appending
+            )
             if version is not None:
                 return version
+            if appending:
+                raise AppendRefused(f"{path}: its columns are not the rows', so nothing is added")
     # A new table, or one whose columns differ (written before a column was added): the
     # predicate overwrite creates it or merges the schema, rewriting the day's files once.
     data = data.sort_by([(FACILITY_COLUMN, "ascending")])

@@ -97,11 +97,14 @@ def commit_slices(
     facilities: list[str],
     metadata: dict[str, str],
     compare: tuple[str, ...] | None = None,
+    appending: frozenset[str] = frozenset(),
 ) -> int | None:
     """Make the rows of `facilities` on `service_date` exactly `data`'s (see the module doc) in
     one commit; returns the version reached, or None (nothing written) when `data`'s columns
     are not the table's. `compare` narrows the columns rows are compared on (default: all but
-    NOT_COMPARED). The caller holds the table's writer lock."""
+    NOT_COMPARED). For the facilities in `appending`, `data` holds only rows to add: the rows
+    they hold stay, and a row of `data` they already hold (a retried batch) is not added again.
+    The caller holds the table's writer lock."""
     data = _as_stored(table, data)
     if data is None:
         return None
@@ -127,7 +130,7 @@ def commit_slices(
         )  # fmt: skip
         held_keys = _counted(held)
         gone = held_keys.join(new_keys, on=key, how="anti")
-        replaced = set(gone[FACILITY_COLUMN].unique().to_list())
+        replaced = set(gone[FACILITY_COLUMN].unique().to_list()) - appending
         # Rows already held stay where they are, unless their facility is replaced whole.
         already = new_keys.join(held_keys.select(key), on=key, how="semi").filter(
             ~pl.col(FACILITY_COLUMN).is_in(list(replaced))
@@ -153,16 +156,18 @@ def commit_slices(
                 else:
                     hashes = hashes.filter(pl.Series(mask))
                 actions.extend(written.files(kept, hashes))
-    added = data.filter(pa.array(keep_new)).drop_columns([PARTITION_COLUMN])
-    if added.num_rows:
-        order = pc.sort_indices(added, [(FACILITY_COLUMN, "ascending")])
-        gained = new_hashes.filter(pl.Series(keep_new)).select(pl.all().gather(order.to_numpy()))
-        actions.extend(written.files(added.take(order), gained))
+    # The rows gained, sorted by facility, taken in one copy (the records' payloads are large).
+    gaining = np.flatnonzero(keep_new)
+    facility = data[FACILITY_COLUMN].take(pa.array(gaining))
+    rows = gaining[pc.sort_indices(facility).to_numpy()]  # stable: a file's records keep order
+    if len(rows):
+        added = data.drop_columns([PARTITION_COLUMN]).take(pa.array(rows))
+        actions.extend(written.files(added, new_hashes[rows]))
     if not actions:  # nothing gained, nothing changed: no commit
         if day.learned:
             _save_index(root, service_date, index, stored, actions)
         return table.version()
-    counts = {"facilities_replaced": str(len(replaced)), "rows_added": str(added.num_rows)}
+    counts = {"facilities_replaced": str(len(replaced)), "rows_added": str(len(rows))}
     version = _commit(table, actions, {**metadata, **counts})
     _save_index(root, service_date, index, stored, actions)
     return version

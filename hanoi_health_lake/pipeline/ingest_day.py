@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -58,6 +58,9 @@ class DayIngest:
     # lake, pipeline/judge_scope.py); None: every dataset of every facility was judged.
     scope: judge_scope.Scope | None = None
     records_judged: int = 0  # staged records validated and conformed
+    # An arrival batch's slices (facility_code) whose new files alone were read, to be added to
+    # the rows the lake holds (realtime/append_slices.py); the other slices were read whole.
+    appended: frozenset[str] = frozenset()
     # Who each accepted encounter with a usable citizen id is about, in the clear: memory only,
     # encrypted into the restricted zone by the ingest asset (health_book/identities.py).
     identities: pl.DataFrame | None = None
@@ -76,6 +79,7 @@ def ingest_day(
     cache_lake: Path | None = None,
     workers: int | None = None,
     changed: Collection[str] | None = None,
+    appended: Mapping[str, list[str]] | None = None,
 ) -> DayIngest:
     """Every file landed for `service_date`, or with `facilities` (landing folder names) only
     theirs: an arrival batch's (service day, facility) slices. Nothing in the day's judging
@@ -84,7 +88,9 @@ def ingest_day(
     `cache_lake` and `workers` go to `parse_day` (the arrival path: its parse cache, one
     process). `changed` (landing paths: an arrival batch's arrivals) narrows the judging to the
     datasets those files can change (pipeline/judge_scope.py); the quarantine and
-    reconciliation rows of the others are then left out, for the writer to keep."""
+    reconciliation rows of the others are then left out, for the writer to keep. `appended`
+    (facility folder → landing paths, among `facilities`): of those slices, read only these
+    files, whose rows the writer adds to the slice's (realtime/append_slices.py)."""
     # Great Expectations takes seconds to import and set up: done while the files are parsed,
     # for the suites whose audit is due (`audits`: every one, but on the arrival path).
     contracts = [contract_for(dataset) for dataset in DATASETS]
@@ -98,10 +104,15 @@ def ingest_day(
     try:
         relpaths = None
         if facilities is not None:
+            chosen = appended or {}
             relpaths = [
                 relpath
                 for facility in sorted(set(facilities))
-                for relpath in discover_facility(landing_root, service_date, facility)
+                for relpath in (
+                    chosen[facility]
+                    if facility in chosen
+                    else discover_facility(landing_root, service_date, facility)
+                )
             ]
         parsed = parse_day(
             landing_root, service_date, registry_codes, progress, run_id=run_id,
@@ -112,6 +123,7 @@ def ingest_day(
     pseudonymizer = Pseudonymizer(key)
     ctx = ValidationContext(registry_codes=registry_codes, audits=audits)
     day = DayIngest(service_date, {}, files_parsed=parsed.files_parsed)
+    day.appended = frozenset(display_path(folder) for folder in appended or {})
     if changed is not None:
         shown = {display_path(relpath) for relpath in changed}
         day.scope = judge_scope.touched(parsed.bronze_files, parsed.staged, shown, BORROWS_PATIENT)

@@ -24,8 +24,9 @@ from deltalake import DeltaTable
 
 from hanoi_health_lake.config import TIMEZONE
 from hanoi_health_lake.lake.catalog import PARTITION_COLUMN, names, table, table_path
-from hanoi_health_lake.lake.completion import mark_complete, mark_incomplete
+from hanoi_health_lake.lake.completion import completed_days, mark_complete, mark_incomplete
 from hanoi_health_lake.lake.delta_io import (
+    AppendRefused,
     read_facility_slices,
     read_table,
     table_exists,
@@ -38,6 +39,8 @@ from hanoi_health_lake.pipeline.bronze import BRONZE_FILES_SCHEMA
 from hanoi_health_lake.pipeline.ingest_day import DayIngest
 
 INGEST_TABLES = names(written_by="ingest")  # every table one ingested day writes
+# Tables whose rows of an appended slice are recomputed with the earlier counts, not added.
+SUMMED_TABLES = frozenset({"reconciliation"})
 # A bronze record row is what its file's bytes (sha256) hold: an arrival batch that finds a
 # file's rows already in the lake keeps them, comparing the file, not each row's payload.
 COMPARED_BY_FILE = {"bronze_records": ("facility_code", "source_file", "sha256")}
@@ -65,9 +68,14 @@ def write_slices(
     every table; returns the Delta version each table reached. When the batch judged only some
     datasets (`day.scope`), a silver table is written for the facilities that judged its
     dataset (and not at all when none did), and the quarantine and reconciliation keep the rows
-    of the other datasets."""
+    of the other datasets. The slices of `day.appended` get their rows added, and their counts
+    added to their reconciliation rows (realtime/append_slices.py); AppendRefused, before any
+    commit, when the lake no longer allows that (the caller then reads those slices whole)."""
+    appending = day.appended
     with day_writer_lock(lake_root, day.service_date):
         opened = _OpenTables()
+        if appending:
+            _check_appendable(lake_root, day, opened)
         _stamp_silver_at(lake_root, day, facilities, opened)
         mark_incomplete(lake_root, day.service_date, run_id)
         versions = {}
@@ -75,7 +83,9 @@ def write_slices(
             path = table_path(lake_root, name)
             data, written = day.tables[name], facilities
             if day.scope is not None and name in judge_scope.SHARED_TABLES:
-                data = _with_rows_not_judged(opened.get(path), path, data, day, facilities)
+                summed = appending if name in SUMMED_TABLES else frozenset()
+                kept = [f for f in facilities if f in summed or f not in appending]
+                data = _with_rows_not_judged(opened.get(path), path, data, day, kept, summed)
             elif day.scope is not None and table(name).fed_by is not None:
                 judging = set(judge_scope.facilities_judging(day.scope, table(name).fed_by))
                 if not judging & set(facilities) and table_exists(path):
@@ -84,9 +94,35 @@ def write_slices(
             versions[name] = write_facility_slices(
                 path, data, day.service_date, written, run_id=run_id,
                 compare=COMPARED_BY_FILE.get(name), opened=opened.get(path),
+                appending=frozenset() if name in SUMMED_TABLES else appending,
             )  # fmt: skip
         mark_complete(lake_root, day.service_date, run_id)
     return versions
+
+
+def _check_appendable(lake_root: Path, day: DayIngest, opened: _OpenTables) -> None:
+    """Under the day's writer lock: the day's last writer completed, and the lake holds none of
+    the appended slices' new files (a whole-day run since the batch began may have taken them)."""
+    days = completed_days(lake_root)
+    if days is not None and day.service_date not in days:
+        raise AppendRefused(f"{day.service_date}: a writer of the day did not complete")
+    files = day.tables["bronze_files"]
+    new = {
+        source
+        for source, facility in zip(
+            files["source_file"].to_pylist(), files["facility_code"].to_pylist(), strict=True
+        )
+        if facility in day.appended
+    }
+    path = table_path(lake_root, "bronze_files")
+    table = opened.get(path)
+    if table is None:
+        return
+    held = read_facility_slices(path, day.service_date, sorted(day.appended), ["source_file"],
+                                opened=table)  # fmt: skip
+    again = new & set(held["source_file"].to_pylist())
+    if again:
+        raise AppendRefused(f"{day.service_date}: the lake already holds {sorted(again)[0]}")
 
 
 class _OpenTables:
@@ -103,10 +139,17 @@ class _OpenTables:
 
 
 def _with_rows_not_judged(
-    table: DeltaTable | None, path: Path, data: pa.Table, day: DayIngest, facilities: list[str]
+    table: DeltaTable | None,
+    path: Path,
+    data: pa.Table,
+    day: DayIngest,
+    facilities: list[str],
+    summed: frozenset[str] = frozenset(),
 ) -> pa.Table:
     """`data` (rows of the datasets the batch judged) and the rows the lake holds for the
-    facilities' other datasets: together, the facilities' rows as a whole judging gives them."""
+    facilities' other datasets: together, the facilities' rows as a whole judging gives them.
+    For the facilities in `summed` (appended slices' reconciliation), the rows the lake holds
+    for the datasets judged are added to `data`'s counts: the new files' and the earlier ones'."""
     if table is None:
         return data
     stored = _stored_columns(table)
@@ -114,11 +157,30 @@ def _with_rows_not_judged(
     held = read_facility_slices(path, day.service_date, facilities, columns, opened=table)
     if held.num_rows == 0:
         return data
-    kept = judge_scope.outside(pl.from_arrow(held), day.scope).with_columns(
-        pl.lit(day.service_date).alias(PARTITION_COLUMN)
-    )
+    held_rows = pl.from_arrow(held).with_columns(pl.lit(day.service_date).alias(PARTITION_COLUMN))
+    kept = judge_scope.outside(held_rows, day.scope)
     rows = pl.concat([pl.from_arrow(data), kept], how="diagonal_relaxed")
+    if summed:
+        earlier = judge_scope.within(held_rows, day.scope).filter(
+            pl.col("facility_code").is_in(sorted(summed))
+        )
+        rows = _summed(rows, earlier, data.column_names)
     return rows.select(data.column_names).to_arrow().cast(data.schema)
+
+
+def _summed(rows: pl.DataFrame, earlier: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Reconciliation rows with the counts of `earlier` (same facility and dataset) added; the
+    run that wrote them is the new row's."""
+    if earlier.is_empty():
+        return rows
+    keys = [PARTITION_COLUMN, "facility_code", "dataset"]
+    counts = [c for c in columns if c not in (*keys, "run_id")]
+    added = (
+        pl.concat([rows, earlier.select(rows.columns)], how="vertical_relaxed")
+        .group_by(keys, maintain_order=True)
+        .agg(*(pl.col(c).sum() for c in counts), pl.col("run_id").first())
+    )
+    return added.select(columns)
 
 
 def _stored_columns(table: DeltaTable) -> set[str]:

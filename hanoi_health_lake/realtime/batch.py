@@ -1,7 +1,8 @@
 """One arrival batch: the files logged since the last batch, ingested slice by slice.
 
 A slice is one facility's files of one service day. The batch takes every slice an arrival
-touched and re-reads *all* of that slice's landing files, not only the new ones: supersession
+touched and re-reads *all* of that slice's landing files, not only the new ones (except where
+the new files can be judged alone and their rows added: realtime/append_slices.py): supersession
 (corrections win), reconciliation (per facility, dataset and day) and the patient lookup of drug
 lines are all computed within a facility's day, so re-reading the slice gives exactly the rows a
 whole-day run gives that facility, whatever order its files arrived in, and the batch replaces
@@ -19,14 +20,19 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
+
+import polars as pl
 
 from hanoi_health_lake.config import gx_audit_interval
 from hanoi_health_lake.contracts.audit_schedule import EVERY_TIME, AuditEvery, AuditSchedule
+from hanoi_health_lake.lake.delta_io import AppendRefused
 from hanoi_health_lake.parsers.landing_paths import display_path
 from hanoi_health_lake.pipeline.ingest_day import ingest_day
+from hanoi_health_lake.pipeline.parse_day import parse_day
 from hanoi_health_lake.pipeline.write_day import write_slices
-from hanoi_health_lake.realtime import arrivals_log
+from hanoi_health_lake.realtime import append_slices, arrivals_log
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +44,7 @@ class BatchResult:
     files_read: int = 0  # the files of the touched slices
     files_parsed: int = 0  # of which parsed now (the rest: the parse cache)
     records_judged: int = 0  # records of the datasets the batch judged (judge_scope)
+    slices_appended: int = 0  # slices whose new files were judged alone (append_slices)
     seconds: float = 0.0
 
     @property
@@ -68,26 +75,66 @@ def ingest_slices(
     days: list[date] | None = None,
     audits: AuditSchedule = EVERY_TIME,
     arrived: list[str] | None = None,
-) -> tuple[int, int, int]:
-    """Ingest and write each day's slices; returns the files of the slices, how many of them
-    were parsed (the others came from the parse cache) and the records judged. A batch parses
+) -> tuple[int, int, int, int]:
+    """Ingest and write each day's slices; returns the files of the slices read, how many of
+    them were parsed (the others came from the parse cache), the records judged and the slices
+    appended to. A batch parses
     in its own process: a batch is small, and starting a parse worker costs more CPU than it
     saves. With `arrived` (the batch's landing paths), each slice judges only the datasets
-    those files can change (pipeline/judge_scope.py); without, every dataset of the slice."""
-    files = parsed = judged = 0
+    those files can change (pipeline/judge_scope.py), and the slices whose new files can be
+    judged alone are (realtime/append_slices.py); without, every dataset of every slice."""
+    files = parsed = judged = appended_to = 0
     for day in sorted(slices):
         if days is not None and day not in days:
             continue
         folders = slices[day]
-        ingested = ingest_day(
-            landing, day, registry_codes=registry_codes, key=key, run_id=run_id,
+        ingest = partial(
+            ingest_day, landing, day, registry_codes=registry_codes, key=key, run_id=run_id,
             facilities=folders, audits=audits, cache_lake=lake_root, workers=1, changed=arrived,
         )  # fmt: skip
+        appended, parsed_first = _appended(
+            landing, lake_root, day, folders, arrived, registry_codes, run_id
+        )
+        parsed += parsed_first
+        ingested = ingest(appended=appended)
+        try:
+            write_slices(lake_root, ingested, [display_path(f) for f in folders], run_id)
+        except AppendRefused as refused:
+            log.warning("%s: the day's slices are read whole instead", refused)
+            ingested = ingest()
+            write_slices(lake_root, ingested, [display_path(f) for f in folders], run_id)
         files += ingested.tables["bronze_files"].num_rows
         parsed += ingested.files_parsed
         judged += ingested.records_judged
-        write_slices(lake_root, ingested, [display_path(f) for f in folders], run_id)
-    return files, parsed, judged
+        appended_to += len(ingested.appended)
+    return files, parsed, judged, appended_to
+
+
+def _appended(
+    landing: Path,
+    lake_root: Path,
+    day: date,
+    folders: list[str],
+    arrived: list[str] | None,
+    registry_codes: frozenset[str],
+    run_id: str,
+) -> tuple[dict[str, list[str]], int]:
+    """The slices whose new files the batch judges alone (realtime/append_slices.py), and the
+    files parsed to choose them: their record ids come from parsing them, through the parse
+    cache, where the ingest then finds them."""
+    if arrived is None:
+        return {}, 0
+    chosen = append_slices.candidates(landing, lake_root, day, folders, arrived)
+    parsed = 0
+
+    def record_ids(relpaths: list[str]) -> pl.DataFrame:
+        nonlocal parsed
+        rows = parse_day(landing, day, registry_codes, run_id=run_id, relpaths=relpaths,
+                         cache_lake=lake_root, workers=1)  # fmt: skip
+        parsed += rows.files_parsed
+        return pl.from_arrow(rows.bronze_records.select(["facility_code", "dataset", "record_id"]))
+
+    return append_slices.without_repeats(lake_root, day, chosen, record_ids), parsed
 
 
 def run_batch(
@@ -110,7 +157,8 @@ def run_batch(
     result = BatchResult(arrivals=len(taken.arrivals), slices=slices)
     # GX's audit of each suite at most once per HHL_GX_AUDIT_MINUTES, not in every batch.
     audits = AuditEvery(home / "state" / "gx_audit", gx_audit_interval())
-    result.files_read, result.files_parsed, result.records_judged = ingest_slices(
+    (result.files_read, result.files_parsed, result.records_judged,
+     result.slices_appended) = ingest_slices(
         landing, lake_root, slices, registry_codes=registry_codes, key=key, run_id=run_id,
         audits=audits, arrived=sorted({a.relpath for a in taken.arrivals}),
     )  # fmt: skip

@@ -138,9 +138,10 @@ def test_batches_in_any_order_give_the_whole_day_tables(
 def test_a_check_in_is_judged_alone_and_the_slices_other_tables_are_not_written(
     simulated_home: Path, ingested_home: Path, tmp_path: Path
 ):
-    """A hospital's check-in changes none of its other datasets: the batch judges its
-    check-ins only, and commits nothing to the tables of the datasets it did not judge, yet the
-    tables still equal the whole-day run's."""
+    """A hospital's check-in changes none of its other datasets, nor its earlier check-ins
+    when it repeats none of their record ids: the batch reads and judges that file alone, adds
+    its rows, and commits nothing to the tables of the datasets it did not judge, yet the tables
+    still equal the whole-day run's."""
     home = tmp_path / "home"
     waiting = _held_back(simulated_home, home)
     with_dossier = {rel.rsplit("/", 1)[0] for rel in waiting if "/hoso__" in rel}
@@ -155,11 +156,10 @@ def test_a_check_in_is_judged_alone_and_the_slices_other_tables_are_not_written(
     _land(home, [check_in])
     result = _batch(home, "the-check-in")
     assert sum(len(f) for f in result.slices.values()) == 1
-    # Judged: the check-ins of the hospital's day (they are judged together), nothing else.
-    folder = (home / "landing" / check_in).parent
-    check_ins = sum(p.read_text(encoding="utf-8").count("<MA_LK>")
-                    for p in folder.glob("checkin__*"))  # fmt: skip
-    assert result.records_judged == check_ins
+    # Read and judged: the new check-in file, nothing else of the hospital's day.
+    assert (result.slices_appended, result.files_read) == (1, 1)
+    landed = (home / "landing" / check_in).read_text(encoding="utf-8").count("<MA_LK>")
+    assert result.records_judged == landed
     for name, version in versions.items():
         assert DeltaTable(str(table_path(home, name))).version() == version, name
     assert DeltaTable(str(table_path(home, "checkins"))).version() > checkins
@@ -195,6 +195,75 @@ def test_a_check_in_sent_again_is_judged_with_the_earlier_one(simulated_home: Pa
         .sum()
     )
     assert superseded >= landed
+
+
+def test_check_ins_arriving_a_few_at_a_time_are_added_and_give_the_whole_day_tables(
+    simulated_home: Path, ingested_home: Path, tmp_path: Path
+):
+    """The day's other files first, then its check-ins a few files per batch, in random order:
+    each batch reads only its new check-in files and adds their rows, and the day equals a
+    whole-day run's."""
+    home = tmp_path / "home"
+    waiting = _held_back(simulated_home, home)
+    check_ins = [rel for rel in waiting if "/checkin__" in rel]
+    assert len(check_ins) >= 8
+    _land(home, [rel for rel in waiting if rel not in check_ins])
+    assert _batch(home, "everything-else") is not None
+    random.Random(11).shuffle(check_ins)
+    groups = [check_ins[i::6] for i in range(6)]
+    judged = 0
+    for i, group in enumerate(groups):
+        _land(home, group)
+        result = _batch(home, f"check-ins-{i}")
+        slices = sum(len(f) for f in result.slices.values())
+        assert result.slices_appended == slices > 0, i
+        assert result.files_read == len(group)
+        judged += result.records_judged
+    landed = sum((home / "landing" / rel).read_text(encoding="utf-8").count("<MA_LK>")
+                 for rel in check_ins)  # fmt: skip
+    assert judged == landed  # each check-in judged once
+    _assert_same_tables(home, ingested_home)
+
+
+def test_a_killed_batch_of_check_ins_is_retried_whole_to_the_same_tables(
+    simulated_home: Path, ingested_home: Path, tmp_path: Path
+):
+    """A batch that was adding check-ins is killed after its first commit: the day is left
+    incomplete, so the retry reads the slice whole instead of adding the rows again."""
+    home = tmp_path / "home"
+    waiting = _held_back(simulated_home, home)
+    check_in = next(rel for rel in waiting if "/checkin__" in rel and FIRST.isoformat() in rel)
+    _land(home, [rel for rel in waiting if rel != check_in])
+    assert _batch(home, "everything-else") is not None
+    _land(home, [check_in])
+    _kill_after_first_commit(home)
+    assert FIRST not in completed_days(home / "lake")
+    result = _batch(home, "retry")
+    assert result is not None and result.slices_appended == 0
+    assert result.files_read > 1  # the slice, read whole
+    _assert_same_tables(home, ingested_home)
+
+
+def test_a_check_in_the_lake_took_meanwhile_is_not_added_twice(
+    simulated_home: Path, ingested_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The batch chose to add a check-in file, but by the time it holds the day's lock the lake
+    holds that file (a whole-day rerun took it meanwhile): it writes the slice whole instead."""
+    home = tmp_path / "home"
+    waiting = _held_back(simulated_home, home)
+    check_in = next(rel for rel in waiting if "/checkin__" in rel and FIRST.isoformat() in rel)
+    _land(home, waiting)
+    assert _batch(home, "everything") is not None
+    from hanoi_health_lake.realtime import append_slices
+
+    folder = check_in.split("/", 1)[0]
+    monkeypatch.setattr(  # as chosen before the rerun took the file
+        append_slices, "candidates", lambda *args: {folder: [check_in]}
+    )
+    arrivals_log.record_arrivals(arrivals_log.arrivals_dir(home), home / "landing", [check_in])
+    result = _batch(home, "raced")
+    assert result is not None and result.slices_appended == 0
+    _assert_same_tables(home, ingested_home)
 
 
 def _kill_after_first_commit(home: Path) -> None:
