@@ -39,7 +39,7 @@ api: $(STAMP)
 
 # Both cores: pytest-xdist (pinned in constraints.txt) with three workers on two cores: much of
 # the suite waits (for a Dagster daemon's tick, a webserver, a browser, PostgreSQL), and a third
-# worker fills those waits (a fresh clone, 2026-12-04: 460 s against 487 s with two). --dist
+# worker fills some of them (fresh clones, 2026-12-04: 460 and 483 s against 487 s with two). --dist
 # loadfile keeps each test module on one worker, so its module fixtures (a Postgres-backed
 # Dagster stack, a built warehouse) are built once. --no-loadscope-reorder hands the modules out
 # in collection order, which tests/conftest.py starts with the longest (LONGEST_FIRST). Session

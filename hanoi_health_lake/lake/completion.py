@@ -57,3 +57,9 @@ def completed_days(lake_root: Path) -> set[date] | None:
         return None
     days = read_table(path, columns=[PARTITION_COLUMN])[PARTITION_COLUMN]
     return {d for d in pc.unique(days).to_pylist() if d is not None}
+
+
+def is_complete(lake_root: Path, service_date: date) -> bool:
+    """Whether the day's last writer completed it (a lake without the record: every day)."""
+    days = completed_days(lake_root)
+    return days is None or service_date in days

@@ -14,7 +14,7 @@ first arrival in silver, not the latest rerun.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,7 @@ from deltalake import DeltaTable
 
 from hanoi_health_lake.config import TIMEZONE
 from hanoi_health_lake.lake.catalog import PARTITION_COLUMN, names, table, table_path
-from hanoi_health_lake.lake.completion import completed_days, mark_complete, mark_incomplete
+from hanoi_health_lake.lake.completion import is_complete, mark_complete, mark_incomplete
 from hanoi_health_lake.lake.delta_io import (
     AppendRefused,
     read_facility_slices,
@@ -103,26 +103,26 @@ def write_slices(
 def _check_appendable(lake_root: Path, day: DayIngest, opened: _OpenTables) -> None:
     """Under the day's writer lock: the day's last writer completed, and the lake holds none of
     the appended slices' new files (a whole-day run since the batch began may have taken them)."""
-    days = completed_days(lake_root)
-    if days is not None and day.service_date not in days:
+    if not is_complete(lake_root, day.service_date):
         raise AppendRefused(f"{day.service_date}: a writer of the day did not complete")
-    files = day.tables["bronze_files"]
-    new = {
-        source
-        for source, facility in zip(
-            files["source_file"].to_pylist(), files["facility_code"].to_pylist(), strict=True
-        )
-        if facility in day.appended
-    }
-    path = table_path(lake_root, "bronze_files")
-    table = opened.get(path)
-    if table is None:
-        return
-    held = read_facility_slices(path, day.service_date, sorted(day.appended), ["source_file"],
-                                opened=table)  # fmt: skip
-    again = new & set(held["source_file"].to_pylist())
+    files = pl.from_arrow(day.tables["bronze_files"].select(["facility_code", "source_file"]))
+    new = files.filter(pl.col("facility_code").is_in(sorted(day.appended)))["source_file"]
+    held = held_source_files(lake_root, day.service_date, sorted(day.appended), opened)
+    again = sorted(held.intersection(new.to_list()))
     if again:
-        raise AppendRefused(f"{day.service_date}: the lake already holds {sorted(again)[0]}")
+        raise AppendRefused(f"{day.service_date}: the lake already holds {again[0]}")
+
+
+def held_source_files(
+    lake_root: Path, service_date: date, facilities: list[str], opened: _OpenTables | None = None
+) -> set[str]:
+    """The source files `bronze_files` holds for the facilities on the day."""
+    path = table_path(lake_root, "bronze_files")
+    table = (opened or _OpenTables()).get(path)
+    if not facilities or table is None:
+        return set()
+    rows = read_facility_slices(path, service_date, facilities, ["source_file"], opened=table)
+    return set(rows["source_file"].to_pylist())
 
 
 class _OpenTables:

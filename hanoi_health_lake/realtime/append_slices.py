@@ -17,7 +17,7 @@ nothing else of the slice.
 It must also be sure that the lake holds the rest of the slice, and nothing of the new files:
 the day's last writer completed (lake.completion: a batch killed midway leaves it incomplete)
 and no new file is in `bronze_files`. Those are checked again under the day's writer lock
-(write_day._check_appendable); where any of this fails, the slice is re-read whole as before.
+(pipeline/write_day.py); where any of this fails, the slice is re-read whole as before.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from pathlib import Path
 import polars as pl
 
 from hanoi_health_lake.lake.catalog import table_path
-from hanoi_health_lake.lake.completion import completed_days
+from hanoi_health_lake.lake.completion import is_complete
 from hanoi_health_lake.lake.delta_io import read_facility_slices, table_exists
 from hanoi_health_lake.parsers.landing_paths import (
     UnsafePathError,
@@ -39,6 +39,7 @@ from hanoi_health_lake.parsers.landing_paths import (
     display_path,
     parse_landing_path,
 )
+from hanoi_health_lake.pipeline.write_day import held_source_files
 from hanoi_health_lake.realtime import arrivals_log
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def candidates(
 ) -> Slices:
     """The day's slices whose new files are all of APPENDED_DATASETS and none of them in the
     lake yet, on a day its last writer completed; judged on their names, before parsing."""
-    if not folders or not _complete(lake_root, day):
+    if not folders or not is_complete(lake_root, day):
         return {}
     new: dict[str, list[str]] = {}
     wanted = set(folders)
@@ -74,7 +75,7 @@ def candidates(
         listed = set(discover_facility(landing, day, folder))
         if not listed.issuperset(chosen[folder]):  # gone again, or not where discover looks
             del chosen[folder]
-    held = held_files(lake_root, day, [display_path(f) for f in chosen])
+    held = held_source_files(lake_root, day, [display_path(f) for f in chosen])
     return {
         folder: paths
         for folder, paths in chosen.items()
@@ -113,25 +114,11 @@ def without_repeats(
     return {f: paths for f, paths in chosen.items() if display_path(f) not in repeated}
 
 
-def held_files(lake_root: Path, day: date, facilities: list[str]) -> set[str]:
-    """The source files `bronze_files` holds for the facilities on the day."""
-    path = table_path(lake_root, "bronze_files")
-    if not facilities or not table_exists(path):
-        return set()
-    rows = read_facility_slices(path, day, facilities, ["source_file"])
-    return set(rows["source_file"].to_pylist())
-
-
-def _complete(lake_root: Path, day: date) -> bool:
-    days = completed_days(lake_root)
-    return days is None or day in days
-
-
 def _appended_dataset(landing: Path, day: date, relpath: str) -> bool:
     try:
         name = parse_landing_path(relpath)
     except (UnsafePathError, ValueError):
         return False
-    if name is None or name.service_date != day:
+    if name.service_date != day:
         return False
     return name.dataset in APPENDED_DATASETS and os.path.isfile(Path(landing) / relpath)
