@@ -101,6 +101,7 @@ def ingest_slices(
             write_slices(lake_root, ingested, [display_path(f) for f in folders], run_id)
         except AppendRefused as refused:
             log.warning("%s: the day's slices are read whole instead", refused)
+            parsed += ingested.files_parsed  # the files it parsed wait in the parse cache
             ingested = ingest()
             write_slices(lake_root, ingested, [display_path(f) for f in folders], run_id)
         files += ingested.tables["bronze_files"].num_rows
