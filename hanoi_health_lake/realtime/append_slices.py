@@ -23,7 +23,6 @@ and no new file is in `bronze_files`. Those are checked again under the day's wr
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -67,7 +66,7 @@ def candidates(
     chosen = {
         folder: sorted(set(paths))
         for folder, paths in new.items()
-        if all(_appended_dataset(landing, day, path) for path in paths)
+        if all(_appended_dataset(path) for path in paths)
     }
     if not chosen:
         return {}
@@ -114,11 +113,10 @@ def without_repeats(
     return {f: paths for f, paths in chosen.items() if display_path(f) not in repeated}
 
 
-def _appended_dataset(landing: Path, day: date, relpath: str) -> bool:
+def _appended_dataset(relpath: str) -> bool:
+    """Whether the file's name says one of APPENDED_DATASETS (its day and existence are
+    `slice_of`'s and `discover_facility`'s to say)."""
     try:
-        name = parse_landing_path(relpath)
-    except (UnsafePathError, ValueError):
+        return parse_landing_path(relpath).dataset in APPENDED_DATASETS
+    except UnsafePathError:
         return False
-    if name.service_date != day:
-        return False
-    return name.dataset in APPENDED_DATASETS and os.path.isfile(Path(landing) / relpath)
