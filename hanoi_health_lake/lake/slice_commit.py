@@ -204,7 +204,11 @@ def read_slices(
     codes = sorted(set(facilities))
     candidates = _DayFiles.of(table, root, service_date).holding(codes)
     held = _held_rows(root, candidates, codes, columns, None)
-    return held.drop(_ROW, _FILE) if held.height else held
+    if held.height:
+        return held.drop(_ROW, _FILE)
+    # No rows (the facilities hold none yet that day): still the columns asked for.
+    stored = pa.schema(table.schema().to_arrow())
+    return pl.from_arrow(pa.schema([stored.field(c) for c in columns]).empty_table())
 
 
 def _commit(

@@ -225,6 +225,30 @@ def test_check_ins_arriving_a_few_at_a_time_are_added_and_give_the_whole_day_tab
     _assert_same_tables(home, ingested_home)
 
 
+def test_check_ins_of_a_facility_the_day_does_not_hold_yet_are_added(
+    simulated_home: Path, ingested_home: Path, tmp_path: Path
+):
+    """A hospital's first files of the day are check-ins, landing after other facilities made
+    the day complete: nothing of its slice is in the lake yet, and its check-ins are added to
+    that empty slice; its other files, coming later, read the slice whole."""
+    home = tmp_path / "home"
+    waiting = _held_back(simulated_home, home)
+    first = next(rel for rel in waiting if "/checkin__" in rel)
+    slice_prefix = "/".join(first.split("/")[:2]) + "/"
+    own = [rel for rel in waiting if rel.startswith(slice_prefix)]
+    check_ins = [rel for rel in own if "/checkin__" in rel]
+    assert len(own) > len(check_ins) >= 1
+    _land(home, [rel for rel in waiting if rel not in own])
+    assert _batch(home, "other-facilities") is not None
+    _land(home, check_ins)
+    result = _batch(home, "first-check-ins")
+    assert result.slices_appended == 1
+    assert result.files_read == len(check_ins)
+    _land(home, [rel for rel in own if rel not in check_ins])
+    assert _batch(home, "the-rest").slices_appended == 0
+    _assert_same_tables(home, ingested_home)
+
+
 def test_a_killed_batch_of_check_ins_is_retried_whole_to_the_same_tables(
     simulated_home: Path, ingested_home: Path, tmp_path: Path
 ):
