@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from pathlib import Path
 
@@ -51,6 +52,36 @@ def table_exists(path: str | Path) -> bool:
     return DeltaTable.is_deltatable(str(path))
 
 
+# The tables opened so far within `tables_kept_open`, by path; None outside it.
+_KEPT: ContextVar[dict[str, DeltaTable] | None] = ContextVar("hhl_kept_tables", default=None)
+
+
+@contextmanager
+def tables_kept_open() -> Iterator[None]:
+    """Within: `open_table` opens each table once and, asked again, brings it up to date. An
+    arrival batch asks for the completion table four times and for most others twice: opening
+    a table replays its log from the last checkpoint (3 to 4 ms), bringing an open one up to
+    date reads only the commits since (0.2 ms)."""
+    token = _KEPT.set({})
+    try:
+        yield
+    finally:
+        _KEPT.reset(token)
+
+
+def open_table(path: str | Path) -> DeltaTable:
+    """The table at its latest version (opened, or kept open and brought up to date)."""
+    kept, key = _KEPT.get(), str(path)
+    if kept is None:
+        return DeltaTable(key)
+    table = kept.get(key)
+    if table is None:
+        kept[key] = table = DeltaTable(key)
+    else:
+        table.update_incremental()
+    return table
+
+
 def _check_partition_column(data: pa.Table, table_path: str) -> None:
     # dagster #34064: a non-date partition column once turned a predicate overwrite into a full
     # table overwrite. Refuse anything but a date column.
@@ -83,7 +114,7 @@ def write_partition(
     if few_rows and table_exists(path):
         action = f"write partition {service_date}"
         with table_writer_lock(path), restricted_writes(path), naming_table(path, action):
-            version = replace_day(DeltaTable(path), data, service_date, metadata)
+            version = replace_day(open_table(path), data, service_date, metadata)
         if version is not None:
             return version
     predicate = f"{PARTITION_COLUMN} = '{service_date.isoformat()}'"
@@ -129,7 +160,7 @@ def write_facility_slices(
     if outside_day or outside:
         raise ValueError(f"{path}: {outside_day + outside} rows are outside the slices written")
     if not facilities:
-        return DeltaTable(path).version() if table_exists(path) else -1
+        return open_table(path).version() if table_exists(path) else -1
     metadata = {
         "run_id": run_id,
         "partition": service_date.isoformat(),
@@ -139,7 +170,7 @@ def write_facility_slices(
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with table_writer_lock(path), restricted_writes(path), naming_table(path, action):
         if opened is not None or table_exists(path):
-            table = _current(opened) if opened is not None else DeltaTable(path)
+            table = _current(opened) if opened is not None else open_table(path)
             version = commit_slices(
                 table, data, service_date, facilities, metadata, compare, appending
             )
@@ -165,8 +196,8 @@ def _replace_rows(path: str, data: pa.Table, predicate: str, metadata: dict, act
                 path, data, mode="overwrite", partition_by=[PARTITION_COLUMN],
                 commit_properties=commit,
             )  # fmt: skip
-            return DeltaTable(path).version()
-        table = DeltaTable(path)  # opened once: the write and the version read it
+            return open_table(path).version()
+        table = open_table(path)  # opened once: the write and the version read it
         write_deltalake(
             table, data, mode="overwrite", predicate=predicate, schema_mode="merge",
             commit_properties=commit,
@@ -209,7 +240,7 @@ def read_table(
         of = pc.field(FACILITY_COLUMN).isin(pa.array(sorted(set(facilities)), pa.string()))
         flt = of if flt is None else flt & of
     with naming_table(path, "read it"):
-        return DeltaTable(path).to_pyarrow_dataset().to_table(filter=flt, columns=columns)
+        return open_table(path).to_pyarrow_dataset().to_table(filter=flt, columns=columns)
 
 
 def read_facility_slices(
@@ -224,7 +255,7 @@ def read_facility_slices(
     `opened`: the table, already opened by the caller."""
     path = str(table_path)
     with naming_table(path, "read its slices"):
-        table = opened if opened is not None else DeltaTable(path)
+        table = opened if opened is not None else open_table(path)
         return read_slices(table, service_date, facilities, columns).to_arrow()
 
 

@@ -48,6 +48,7 @@ import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable
 from deltalake.transaction import AddAction, RemoveAction
 
+from hanoi_health_lake.arrow_take import gather_rows, take_column
 from hanoi_health_lake.lake import facility_index, row_hashes
 from hanoi_health_lake.lake.catalog import PARTITION_COLUMN
 
@@ -102,14 +103,16 @@ def commit_slices(
     """Make the rows of `facilities` on `service_date` exactly `data`'s (see the module doc) in
     one commit; returns the version reached, or None (nothing written) when `data`'s columns
     are not the table's. `compare` narrows the columns rows are compared on (default: all but
-    NOT_COMPARED). For the facilities in `appending`, `data` holds only rows to add: the rows
-    they hold stay, and a row of `data` they already hold (a retried batch) is not added again.
-    The caller holds the table's writer lock."""
+    NOT_COMPARED). For the facilities in `appending`, `data` holds only rows to add, from files
+    the lake does not hold (the caller made sure): the rows they hold stay, untouched and
+    unread. The caller holds the table's writer lock."""
     data = _as_stored(table, data)
     if data is None:
         return None
     root = _root(table)
-    codes = sorted(set(facilities))
+    # An appended facility's rows come from files the lake does not hold (its writer checked
+    # that under the day's lock): none of them can be held already, so they are not compared.
+    codes = sorted(set(facilities) - appending)
     day = _DayFiles.of(table, root, service_date)
     stored, index, candidates = day.stored, day.index, day.holding(codes)
     compared = [c for c in data.column_names if c not in NOT_COMPARED and c != PARTITION_COLUMN]
@@ -158,10 +161,10 @@ def commit_slices(
                 actions.extend(written.files(kept, hashes))
     # The rows gained, sorted by facility, taken in one copy (the records' payloads are large).
     gaining = np.flatnonzero(keep_new)
-    facility = data[FACILITY_COLUMN].take(pa.array(gaining))
+    facility = take_column(data[FACILITY_COLUMN], gaining)
     rows = gaining[pc.sort_indices(facility).to_numpy()]  # stable: a file's records keep order
     if len(rows):
-        added = data.drop_columns([PARTITION_COLUMN]).take(pa.array(rows))
+        added = gather_rows(data.drop_columns([PARTITION_COLUMN]), rows)
         actions.extend(written.files(added, new_hashes[rows]))
     if not actions:  # nothing gained, nothing changed: no commit
         if day.learned:

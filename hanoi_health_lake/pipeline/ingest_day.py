@@ -20,6 +20,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hanoi_health_lake.arrow_take import take_column
 from hanoi_health_lake.conform.pseudonym import Pseudonymizer
 from hanoi_health_lake.conform.silver import conform, encounter_lookup
 from hanoi_health_lake.contracts import gx_suite
@@ -134,12 +135,19 @@ def ingest_day(
     lookup = None
     arrivals = pl.from_arrow(parsed.bronze_files.select(["source_file", "arrived_at"]))
 
+    # Encounters are judged, even without rows, when a dataset that borrows their patients has
+    # rows: it is judged with their look-up (an empty one too) as on the whole-day path.
+    borrowing = any(not parsed.staged[ds].is_empty() for ds in BORROWS_PATIENT)
     for dataset in DATASETS:  # encounters first: the others borrow its patients
         staged = parsed.staged.pop(dataset)
         if day.scope is not None:
             judged_here = judge_scope.facilities_judging(day.scope, dataset)
             staged = staged.filter(pl.col("facility_folder").is_in(judged_here))
-        if facilities is not None and staged.is_empty() and dataset != "encounters":
+        if (
+            facilities is not None
+            and staged.is_empty()
+            and not (dataset == "encounters" and borrowing)
+        ):
             continue  # an arrival batch: nothing to judge (its rules are reported by day runs)
         day.records_judged += staged.height
         judge = partial(_judge, dataset, ctx=ctx, pseudonymizer=pseudonymizer, lookup=lookup,
@@ -157,7 +165,7 @@ def ingest_day(
         if judged.rejected.height:
             # Payloads live in bronze_records only; the few rejected ones are fetched back.
             rejected = judged.rejected.with_columns(
-                payload=pl.from_arrow(_take(payloads, judged.rejected[BRONZE_ROW].to_numpy()))
+                payload=pl.from_arrow(take_column(payloads, judged.rejected[BRONZE_ROW].to_numpy()))
             )
             quarantined.append(quarantine.record_rows(dataset, rejected, run_id))
         for table, rows in judged.tables.items():
@@ -307,24 +315,6 @@ def accepted_in_silver(tables: dict[str, pa.Table], table: str) -> int:
     if table == "imaging_studies":
         return int(pc.sum(tables[table]["records_received"]).as_py() or 0)
     return tables[table].num_rows
-
-
-def _take(column: pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
-    """`column.take(rows)` chunk by chunk: a take across chunks would first copy the whole
-    column (the day's payloads) into one array."""
-    bounds = np.cumsum([0, *(len(chunk) for chunk in column.chunks)])
-    order = np.argsort(rows, kind="stable")
-    ordered = rows[order]
-    cuts = np.searchsorted(ordered, bounds)
-    pieces = [
-        chunk.take(pa.array(ordered[lo:hi] - start))
-        for chunk, start, lo, hi in zip(column.chunks, bounds, cuts, cuts[1:], strict=False)
-        if hi > lo
-    ]
-    taken = pa.concat_arrays(pieces) if pieces else pa.array([], column.type)
-    inverse = np.empty_like(order)
-    inverse[order] = np.arange(len(order))
-    return taken.take(pa.array(inverse))
 
 
 def _rejected_flags(staged: pl.DataFrame, rejected_current: pl.Series) -> pl.Series:

@@ -27,6 +27,7 @@ from hanoi_health_lake.lake.catalog import PARTITION_COLUMN, names, table, table
 from hanoi_health_lake.lake.completion import is_complete, mark_complete, mark_incomplete
 from hanoi_health_lake.lake.delta_io import (
     AppendRefused,
+    open_table,
     read_facility_slices,
     read_table,
     table_exists,
@@ -76,7 +77,9 @@ def write_slices(
         opened = _OpenTables()
         if appending:
             _check_appendable(lake_root, day, opened)
-        _stamp_silver_at(lake_root, day, facilities, opened)
+        # An appended slice's new files are not in the lake (just checked): no earlier time.
+        stamped = [f for f in facilities if f not in appending]
+        _stamp_silver_at(lake_root, day, stamped, opened)
         mark_incomplete(lake_root, day.service_date, run_id)
         versions = {}
         for name in INGEST_TABLES:
@@ -134,7 +137,7 @@ class _OpenTables:
 
     def get(self, path: Path) -> DeltaTable | None:
         if path not in self._tables:
-            self._tables[path] = DeltaTable(str(path)) if table_exists(path) else None
+            self._tables[path] = open_table(path) if table_exists(path) else None
         return self._tables[path]
 
 
@@ -213,6 +216,8 @@ def _earlier_silver_at(
     lake_root: Path, day: DayIngest, facilities: list[str] | None, opened: _OpenTables
 ) -> pl.DataFrame | None:
     path = table_path(lake_root, "bronze_files")
+    if facilities is not None and not facilities:
+        return None
     table = opened.get(path)
     if table is None or "silver_at" not in _stored_columns(table):
         return None  # no table yet, or one older than the column

@@ -16,8 +16,9 @@ nothing else of the slice.
 
 It must also be sure that the lake holds the rest of the slice, and nothing of the new files:
 the day's last writer completed (lake.completion: a batch killed midway leaves it incomplete)
-and no new file is in `bronze_files`. Those are checked again under the day's writer lock
-(pipeline/write_day.py); where any of this fails, the slice is re-read whole as before.
+and no new file is in `bronze_files`. The first is checked when the batch chooses, both under
+the day's writer lock (pipeline/write_day.py); where any of this fails, the slice is re-read
+whole as before.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from hanoi_health_lake.parsers.landing_paths import (
     display_path,
     parse_landing_path,
 )
-from hanoi_health_lake.pipeline.write_day import held_source_files
 from hanoi_health_lake.realtime import arrivals_log
 
 log = logging.getLogger(__name__)
@@ -53,8 +53,11 @@ Slices = dict[str, list[str]]  # facility folder → the new files to append (la
 def candidates(
     landing: Path, lake_root: Path, day: date, folders: list[str], arrived: list[str]
 ) -> Slices:
-    """The day's slices whose new files are all of APPENDED_DATASETS and none of them in the
-    lake yet, on a day its last writer completed; judged on their names, before parsing."""
+    """The day's slices whose new files are all of APPENDED_DATASETS, on a day its last writer
+    completed; judged on their names, before parsing. Whether the lake holds any of the files
+    already (a file delivered again under its name, or taken by a whole-day run) is asked once,
+    under the day's writer lock (write_day._check_appendable): rare, and then the slice is read
+    whole."""
     if not folders or not is_complete(lake_root, day):
         return {}
     new: dict[str, list[str]] = {}
@@ -74,12 +77,7 @@ def candidates(
         listed = set(discover_facility(landing, day, folder))
         if not listed.issuperset(chosen[folder]):  # gone again, or not where discover looks
             del chosen[folder]
-    held = held_source_files(lake_root, day, [display_path(f) for f in chosen])
-    return {
-        folder: paths
-        for folder, paths in chosen.items()
-        if not held.intersection(display_path(p) for p in paths)
-    }
+    return chosen
 
 
 def without_repeats(

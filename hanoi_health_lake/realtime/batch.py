@@ -27,7 +27,7 @@ import polars as pl
 
 from hanoi_health_lake.config import gx_audit_interval
 from hanoi_health_lake.contracts.audit_schedule import EVERY_TIME, AuditEvery, AuditSchedule
-from hanoi_health_lake.lake.delta_io import AppendRefused
+from hanoi_health_lake.lake.delta_io import AppendRefused, tables_kept_open
 from hanoi_health_lake.parsers.landing_paths import display_path
 from hanoi_health_lake.pipeline.ingest_day import ingest_day
 from hanoi_health_lake.pipeline.parse_day import parse_day
@@ -83,6 +83,23 @@ def ingest_slices(
     saves. With `arrived` (the batch's landing paths), each slice judges only the datasets
     those files can change (pipeline/judge_scope.py), and the slices whose new files can be
     judged alone are (realtime/append_slices.py); without, every dataset of every slice."""
+    with tables_kept_open():  # a batch opens each table once (lake/delta_io.py)
+        return _ingest_slices(landing, lake_root, slices, registry_codes=registry_codes, key=key,
+                              run_id=run_id, days=days, audits=audits, arrived=arrived)  # fmt: skip
+
+
+def _ingest_slices(
+    landing: Path,
+    lake_root: Path,
+    slices: dict[date, list[str]],
+    *,
+    registry_codes: frozenset[str],
+    key: bytes,
+    run_id: str,
+    days: list[date] | None,
+    audits: AuditSchedule,
+    arrived: list[str] | None,
+) -> tuple[int, int, int, int]:
     files = parsed = judged = appended_to = 0
     for day in sorted(slices):
         if days is not None and day not in days:

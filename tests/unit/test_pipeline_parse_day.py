@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import polars as pl
-import pyarrow as pa
-import pytest
 
 from hanoi_health_lake.pipeline import parse_day as parse_day_module
-from hanoi_health_lake.pipeline.ingest_day import _rejected_flags, _take
+from hanoi_health_lake.pipeline.ingest_day import _rejected_flags
 from hanoi_health_lake.pipeline.parse_day import deliver
 
 DAY = "2026-03-02"
@@ -68,15 +65,6 @@ def test_chunks_are_consecutive_runs_of_about_the_target_size(tmp_path, monkeypa
     monkeypatch.setattr(parse_day_module, "MAX_CHUNK_FILES", 1000)
     even = relpaths[2:7]  # five files of 10 bytes
     assert [len(c) for c in parse_day_module._chunks(tmp_path, even, at_least=2)] == [3, 2]
-
-
-@pytest.mark.parametrize("rows", [[4, 0, 2, 2, 1], [], [3], [0, 1, 2, 3, 4]])
-def test_take_across_chunks_is_a_plain_take(rows):
-    column = pa.chunked_array(
-        [pa.array(["a", "b"]), pa.array([], pa.string()), pa.array(["c", None, "e"])]
-    )
-    indices = np.array(rows, dtype=np.int64)
-    assert _take(column, indices).to_pylist() == [column[i].as_py() for i in rows]
 
 
 def test_rejected_flags_spread_the_verdicts_over_superseded_rows():
