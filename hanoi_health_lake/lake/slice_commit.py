@@ -59,7 +59,7 @@ NOT_COMPARED = ("run_id", "silver_at", "payload")
 ROW_GROUP_ROWS = 4096
 # A batch's data files hold at most this many rows: a facility whose rows change is removed
 # by rewriting the files that hold it, so the smaller they are, the less is rewritten.
-FILE_ROWS = 2 * ROW_GROUP_ROWS
+FILE_ROWS = ROW_GROUP_ROWS
 CHECKPOINT_EVERY = 10
 _HASH, _HASH2, _ROW = row_hashes.HASH, row_hashes.HASH2, row_hashes.ROW
 _SEEN = "_occurrence"
