@@ -83,48 +83,32 @@ def ingest_slices(
     saves. With `arrived` (the batch's landing paths), each slice judges only the datasets
     those files can change (pipeline/judge_scope.py), and the slices whose new files can be
     judged alone are (realtime/append_slices.py); without, every dataset of every slice."""
-    with tables_kept_open():  # a batch opens each table once (lake/delta_io.py)
-        return _ingest_slices(landing, lake_root, slices, registry_codes=registry_codes, key=key,
-                              run_id=run_id, days=days, audits=audits, arrived=arrived)  # fmt: skip
-
-
-def _ingest_slices(
-    landing: Path,
-    lake_root: Path,
-    slices: dict[date, list[str]],
-    *,
-    registry_codes: frozenset[str],
-    key: bytes,
-    run_id: str,
-    days: list[date] | None,
-    audits: AuditSchedule,
-    arrived: list[str] | None,
-) -> tuple[int, int, int, int]:
     files = parsed = judged = appended_to = 0
-    for day in sorted(slices):
-        if days is not None and day not in days:
-            continue
-        folders = slices[day]
-        ingest = partial(
-            ingest_day, landing, day, registry_codes=registry_codes, key=key, run_id=run_id,
-            facilities=folders, audits=audits, cache_lake=lake_root, workers=1, changed=arrived,
-        )  # fmt: skip
-        appended, parsed_first = _appended(
-            landing, lake_root, day, folders, arrived, registry_codes, run_id
-        )
-        parsed += parsed_first
-        ingested = ingest(appended=appended)
-        try:
-            write_slices(lake_root, ingested, [display_path(f) for f in folders], run_id)
-        except AppendRefused as refused:
-            log.warning("%s: the day's slices are read whole instead", refused)
-            parsed += ingested.files_parsed  # the files it parsed wait in the parse cache
-            ingested = ingest()
-            write_slices(lake_root, ingested, [display_path(f) for f in folders], run_id)
-        files += ingested.tables["bronze_files"].num_rows
-        parsed += ingested.files_parsed
-        judged += ingested.records_judged
-        appended_to += len(ingested.appended)
+    with tables_kept_open():  # a batch opens each table once (lake/delta_io.py)
+        for day in sorted(slices):
+            if days is not None and day not in days:
+                continue
+            folders = slices[day]
+            ingest = partial(
+                ingest_day, landing, day, registry_codes=registry_codes, key=key, run_id=run_id,
+                facilities=folders, audits=audits, cache_lake=lake_root, workers=1, changed=arrived,
+            )  # fmt: skip
+            appended, parsed_first = _appended(
+                landing, lake_root, day, folders, arrived, registry_codes, run_id
+            )
+            parsed += parsed_first
+            ingested = ingest(appended=appended)
+            try:
+                write_slices(lake_root, ingested, [display_path(f) for f in folders], run_id)
+            except AppendRefused as refused:
+                log.warning("%s: the day's slices are read whole instead", refused)
+                parsed += ingested.files_parsed  # the files it parsed wait in the parse cache
+                ingested = ingest()
+                write_slices(lake_root, ingested, [display_path(f) for f in folders], run_id)
+            files += ingested.tables["bronze_files"].num_rows
+            parsed += ingested.files_parsed
+            judged += ingested.records_judged
+            appended_to += len(ingested.appended)
     return files, parsed, judged, appended_to
 
 
