@@ -17,6 +17,9 @@ default to the reader here, which reads when called, never at import time. The s
 - HHL_LOCK_DIR: where table writer locks live (lake/locks.py);
 - DAGSTER_HOME, HHL_MAX_CONCURRENT_RUNS, HHL_POOL_LIMIT, HHL_WAITING_RUNS, HHL_PG_*: the Dagster
   instance (instance.py).
+
+POLARS_MAX_THREADS and TOKIO_WORKER_THREADS are read by Polars and delta-rs themselves; the
+package defaults both to 1 on import (hanoi_health_lake/__init__.py says why).
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ SETTERS = {
     "assets/reports.py",  # puts DAGSTER_HOME back after open_instance
     "contracts/gx_suite.py",  # GX_ANALYTICS_ENABLED, read by Great Expectations
     "benchmarks/lookup_api.py",  # the bench's generated keys, for the processes it starts
+    "__init__.py",  # POLARS_MAX_THREADS, TOKIO_WORKER_THREADS defaults, read by those libraries
 }
 _WRITES = {"pop", "setdefault", "update"}
 
