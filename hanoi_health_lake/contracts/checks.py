@@ -31,29 +31,41 @@ class CompiledCheck:
     def args(self) -> dict[str, Any]:
         return dict(self.kwargs)
 
+    # Built once per check (cached below): a contract's expressions cost more to build than to
+    # run on an arrival batch's few rows, and a batch validates dozens of frames.
     def evaluated(self) -> pl.Expr:
         """Rows the expectation judges (GX leaves nulls out of all but not-null checks)."""
-        if self.expectation == "ExpectColumnValuesToNotBeNull":
-            return pl.lit(True)
-        return pl.all_horizontal(pl.col(self.columns).is_not_null())
+        return _evaluated(self)
 
     def failed(self) -> pl.Expr:
-        args = self.args
-        column = pl.col(self.columns[0])
-        match self.expectation:
-            case "ExpectColumnValuesToNotBeNull":
-                bad = column.is_null()
-            case "ExpectColumnValuesToMatchRegex":
-                bad = ~column.str.contains(args["regex"])
-            case "ExpectColumnValuesToBeInSet":
-                bad = ~column.is_in(list(args["value_set"]))
-            case "ExpectColumnValuesToBeBetween":
-                bad = ~_between(column, args)
-            case "ExpectColumnValuesToBeUnique" | "ExpectCompoundColumnsToBeUnique":
-                bad = pl.len().over(list(self.columns)) > 1
-            case other:
-                raise ValueError(f"no Polars form for {other}")
-        return (self.evaluated() & bad).fill_null(False)
+        return _failed(self)
+
+
+@cache
+def _evaluated(check: CompiledCheck) -> pl.Expr:
+    if check.expectation == "ExpectColumnValuesToNotBeNull":
+        return pl.lit(True)
+    return pl.all_horizontal(pl.col(check.columns).is_not_null())
+
+
+@cache
+def _failed(check: CompiledCheck) -> pl.Expr:
+    args = check.args
+    column = pl.col(check.columns[0])
+    match check.expectation:
+        case "ExpectColumnValuesToNotBeNull":
+            bad = column.is_null()
+        case "ExpectColumnValuesToMatchRegex":
+            bad = ~column.str.contains(args["regex"])
+        case "ExpectColumnValuesToBeInSet":
+            bad = ~column.is_in(list(args["value_set"]))
+        case "ExpectColumnValuesToBeBetween":
+            bad = ~_between(column, args)
+        case "ExpectColumnValuesToBeUnique" | "ExpectCompoundColumnsToBeUnique":
+            bad = pl.len().over(list(check.columns)) > 1
+        case other:
+            raise ValueError(f"no Polars form for {other}")
+    return (_evaluated(check) & bad).fill_null(False)
 
 
 def _between(column: pl.Expr, args: dict[str, Any]) -> pl.Expr:

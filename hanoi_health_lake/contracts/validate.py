@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 import polars as pl
 import pyarrow as pa
@@ -154,9 +155,9 @@ def _validate(
     work = add_helpers(frame, contract, ctx)
     unexpected = _unexpected_counts(work, checks)
     reported = set(work[PARSE_IDS].explode().drop_nulls().unique().to_list())
-    flags = work.select(*_rule_flags(contract, checks, reported), pl.col(PARSE_IDS)).with_row_index(
-        "_row"
-    )
+    reported_rules = frozenset(reported & {rule.id for rule in contract.rules})
+    flags = work.select(*_rule_flags(contract, checks, reported_rules), pl.col(PARSE_IDS))
+    flags = flags.with_row_index("_row")
     audits = ctx.audits if ctx is not None else EVERY_TIME
     if audits.due(contract.suite_name):
         audit(contract, work, checks, flags)
@@ -255,9 +256,10 @@ def audit(
             )
 
 
+@cache  # built once per contract and set of parser-reported rules
 def _rule_flags(
-    contract: Contract, checks: tuple[CompiledCheck, ...], reported: set[str]
-) -> list[pl.Expr]:
+    contract: Contract, checks: tuple[CompiledCheck, ...], reported: frozenset[str]
+) -> tuple[pl.Expr, ...]:
     """Per rule: `<id>` (the row fails it) and `<id>|evaluated` (the rule judged the row)."""
     exprs = []
     for rule in contract.rules:
@@ -270,7 +272,7 @@ def _rule_flags(
             evaluated.append(parsed)
         exprs.append(pl.any_horizontal(failed).alias(rule.id))
         exprs.append(pl.any_horizontal(evaluated).alias(f"{rule.id}|evaluated"))
-    return exprs
+    return tuple(exprs)
 
 
 def _row_lists(contract: Contract, flags: pl.DataFrame, unlisted: set[str]) -> pl.DataFrame:

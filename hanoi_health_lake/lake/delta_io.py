@@ -25,6 +25,7 @@ from hanoi_health_lake.lake.locks import table_writer_lock
 from hanoi_health_lake.lake.restricted import restricted_writes
 from hanoi_health_lake.lake.slice_commit import (
     FACILITY_COLUMN,
+    Carried,
     commit_slices,
     read_slices,
     replace_day,
@@ -146,9 +147,11 @@ def write_facility_slices(
     compare: tuple[str, ...] | None = None,
     opened: DeltaTable | None = None,
     appending: frozenset[str] = frozenset(),
+    carried: Carried | None = None,
 ) -> int:
     """Replace the rows of `facilities` on `service_date` with `data` in one commit; the rest of
-    the day is untouched, and its files too (lake.slice_commit, which takes `compare`). Returns
+    the day is untouched, and its files too (lake.slice_commit, which takes `compare` and
+    `carried`). Returns
     the version. `opened`: the table, already opened by the caller (brought up to date here,
     under the writer lock). `appending`: facilities whose rows in `data` are only added
     (slice_commit.commit_slices); never given for a new table."""
@@ -172,7 +175,7 @@ def write_facility_slices(
         if opened is not None or table_exists(path):
             table = _current(opened) if opened is not None else open_table(path)
             version = commit_slices(
-                table, data, service_date, facilities, metadata, compare, appending
+                table, data, service_date, facilities, metadata, compare, appending, carried
             )
             if version is not None:
                 return version

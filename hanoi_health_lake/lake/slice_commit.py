@@ -67,6 +67,17 @@ _FILE = "_file"
 
 
 @dataclass(frozen=True)
+class Carried:
+    """A column whose value a replaced row keeps: a row removed to replace its facility hands
+    its value to the new row with the same `key` (the earliest, when several do). For
+    `bronze_files.silver_at`: a file keeps the time it first reached silver when a correction of
+    another file replaces its facility. Rows that stay where they are keep theirs anyway."""
+
+    column: str
+    key: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class _DayFile:
     path: str  # relative to the table root
     size: int
@@ -99,13 +110,15 @@ def commit_slices(
     metadata: dict[str, str],
     compare: tuple[str, ...] | None = None,
     appending: frozenset[str] = frozenset(),
+    carried: Carried | None = None,
 ) -> int | None:
     """Make the rows of `facilities` on `service_date` exactly `data`'s (see the module doc) in
     one commit; returns the version reached, or None (nothing written) when `data`'s columns
     are not the table's. `compare` narrows the columns rows are compared on (default: all but
     NOT_COMPARED). For the facilities in `appending`, `data` holds only rows to add, from files
     the lake does not hold (the caller made sure): the rows they hold stay, untouched and
-    unread. The caller holds the table's writer lock."""
+    unread. `carried`: a column replaced rows hand on (Carried). The caller holds the table's
+    writer lock."""
     data = _as_stored(table, data)
     if data is None:
         return None
@@ -142,6 +155,7 @@ def commit_slices(
     actions: list[AddAction | RemoveAction] = []
     now_ms = int(time.time() * 1000)
     written = _Written(root, service_date, now_ms, index, signed)
+    removed: list[pa.Table] = []  # of the rows removed, the `carried` column and its key
     if replaced:
         touched = held.filter(pl.col(FACILITY_COLUMN).is_in(list(replaced)))
         for file_no in touched[_FILE].unique().sort().to_list():
@@ -149,6 +163,8 @@ def commit_slices(
             actions.append(_remove(day_file, service_date, now_ms))
             kept = pq.read_table(root / day_file.path)
             drop = touched.filter(pl.col(_FILE) == file_no)[_ROW].to_numpy()
+            if carried is not None:
+                removed.append(kept.select([*carried.key, carried.column]).take(drop))
             mask = ~_positions(kept.num_rows, drop)
             kept = kept.filter(pa.array(mask))
             if kept.num_rows:
@@ -165,6 +181,8 @@ def commit_slices(
     rows = gaining[pc.sort_indices(facility).to_numpy()]  # stable: a file's records keep order
     if len(rows):
         added = gather_rows(data.drop_columns([PARTITION_COLUMN]), rows)
+        if removed:
+            added = _carry(added, pa.concat_tables(removed), carried)
         actions.extend(written.files(added, new_hashes[rows]))
     if not actions:  # nothing gained, nothing changed: no commit
         if day.learned:
@@ -379,6 +397,22 @@ def _held_keys(
     if not parts:
         return pl.DataFrame()
     return pl.concat([part.select(columns) for part in parts])
+
+
+def _carry(added: pa.Table, removed: pa.Table, carried: Carried) -> pa.Table:
+    """`added` with the `carried` column of the removed row of the same key, where one was."""
+    column, key = carried.column, list(carried.key)
+    earlier = (
+        pl.from_arrow(removed)
+        .drop_nulls(column)
+        .group_by(key)
+        .agg(pl.col(column).min().alias("_earlier"))
+    )
+    ours = pl.from_arrow(added.select([*key, column]))
+    values = ours.join(earlier, on=key, how="left", maintain_order="left", nulls_equal=True)
+    merged = values.select(pl.coalesce("_earlier", column).alias(column)).to_arrow()[column]
+    field = added.schema.field(column)
+    return added.set_column(added.schema.get_field_index(column), field, merged.cast(field.type))
 
 
 def _positions(n: int, rows: np.ndarray) -> np.ndarray:

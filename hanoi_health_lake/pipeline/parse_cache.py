@@ -51,6 +51,7 @@ _STAGED_PREFIX = "staged-"
 _IDENTITY = ("_size", "_mtime_ns", "_siblings")
 _READY = "ready"  # the last file written: a store without it is ignored (and pruned)
 _RANK = "_rank"
+_RANGE = ("_first_record", "_records")  # where a file's records are in its store's
 
 
 def cache_root(lake_root: Path) -> Path:
@@ -160,10 +161,13 @@ def _lookup(
     if not day_dir.is_dir():
         return {}
     found: dict[str, Path] = {}
+    wanted = pa.array(sorted(r for r, identity in identities.items() if identity), pa.string())
     for store in sorted(day_dir.iterdir()):  # names start with the time: oldest first
         if not (store / _READY).exists():
             continue
         files = _read_arrow(store / _FILES).select([RELPATH, *_IDENTITY, "_context"])
+        # A store holds every file of its batch's slices: most are not asked for.
+        files = files.filter(pc.is_in(files[RELPATH], value_set=wanted))
         columns = (c.to_pylist() for c in files.columns)
         for relpath, size, mtime, siblings, ctx in zip(*columns, strict=True):
             if identities.get(relpath) == (size, mtime, siblings) and ctx == context:
@@ -188,6 +192,7 @@ def _store(
         .append_column("_siblings", pa.array([i[2] for i in shown], pa.string()))
         .append_column("_context", pa.array([context] * len(shown), pa.string()))
     )
+    files = _with_record_ranges(files, parsed.records)
     name = f"{_now_key()}-{uuid.uuid4().hex[:8]}"
     with restricted_writes(cache_root(lake_root)):
         day_dir.mkdir(parents=True, exist_ok=True)
@@ -215,26 +220,54 @@ def _read_arrow(path: Path) -> pa.Table:
         return pa.ipc.open_file(source).read_all()
 
 
+def _with_record_ranges(files: pa.Table, records: pa.Table) -> pa.Table:
+    """`files` with where each file's records are in `records` (`_RANGE`: first row, count),
+    so that a load takes a few files' records as slices without scanning the store's: a
+    file's records are consecutive (`_combine`)."""
+    runs = pl.Series(records[RELPATH]).rle().struct.unnest()
+    if runs["value"].n_unique() != runs.height:  # not consecutive after all: loads scan
+        return files
+    runs = runs.with_columns(first=pl.col("len").cum_sum() - pl.col("len"))
+    ranges = (
+        pl.DataFrame({RELPATH: files[RELPATH].to_pylist()})
+        .join(runs.rename({"value": RELPATH}), on=RELPATH, how="left", maintain_order="left")
+        .fill_null(0)
+    )
+    first, count = _RANGE
+    return files.append_column(first, ranges["first"].cast(pl.Int64).to_arrow()).append_column(
+        count, ranges["len"].cast(pl.Int64).to_arrow()
+    )
+
+
 def _load(store: Path, relpaths: list[str]) -> Parsed:
     """The rows of `relpaths` in a store (memory-mapped: a file's records are consecutive, so
     they are slices of the store's, copied only when read)."""
     wanted = pa.array(relpaths, pa.string())
-    files = _read_arrow(store / _FILES).drop_columns([*_IDENTITY, "_context"])
+    files = _read_arrow(store / _FILES)
+    files = files.filter(pc.is_in(files[RELPATH], value_set=wanted))
     records = _read_arrow(store / _RECORDS)
-    keep = pc.is_in(records[RELPATH], value_set=wanted).to_numpy(zero_copy_only=False)
-    new_row = np.cumsum(keep) - 1
+    if _RANGE[0] in files.column_names:
+        first, count = (files[c].to_numpy() for c in _RANGE)
+        rows = np.concatenate([np.arange(f, f + n) for f, n in zip(first, count, strict=True)]
+                              or [np.zeros(0, np.int64)])  # fmt: skip
+    else:  # a store written before the ranges were
+        rows = np.flatnonzero(pc.is_in(records[RELPATH], value_set=wanted).to_numpy(False))
+    new_row = np.full(records.num_rows, -1, dtype=np.int64)
+    new_row[rows] = np.arange(len(rows))
     staged = {}
     for path in store.glob(f"{_STAGED_PREFIX}*.arrow"):
         table = _read_arrow(path)
-        table = table.filter(pc.is_in(table[RELPATH], value_set=wanted))
+        # A staged row belongs to a wanted file when its record does.
+        table = gather_rows(table, np.flatnonzero(new_row[table[BRONZE_ROW].to_numpy()] >= 0))
         if table.num_rows:
             dataset = path.name.removeprefix(_STAGED_PREFIX).removesuffix(".arrow")
             staged[dataset] = _remap(pl.from_arrow(table), new_row)
     return Parsed(
-        files=files.filter(pc.is_in(files[RELPATH], value_set=wanted)),
-        records=gather_rows(records, np.flatnonzero(keep)),
+        files=files.drop_columns([c for c in (*_IDENTITY, "_context", *_RANGE)
+                                  if c in files.column_names]),
+        records=gather_rows(records, rows),
         staged=staged,
-    )
+    )  # fmt: skip
 
 
 def _remap(frame: pl.DataFrame, rows: np.ndarray, column: str = BRONZE_ROW) -> pl.DataFrame:

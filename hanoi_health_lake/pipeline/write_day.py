@@ -35,6 +35,7 @@ from hanoi_health_lake.lake.delta_io import (
     write_partition,
 )
 from hanoi_health_lake.lake.locks import day_writer_lock
+from hanoi_health_lake.lake.slice_commit import Carried
 from hanoi_health_lake.pipeline import judge_scope
 from hanoi_health_lake.pipeline.bronze import BRONZE_FILES_SCHEMA
 from hanoi_health_lake.pipeline.ingest_day import DayIngest
@@ -45,12 +46,14 @@ SUMMED_TABLES = frozenset({"reconciliation"})
 # A bronze record row is what its file's bytes (sha256) hold: an arrival batch that finds a
 # file's rows already in the lake keeps them, comparing the file, not each row's payload.
 COMPARED_BY_FILE = {"bronze_records": ("facility_code", "source_file", "sha256")}
+# A file keeps the time it first reached silver when its facility's rows are replaced.
+CARRIED = {"bronze_files": Carried("silver_at", ("source_file", "sha256"))}
 
 
 def write_day(lake_root: Path, day: DayIngest, run_id: str) -> dict[str, int]:
     """Returns the Delta version each table reached."""
     with day_writer_lock(lake_root, day.service_date):
-        _stamp_silver_at(lake_root, day, None)
+        _stamp_silver_at(lake_root, day, earlier_from_lake=True)
         mark_incomplete(lake_root, day.service_date, run_id)
         versions = {
             name: write_partition(
@@ -77,9 +80,10 @@ def write_slices(
         opened = _OpenTables()
         if appending:
             _check_appendable(lake_root, day, opened)
-        # An appended slice's new files are not in the lake (just checked): no earlier time.
-        stamped = [f for f in facilities if f not in appending]
-        _stamp_silver_at(lake_root, day, stamped, opened)
+        # Stamped now without reading the lake: a file the lake holds unchanged keeps its row,
+        # and its time, where it is; a replaced one is handed its earlier time by the commit
+        # (CARRIED).
+        _stamp_silver_at(lake_root, day, earlier_from_lake=False)
         mark_incomplete(lake_root, day.service_date, run_id)
         versions = {}
         for name in INGEST_TABLES:
@@ -98,6 +102,7 @@ def write_slices(
                 path, data, day.service_date, written, run_id=run_id,
                 compare=COMPARED_BY_FILE.get(name), opened=opened.get(path),
                 appending=frozenset() if name in SUMMED_TABLES else appending,
+                carried=CARRIED.get(name),
             )  # fmt: skip
         mark_complete(lake_root, day.service_date, run_id)
     return versions
@@ -190,18 +195,14 @@ def _stored_columns(table: DeltaTable) -> set[str]:
     return set(table.schema().to_arrow().names)
 
 
-def _stamp_silver_at(
-    lake_root: Path,
-    day: DayIngest,
-    facilities: list[str] | None,
-    opened: _OpenTables | None = None,
-) -> None:
-    """Set `bronze_files.silver_at`: now, or the time already recorded for the same file."""
+def _stamp_silver_at(lake_root: Path, day: DayIngest, *, earlier_from_lake: bool) -> None:
+    """Set `bronze_files.silver_at`: now, or (`earlier_from_lake`) the time the day's table
+    already records for the same file."""
     files = day.tables["bronze_files"]
     now = datetime.now(ZoneInfo(TIMEZONE)).replace(tzinfo=None)
     frame = pl.from_arrow(files.drop_columns(["silver_at"]) if "silver_at" in files.column_names
                           else files)  # fmt: skip
-    earlier = _earlier_silver_at(lake_root, day, facilities, opened or _OpenTables())
+    earlier = _earlier_silver_at(lake_root, day) if earlier_from_lake else None
     if earlier is not None and earlier.height:
         frame = frame.join(earlier, on=["source_file", "sha256"], how="left", nulls_equal=True)
         frame = frame.with_columns(pl.col("silver_at").fill_null(now))
@@ -212,20 +213,12 @@ def _stamp_silver_at(
     )
 
 
-def _earlier_silver_at(
-    lake_root: Path, day: DayIngest, facilities: list[str] | None, opened: _OpenTables
-) -> pl.DataFrame | None:
+def _earlier_silver_at(lake_root: Path, day: DayIngest) -> pl.DataFrame | None:
     path = table_path(lake_root, "bronze_files")
-    if facilities is not None and not facilities:
-        return None
-    table = opened.get(path)
-    if table is None or "silver_at" not in _stored_columns(table):
+    if not table_exists(path) or "silver_at" not in _stored_columns(open_table(path)):
         return None  # no table yet, or one older than the column
     columns = ["source_file", "sha256", "silver_at"]
-    if facilities is None:
-        existing = read_table(path, [day.service_date], columns)
-    else:
-        existing = read_facility_slices(path, day.service_date, facilities, columns, table)
+    existing = read_table(path, [day.service_date], columns)
     if existing.num_rows == 0:
         return None
     frame = pl.from_arrow(existing.select(columns))

@@ -290,6 +290,48 @@ def test_a_check_in_the_lake_took_meanwhile_is_not_added_twice(
     _assert_same_tables(home, ingested_home)
 
 
+def test_a_facilitys_files_keep_the_time_they_first_reached_silver_when_it_is_replaced(
+    simulated_home: Path, tmp_path: Path
+):
+    """A file delivered again with other bytes replaces its facility's rows of the day, and
+    the facility's other files are rewritten with them: they keep the time they first reached
+    silver; the new bytes get the batch's time."""
+    home = tmp_path / "home"
+    waiting = _held_back(simulated_home, home)
+    _land(home, waiting)
+    assert _batch(home, "everything") is not None
+    folders = [rel.rsplit("/", 1)[0] for rel in waiting]
+    changed = next(
+        rel
+        for rel in waiting
+        if rel.endswith(".json") and FIRST.isoformat() in rel
+        and folders.count(rel.rsplit("/", 1)[0]) >= 2
+    )  # fmt: skip
+    facility = changed.split("/", 1)[0]
+
+    def silver_times() -> dict[str, object]:
+        files = read(home, "bronze_files").filter(
+            (pl.col("service_date") == FIRST) & (pl.col("facility_code") == facility)
+        )
+        return dict(zip(files["source_file"], files["silver_at"], strict=True))
+
+    before = silver_times()
+    with (home / "landing" / changed).open("ab") as sink:
+        sink.write(b"\n")  # the same records, other bytes
+    arrivals_log.record_arrivals(arrivals_log.arrivals_dir(home), home / "landing", [changed])
+    result = _batch(home, "delivered-again")
+    assert result.files_read > result.files_parsed == 1  # the slice, read whole
+    commit = DeltaTable(str(table_path(home, "bronze_files"))).history(1)[0]
+    assert commit["facilities_replaced"] == "1"  # its rows were rewritten, not kept in place
+    after = silver_times()
+    assert after.keys() == before.keys()
+    shown = next(name for name in after if name.endswith(changed.rsplit("/", 1)[1]))
+    assert after[shown] > before[shown]
+    assert {n: t for n, t in after.items() if n != shown} == {
+        n: t for n, t in before.items() if n != shown
+    }
+
+
 def _kill_after_first_commit(home: Path) -> None:
     """Start an arrival batch on `home` in another process; SIGKILL it once bronze_files
     commits."""
