@@ -70,6 +70,14 @@ def tables_kept_open() -> Iterator[None]:
         _KEPT.reset(token)
 
 
+def existing_table(path: str | Path) -> DeltaTable | None:
+    """The table at its latest version as `open_table` gives it, or None when there is none."""
+    kept = _KEPT.get()
+    if (kept is not None and str(path) in kept) or table_exists(path):
+        return open_table(path)
+    return None
+
+
 def open_table(path: str | Path) -> DeltaTable:
     """The table at its latest version (opened, or kept open and brought up to date)."""
     kept, key = _KEPT.get(), str(path)
@@ -145,16 +153,14 @@ def write_facility_slices(
     *,
     run_id: str,
     compare: tuple[str, ...] | None = None,
-    opened: DeltaTable | None = None,
     appending: frozenset[str] = frozenset(),
     carried: Carried | None = None,
 ) -> int:
     """Replace the rows of `facilities` on `service_date` with `data` in one commit; the rest of
     the day is untouched, and its files too (lake.slice_commit, which takes `compare` and
-    `carried`). Returns
-    the version. `opened`: the table, already opened by the caller (brought up to date here,
-    under the writer lock). `appending`: facilities whose rows in `data` are only added
-    (slice_commit.commit_slices); never given for a new table."""
+    `carried`). Returns the version. The table is brought up to date under its writer lock
+    (kept open within `tables_kept_open`). `appending`: facilities whose rows in `data` are
+    only added (slice_commit.commit_slices); never given for a new table."""
     path = str(table_path)
     _check_partition_column(data, path)
     outside_day = pc.sum(pc.not_equal(data[PARTITION_COLUMN], pa.scalar(service_date))).as_py()
@@ -172,8 +178,8 @@ def write_facility_slices(
     action = f"write facilities of {service_date}"
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with table_writer_lock(path), restricted_writes(path), naming_table(path, action):
-        if opened is not None or table_exists(path):
-            table = _current(opened) if opened is not None else open_table(path)
+        table = existing_table(path)
+        if table is not None:
             version = commit_slices(
                 table, data, service_date, facilities, metadata, compare, appending, carried
             )
@@ -260,13 +266,6 @@ def read_facility_slices(
     with naming_table(path, "read its slices"):
         table = opened if opened is not None else open_table(path)
         return read_slices(table, service_date, facilities, columns).to_arrow()
-
-
-def _current(table: DeltaTable) -> DeltaTable:
-    """An opened table brought up to the latest version (another writer may have committed
-    since: compaction takes only the table's lock)."""
-    table.update_incremental()
-    return table
 
 
 def partitions(table_path: str | Path) -> list[date]:

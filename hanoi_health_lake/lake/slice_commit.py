@@ -235,6 +235,11 @@ def read_slices(
 def _commit(
     table: DeltaTable, actions: list[AddAction | RemoveAction], metadata: dict[str, str]
 ) -> int:
+    # The caller holds the table's writer lock and brought the table up to date under it: no
+    # other commit comes between, so this one is the next version. The table object is not
+    # brought up to date after it (a few tenths of a millisecond per commit, fourteen commits a
+    # batch): `delta_io.open_table` does that when the table is asked for again.
+    version = table.version() + 1
     table.create_write_transaction(
         actions,
         mode="append",
@@ -242,9 +247,8 @@ def _commit(
         partition_by=[PARTITION_COLUMN],
         commit_properties=CommitProperties(custom_metadata=metadata),
     )
-    table.update_incremental()
-    version = table.version()
     if version % CHECKPOINT_EVERY == 0:
+        table.update_incremental()
         # Batches commit often: opening the table replays the log since the last checkpoint
         # (18 ms after 50 commits, 4 ms after a checkpoint), and every batch opens every table.
         table.create_checkpoint()
@@ -495,7 +499,11 @@ def _write_file(
     relative = f"{folder}/part-00000-{uuid.uuid4()}-c000.snappy.parquet"
     target = root / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(rows, target, row_group_size=ROW_GROUP_ROWS, compression="snappy")
+    # Column statistics of the facility only: the only ones this module reads; the scheduled
+    # compaction rewrites the files with every column's (a fifth of the writing time).
+    stats_of = [FACILITY_COLUMN] if FACILITY_COLUMN in rows.column_names else False
+    pq.write_table(rows, target, row_group_size=ROW_GROUP_ROWS, compression="snappy",
+                   write_statistics=stats_of)  # fmt: skip
     return AddAction(
         path=relative,
         size=target.stat().st_size,

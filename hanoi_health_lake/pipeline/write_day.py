@@ -27,6 +27,7 @@ from hanoi_health_lake.lake.catalog import PARTITION_COLUMN, names, table, table
 from hanoi_health_lake.lake.completion import is_complete, mark_complete, mark_incomplete
 from hanoi_health_lake.lake.delta_io import (
     AppendRefused,
+    existing_table,
     open_table,
     read_facility_slices,
     read_table,
@@ -77,9 +78,8 @@ def write_slices(
     commit, when the lake no longer allows that (the caller then reads those slices whole)."""
     appending = day.appended
     with day_writer_lock(lake_root, day.service_date):
-        opened = _OpenTables()
         if appending:
-            _check_appendable(lake_root, day, opened)
+            _check_appendable(lake_root, day)
         # Stamped now without reading the lake: a file the lake holds unchanged keeps its row,
         # and its time, where it is; a replaced one is handed its earlier time by the commit
         # (CARRIED).
@@ -92,7 +92,7 @@ def write_slices(
             if day.scope is not None and name in judge_scope.SHARED_TABLES:
                 summed = appending if name in SUMMED_TABLES else frozenset()
                 kept = [f for f in facilities if f in summed or f not in appending]
-                data = _with_rows_not_judged(opened.get(path), path, data, day, kept, summed)
+                data = _with_rows_not_judged(existing_table(path), path, data, day, kept, summed)
             elif day.scope is not None and table(name).fed_by is not None:
                 judging = set(judge_scope.facilities_judging(day.scope, table(name).fed_by))
                 if not judging & set(facilities) and table_exists(path):
@@ -100,7 +100,7 @@ def write_slices(
                 written = [f for f in facilities if f in judging] or facilities  # or: create it
             versions[name] = write_facility_slices(
                 path, data, day.service_date, written, run_id=run_id,
-                compare=COMPARED_BY_FILE.get(name), opened=opened.get(path),
+                compare=COMPARED_BY_FILE.get(name),
                 appending=frozenset() if name in SUMMED_TABLES else appending,
                 carried=CARRIED.get(name),
             )  # fmt: skip
@@ -108,42 +108,27 @@ def write_slices(
     return versions
 
 
-def _check_appendable(lake_root: Path, day: DayIngest, opened: _OpenTables) -> None:
+def _check_appendable(lake_root: Path, day: DayIngest) -> None:
     """Under the day's writer lock: the day's last writer completed, and the lake holds none of
     the appended slices' new files (a whole-day run since the batch began may have taken them)."""
     if not is_complete(lake_root, day.service_date):
         raise AppendRefused(f"{day.service_date}: a writer of the day did not complete")
     files = pl.from_arrow(day.tables["bronze_files"].select(["facility_code", "source_file"]))
     new = files.filter(pl.col("facility_code").is_in(sorted(day.appended)))["source_file"]
-    held = held_source_files(lake_root, day.service_date, sorted(day.appended), opened)
+    held = held_source_files(lake_root, day.service_date, sorted(day.appended))
     again = sorted(held.intersection(new.to_list()))
     if again:
         raise AppendRefused(f"{day.service_date}: the lake already holds {again[0]}")
 
 
-def held_source_files(
-    lake_root: Path, service_date: date, facilities: list[str], opened: _OpenTables | None = None
-) -> set[str]:
+def held_source_files(lake_root: Path, service_date: date, facilities: list[str]) -> set[str]:
     """The source files `bronze_files` holds for the facilities on the day."""
     path = table_path(lake_root, "bronze_files")
-    table = (opened or _OpenTables()).get(path)
+    table = existing_table(path)
     if not facilities or table is None:
         return set()
     rows = read_facility_slices(path, service_date, facilities, ["source_file"], opened=table)
     return set(rows["source_file"].to_pylist())
-
-
-class _OpenTables:
-    """The batch's tables, each opened once (opening one replays its log: a few ms, paid for
-    every table in every batch); None for a table that does not exist yet."""
-
-    def __init__(self) -> None:
-        self._tables: dict[Path, DeltaTable | None] = {}
-
-    def get(self, path: Path) -> DeltaTable | None:
-        if path not in self._tables:
-            self._tables[path] = open_table(path) if table_exists(path) else None
-        return self._tables[path]
 
 
 def _with_rows_not_judged(
