@@ -26,10 +26,12 @@ class DerivedInput:
     params: Mapping[str, Any] = field(default_factory=dict)
 
 
-DerivedCheck = Callable[[pl.DataFrame, DerivedInput], pl.Series]
+# A derived check is an expression over the frame (the frame gives what it needs to know of the
+# values first, e.g. which codes occur): `add_helpers` evaluates them all in one pass.
+DerivedCheck = Callable[[pl.DataFrame, DerivedInput], pl.Expr]
 
 
-def citizen_id_consistent(frame: pl.DataFrame, spec: DerivedInput) -> pl.Series:
+def citizen_id_consistent(frame: pl.DataFrame, spec: DerivedInput) -> pl.Expr:
     """CCCD digit 4 encodes sex and century, digits 5–6 the birth year (STANDARDS.md §2)."""
     cid = pl.col("citizen_id")
     year = person.birth_year()
@@ -45,26 +47,26 @@ def citizen_id_consistent(frame: pl.DataFrame, spec: DerivedInput) -> pl.Series:
     )
     year_ok = cid.str.slice(4, 2).cast(pl.Int64, strict=False) == year % 100
     applies = cid.str.contains(r"^\d{12}$") & year.is_not_null()
-    return frame.select(pl.when(applies).then(sex_century_ok & year_ok))[:, 0]
+    return pl.when(applies).then(sex_century_ok & year_ok)
 
 
-def birth_before_visit(frame: pl.DataFrame, spec: DerivedInput) -> pl.Series:
+def birth_before_visit(frame: pl.DataFrame, spec: DerivedInput) -> pl.Expr:
     """Birth date on or before the visit day; the birth year alone when day/month are unknown."""
     visit = person.visit_date(spec.dataset)
     born = pl.col("birth_date")
-    return frame.select(
+    return (
         pl.when(born.is_not_null())
         .then(born <= visit)
         .otherwise(pl.col("birth_year") <= visit.dt.year())
-    )[:, 0]
+    )
 
 
-def age_in_range(frame: pl.DataFrame, spec: DerivedInput) -> pl.Series:
+def age_in_range(frame: pl.DataFrame, spec: DerivedInput) -> pl.Expr:
     age = person.age_years(person.visit_date(spec.dataset))
-    return frame.select(age.is_between(spec.params["min"], spec.params["max"]))[:, 0]
+    return age.is_between(spec.params["min"], spec.params["max"])
 
 
-def not_before(frame: pl.DataFrame, spec: DerivedInput) -> pl.Series:
+def not_before(frame: pl.DataFrame, spec: DerivedInput) -> pl.Expr:
     """Each listed time is on or after the one before it, where both are present.
 
     A date is compared with a time by its day (an appointment issued on the day it is set for).
@@ -75,12 +77,12 @@ def not_before(frame: pl.DataFrame, spec: DerivedInput) -> pl.Series:
         if frame.schema[earlier] != frame.schema[later]:
             a, b = a.cast(pl.Date), b.cast(pl.Date)
         pairs.append(b >= a)
-    return _all_present(frame, pairs)
+    return _all_present(pairs)
 
 
 def _all_known(
     frame: pl.DataFrame, columns: tuple[str, ...], known: Callable[[str], bool]
-) -> pl.Series:
+) -> pl.Expr:
     """Every non-null value (list elements included) satisfies `known`; null when none present."""
     values: set[str] = set()
     for name in columns:
@@ -100,49 +102,49 @@ def _all_known(
             parts.append(pl.when(items.list.len() > 0).then(items.list.all()))
         else:
             parts.append(check(pl.col(name)))
-    return _all_present(frame, parts)
+    return _all_present(parts)
 
 
-def _all_present(frame: pl.DataFrame, verdicts: list[pl.Expr]) -> pl.Series:
+def _all_present(verdicts: list[pl.Expr]) -> pl.Expr:
     """All verdicts that apply pass; a null verdict (absent input) does not decide the row."""
     applies = pl.any_horizontal(v.is_not_null() for v in verdicts)
     passes = pl.all_horizontal(v.fill_null(True) for v in verdicts)
-    return frame.select(pl.when(applies).then(passes))[:, 0]
+    return pl.when(applies).then(passes)
 
 
-def icd10_known(frame: pl.DataFrame, spec: DerivedInput) -> pl.Series:
+def icd10_known(frame: pl.DataFrame, spec: DerivedInput) -> pl.Expr:
     return _all_known(frame, spec.columns, icd10.is_accepted)
 
 
-def in_registry(frame: pl.DataFrame, spec: DerivedInput) -> pl.Series:
+def in_registry(frame: pl.DataFrame, spec: DerivedInput) -> pl.Expr:
     codes = spec.ctx.registry_codes
     return _all_known(frame, spec.columns, codes.__contains__)
 
 
-def in_wards(frame: pl.DataFrame, spec: DerivedInput) -> pl.Series:
+def in_wards(frame: pl.DataFrame, spec: DerivedInput) -> pl.Expr:
     wards = spec.ctx.ward_codes
     return _all_known(frame, spec.columns, wards.__contains__)
 
 
-def same_value(frame: pl.DataFrame, spec: DerivedInput) -> pl.Series:
+def same_value(frame: pl.DataFrame, spec: DerivedInput) -> pl.Expr:
     first, second = spec.columns
-    return frame.select(pl.col(first) == pl.col(second))[:, 0]
+    return pl.col(first) == pl.col(second)
 
 
-def amount_consistent(frame: pl.DataFrame, spec: DerivedInput) -> pl.Series:
+def amount_consistent(frame: pl.DataFrame, spec: DerivedInput) -> pl.Expr:
     """amount ≈ quantity × unit price, within a rounding tolerance."""
     amount, quantity, price = (pl.col(name) for name in spec.columns)
     tolerance = pl.max_horizontal(
         pl.lit(spec.params.get("abs_tolerance", 1.0)),
         amount.abs() * spec.params.get("rel_tolerance", 0.005),
     )
-    return frame.select((amount - quantity * price).abs() <= tolerance)[:, 0]
+    return (amount - quantity * price).abs() <= tolerance
 
 
-def one_primary(frame: pl.DataFrame, spec: DerivedInput) -> pl.Series:
+def one_primary(frame: pl.DataFrame, spec: DerivedInput) -> pl.Expr:
     """Exactly one primary diagnosis per encounter (silver diagnoses)."""
     group = list(spec.columns)
-    return frame.select(pl.col("is_primary").cast(pl.Int32).sum().over(group) == 1)[:, 0]
+    return pl.col("is_primary").cast(pl.Int32).sum().over(group) == 1
 
 
 DERIVED: dict[str, DerivedCheck] = {
