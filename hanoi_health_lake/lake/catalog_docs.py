@@ -46,7 +46,9 @@ rows are all among its new rows gets only the rows it gained appended, and a fac
 whose rows changed or went has the files holding them rewritten without them.
 So the cost of a batch follows what arrived, not the size of the day. The files a batch adds are
 sorted by `facility_code` in row groups of 4,096 rows, with the row count and facility range as
-statistics; the hourly compaction z-orders a busy day by facility in row groups of the same
+statistics (in the Delta log, and the only column statistics in the Parquet files); a facility
+rewritten whole keeps each unchanged file's `bronze_files.silver_at` (`slice_commit.Carried`);
+the hourly compaction z-orders a busy day by facility in row groups of the same
 size, with delta-rs's full statistics, and a checkpoint every 10 batch commits keeps opening a
 table quick. `bronze/_parsed/` beside the bronze tables is not a table: it is the arrival
 batches' parse cache (`pipeline/parse_cache.py`).

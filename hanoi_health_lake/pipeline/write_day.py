@@ -9,7 +9,9 @@ day's writer lock throughout, so two writers never interleave their commits on o
 
 Every file row in `bronze_files` gets `silver_at`, when its records first reached silver: a
 rerun over the same file (same path and bytes) keeps the earlier time, so freshness measures the
-first arrival in silver, not the latest rerun.
+first arrival in silver, not the latest rerun. A whole-day run reads the day's earlier times; an
+arrival batch does not need to: a file the lake holds unchanged keeps its row where it is, and
+a facility rewritten whole hands each file's earlier time on in the commit (CARRIED).
 """
 
 from __future__ import annotations
