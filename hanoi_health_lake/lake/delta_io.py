@@ -9,7 +9,7 @@ read or write (a damaged `_delta_log` entry: "Kernel error: Json error …") rai
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
@@ -155,12 +155,13 @@ def write_facility_slices(
     compare: tuple[str, ...] | None = None,
     appending: frozenset[str] = frozenset(),
     carried: Carried | None = None,
+    only_files: Mapping[str, frozenset[str]] | None = None,
 ) -> int:
     """Replace the rows of `facilities` on `service_date` with `data` in one commit; the rest of
-    the day is untouched, and its files too (lake.slice_commit, which takes `compare` and
-    `carried`). Returns the version. The table is brought up to date under its writer lock
-    (kept open within `tables_kept_open`). `appending`: facilities whose rows in `data` are
-    only added (slice_commit.commit_slices); never given for a new table."""
+    the day is untouched, and its files too (lake.slice_commit, which takes `compare`,
+    `carried` and `only_files`). Returns the version. The table is brought up to date under its
+    writer lock (kept open within `tables_kept_open`). `appending`: facilities whose rows in
+    `data` are only added (slice_commit.commit_slices); never given for a new table."""
     path = str(table_path)
     _check_partition_column(data, path)
     outside_day = pc.sum(pc.not_equal(data[PARTITION_COLUMN], pa.scalar(service_date))).as_py()
@@ -181,8 +182,9 @@ def write_facility_slices(
         table = existing_table(path)
         if table is not None:
             version = commit_slices(
-                table, data, service_date, facilities, metadata, compare, appending, carried
-            )
+                table, data, service_date, facilities, metadata, compare, appending, carried,
+                only_files,
+            )  # fmt: skip
             if version is not None:
                 return version
             if appending:

@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 from hanoi_health_lake.lake.facility_index import FOLDER, write_whole
 
 FACILITY_COLUMN = "facility_code"
+SOURCE_COLUMN = "source_file"
 HASH, HASH2 = "_row_hash", "_row_hash2"
 ROW = "_row"
 _SEEDS = (0x48484C, 0x5EED)
@@ -62,23 +63,26 @@ def save(
     facilities: pa.ChunkedArray | pa.Array,
     row_hashes: pl.DataFrame,
     signed: str,
+    sources: pa.ChunkedArray | pa.Array | None = None,
 ) -> None:
-    """The hashes of the rows of the data file `data_path` (in the file's row order)."""
-    table = pa.table(
-        {
-            FACILITY_COLUMN: facilities,
-            HASH: row_hashes[HASH].to_arrow(),
-            HASH2: row_hashes[HASH2].to_arrow(),
-        }
-    ).replace_schema_metadata({_SIGNATURE: signed.encode()})
+    """The hashes of the rows of the data file `data_path` (in the file's row order), and, for
+    a table of rows named by file, the `source_file` of each (`SOURCE_COLUMN`)."""
+    columns = {
+        FACILITY_COLUMN: facilities,
+        HASH: row_hashes[HASH].to_arrow(),
+        HASH2: row_hashes[HASH2].to_arrow(),
+    }
+    if sources is not None:
+        columns[SOURCE_COLUMN] = sources
+    table = pa.table(columns).replace_schema_metadata({_SIGNATURE: signed.encode()})
     write_whole(_path(root, service_date, data_path), table)
 
 
 def load(
     root: Path, service_date: date, data_path: str, codes: list[str], signed: str
 ) -> pl.DataFrame | None:
-    """(facility, hashes, row) of the rows of `codes` in the data file; None when it has no
-    usable hash file (then its rows are read)."""
+    """(facility, hashes, row, and source file where kept) of the rows of `codes` in the data
+    file; None when it has no usable hash file (then its rows are read)."""
     table = _read(root, service_date, data_path, signed)
     if table is None:
         return None

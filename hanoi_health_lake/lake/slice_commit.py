@@ -36,6 +36,7 @@ import json
 import time
 import uuid
 from bisect import bisect_left
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -62,6 +63,7 @@ ROW_GROUP_ROWS = 4096
 FILE_ROWS = ROW_GROUP_ROWS
 CHECKPOINT_EVERY = 10
 _HASH, _HASH2, _ROW = row_hashes.HASH, row_hashes.HASH2, row_hashes.ROW
+_SOURCE = row_hashes.SOURCE_COLUMN
 _SEEN = "_occurrence"
 _FILE = "_file"
 
@@ -111,13 +113,16 @@ def commit_slices(
     compare: tuple[str, ...] | None = None,
     appending: frozenset[str] = frozenset(),
     carried: Carried | None = None,
+    only_files: Mapping[str, frozenset[str]] | None = None,
 ) -> int | None:
     """Make the rows of `facilities` on `service_date` exactly `data`'s (see the module doc) in
     one commit; returns the version reached, or None (nothing written) when `data`'s columns
     are not the table's. `compare` narrows the columns rows are compared on (default: all but
     NOT_COMPARED). For the facilities in `appending`, `data` holds only rows to add, from files
     the lake does not hold (the caller made sure): the rows they hold stay, untouched and
-    unread. `carried`: a column replaced rows hand on (Carried). The caller holds the table's
+    unread. `carried`: a column replaced rows hand on (Carried). `only_files` (facility →
+    `source_file` values): of these facilities, `data` holds the rows of these files only, and
+    the rows they hold of their other files stay as they are. The caller holds the table's
     writer lock."""
     data = _as_stored(table, data)
     if data is None:
@@ -134,7 +139,10 @@ def commit_slices(
     new = pl.from_arrow(data.select(compared))
     new_hashes = row_hashes.hashes(new)
     signed = row_hashes.signature(new.schema)
-    held = _held_keys(root, service_date, candidates, codes, compared, new.schema, signed)
+    sourced = bool(only_files) and _SOURCE in compared
+    held = _held_keys(root, service_date, candidates, codes, compared, new.schema, signed, sourced)
+    if only_files and held.height:
+        held = _without_other_files(held, only_files)
     replaced: set[str] = set()
     keep_new = np.ones(data.num_rows, dtype=bool)
     if held.height:
@@ -365,6 +373,23 @@ def _held_rows(
     return pl.concat(parts, how="vertical_relaxed")
 
 
+def _without_other_files(
+    held: pl.DataFrame, only_files: Mapping[str, frozenset[str]]
+) -> pl.DataFrame:
+    """`held` without the rows of `only_files`' facilities that come from other source files:
+    the batch did not read those files, so it neither compares nor removes their rows."""
+    if _SOURCE not in held.columns:  # the caller compares rows not named by file
+        raise ValueError("only_files needs the held rows' source_file")
+    read = pl.DataFrame(
+        [(code, name) for code, names in only_files.items() for name in names],
+        schema={FACILITY_COLUMN: pl.Utf8, _SOURCE: pl.Utf8},
+        orient="row",
+    )
+    partial = pl.col(FACILITY_COLUMN).is_in(sorted(only_files))
+    other = held.filter(partial).join(read, on=[FACILITY_COLUMN, _SOURCE], how="anti")
+    return held.join(other.select(_FILE, _ROW), on=[_FILE, _ROW], how="anti").drop(_SOURCE)
+
+
 def _counted(keys: pl.DataFrame) -> pl.DataFrame:
     """`keys` (facility, the two hashes of each row) with which copy of that row within its
     facility each is (multiset semantics: a duplicated row counts twice)."""
@@ -381,23 +406,27 @@ def _held_keys(
     compared: list[str],
     types: pl.Schema,
     signed: str,
+    sourced: bool = False,
 ) -> pl.DataFrame:
     """(facility, hashes, file, row) of the rows of `codes` in the candidate files: from the
-    files' row hashes (lake.row_hashes), or, for a file without them, by reading the rows."""
+    files' row hashes (lake.row_hashes), or, for a file without them, by reading the rows.
+    `sourced`: with each row's `source_file` too (one of `compared`)."""
     parts, unhashed = [], []
     for file_no, day_file in enumerate(candidates):
         keys = row_hashes.load(root, service_date, day_file.path, codes, signed)
-        if keys is None:
+        if keys is None or (sourced and _SOURCE not in keys.columns):
             unhashed.append(file_no)
         elif keys.height:
             parts.append(keys.with_columns(pl.lit(file_no, dtype=pl.Int64).alias(_FILE)))
+    columns = [FACILITY_COLUMN, _HASH, _HASH2, _FILE, _ROW, *([_SOURCE] if sourced else [])]
     if unhashed:
         rows = _held_rows(root, [candidates[i] for i in unhashed], codes, compared, types)
         if rows.height:
             file_no = pl.Series(unhashed, dtype=pl.Int64).gather(rows[_FILE].to_numpy())
             keys = row_hashes.hashes(rows.select(compared))
-            parts.append(keys.with_columns(rows[FACILITY_COLUMN], rows[_ROW], file_no.alias(_FILE)))
-    columns = [FACILITY_COLUMN, _HASH, _HASH2, _FILE, _ROW]
+            parts.append(
+                keys.with_columns(*rows.select(columns[:1] + columns[4:]), file_no.alias(_FILE))
+            )
     if not parts:
         return pl.DataFrame()
     return pl.concat([part.select(columns) for part in parts])
@@ -470,7 +499,10 @@ class _Written:
         }
         action = _write_file(self.root, rows, self.service_date, self.now_ms, stats)
         self.index.append(facility_index.entries(action.path, facilities))
-        row_hashes.save(self.root, self.service_date, action.path, facilities, hashes, self.signed)
+        sources = rows[_SOURCE] if _SOURCE in rows.column_names else None
+        row_hashes.save(
+            self.root, self.service_date, action.path, facilities, hashes, self.signed, sources
+        )
         return action
 
 

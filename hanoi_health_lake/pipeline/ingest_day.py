@@ -30,7 +30,12 @@ from hanoi_health_lake.contracts.model import contract_for
 from hanoi_health_lake.contracts.validate import RuleResult, validate
 from hanoi_health_lake.health_book.identities import plain_identities
 from hanoi_health_lake.lake.catalog import SILVER_SCHEMAS
-from hanoi_health_lake.parsers.landing_paths import discover_facility, display_path
+from hanoi_health_lake.parsers.landing_paths import (
+    UnsafePathError,
+    discover_facility,
+    display_path,
+    parse_landing_path,
+)
 from hanoi_health_lake.pipeline import judge_scope, quarantine
 from hanoi_health_lake.pipeline.delivered import DeliveredFile
 from hanoi_health_lake.pipeline.parse_day import BRONZE_ROW, parse_day
@@ -62,6 +67,9 @@ class DayIngest:
     # An arrival batch's slices (facility_code) whose new files alone were read, to be added to
     # the rows the lake holds (realtime/append_slices.py); the other slices were read whole.
     appended: frozenset[str] = frozenset()
+    # An arrival batch's slices (facility_code) read without the files of some datasets, whose
+    # rows the lake keeps (realtime/append_slices.py: a hospital's check-ins): dataset names.
+    unread: dict[str, frozenset[str]] = field(default_factory=dict)
     # Who each accepted encounter with a usable citizen id is about, in the clear: memory only,
     # encrypted into the restricted zone by the ingest asset (health_book/identities.py).
     identities: pl.DataFrame | None = None
@@ -81,6 +89,7 @@ def ingest_day(
     workers: int | None = None,
     changed: Collection[str] | None = None,
     appended: Mapping[str, list[str]] | None = None,
+    unread: Mapping[str, frozenset[str]] | None = None,
 ) -> DayIngest:
     """Every file landed for `service_date`, or with `facilities` (landing folder names) only
     theirs: an arrival batch's (service day, facility) slices. Nothing in the day's judging
@@ -91,7 +100,9 @@ def ingest_day(
     datasets those files can change (pipeline/judge_scope.py); the quarantine and
     reconciliation rows of the others are then left out, for the writer to keep. `appended`
     (facility folder → landing paths, among `facilities`): of those slices, read only these
-    files, whose rows the writer adds to the slice's (realtime/append_slices.py)."""
+    files, whose rows the writer adds to the slice's (realtime/append_slices.py). `unread`
+    (facility folder → dataset names, among `facilities`, with `changed`): those datasets'
+    files of the slice are not read; none of `changed` may be among them."""
     # Great Expectations takes seconds to import and set up: done while the files are parsed,
     # for the suites whose audit is due (`audits`: every one, but on the arrival path).
     contracts = [contract_for(dataset) for dataset in DATASETS]
@@ -105,7 +116,7 @@ def ingest_day(
     try:
         relpaths = None
         if facilities is not None:
-            chosen = appended or {}
+            chosen, skipped = appended or {}, unread or {}
             relpaths = [
                 relpath
                 for facility in sorted(set(facilities))
@@ -114,6 +125,7 @@ def ingest_day(
                     if facility in chosen
                     else discover_facility(landing_root, service_date, facility)
                 )
+                if facility not in skipped or _named_dataset(relpath) not in skipped[facility]
             ]
         parsed = parse_day(
             landing_root, service_date, registry_codes, progress, run_id=run_id,
@@ -125,9 +137,13 @@ def ingest_day(
     ctx = ValidationContext(registry_codes=registry_codes, audits=audits)
     day = DayIngest(service_date, {}, files_parsed=parsed.files_parsed)
     day.appended = frozenset(display_path(folder) for folder in appended or {})
+    day.unread = {display_path(folder): names for folder, names in (unread or {}).items()}
     if changed is not None:
         shown = {display_path(relpath) for relpath in changed}
         day.scope = judge_scope.touched(parsed.bronze_files, parsed.staged, shown, BORROWS_PATIENT)
+        for facility, names in day.unread.items():
+            if names & day.scope.get(facility, frozenset()):  # the caller's error: not judged
+                raise ValueError(f"{facility}: {sorted(names)} must be judged, yet were not read")
     payloads = parsed.bronze_records.column("payload")
     quarantined = [quarantine.file_rows(parsed.bronze_files, run_id)]
     silver_parts: dict[str, list[pa.Table]] = {name: [] for name in SILVER_TABLES}
@@ -189,6 +205,14 @@ def ingest_day(
             rows = judge_scope.within(pl.from_arrow(day.tables[name]), day.scope)
             day.tables[name] = rows.to_arrow().cast(day.tables[name].schema)
     return day
+
+
+def _named_dataset(relpath: str) -> str | None:
+    """The dataset a landing path's name says, or None (an unplaced or unsafe name)."""
+    try:
+        return parse_landing_path(relpath).dataset
+    except UnsafePathError:
+        return None
 
 
 @dataclass

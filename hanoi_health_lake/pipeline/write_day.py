@@ -49,6 +49,9 @@ SUMMED_TABLES = frozenset({"reconciliation"})
 # A bronze record row is what its file's bytes (sha256) hold: an arrival batch that finds a
 # file's rows already in the lake keeps them, comparing the file, not each row's payload.
 COMPARED_BY_FILE = {"bronze_records": ("facility_code", "source_file", "sha256")}
+# Tables of one row per file or record, named by `source_file`: of a slice read without some
+# datasets' files (DayIngest.unread), the rows of the files not read stay as they are.
+BY_SOURCE_FILE = frozenset({"bronze_files", "bronze_records"})
 # A file keeps the time it first reached silver when its facility's rows are replaced.
 CARRIED = {"bronze_files": Carried("silver_at", ("source_file", "sha256"))}
 
@@ -86,6 +89,7 @@ def write_slices(
         # and its time, where it is; a replaced one is handed its earlier time by the commit
         # (CARRIED).
         _stamp_silver_at(lake_root, day, earlier_from_lake=False)
+        files_read = _files_read(day)
         mark_incomplete(lake_root, day.service_date, run_id)
         versions = {}
         for name in INGEST_TABLES:
@@ -105,9 +109,22 @@ def write_slices(
                 compare=COMPARED_BY_FILE.get(name),
                 appending=frozenset() if name in SUMMED_TABLES else appending,
                 carried=CARRIED.get(name),
+                only_files=files_read if name in BY_SOURCE_FILE else None,
             )  # fmt: skip
         mark_complete(lake_root, day.service_date, run_id)
     return versions
+
+
+def _files_read(day: DayIngest) -> dict[str, frozenset[str]]:
+    """Of the slices read without some datasets' files (`day.unread`), the files read."""
+    if not day.unread:
+        return {}
+    files = pl.from_arrow(day.tables["bronze_files"].select(["facility_code", "source_file"]))
+    read = files.filter(pl.col("facility_code").is_in(sorted(day.unread)))
+    by_facility = {facility: frozenset() for facility in day.unread}
+    for facility, sources in read.group_by("facility_code").agg("source_file").iter_rows():
+        by_facility[facility] = frozenset(sources)
+    return by_facility
 
 
 def _check_appendable(lake_root: Path, day: DayIngest) -> None:

@@ -111,6 +111,27 @@ def without_repeats(
     return {f: paths for f, paths in chosen.items() if display_path(f) not in repeated}
 
 
+def read_without(
+    landing: Path, day: date, folders: list[str], arrived: list[str], appended: Slices
+) -> dict[str, frozenset[str]]:
+    """The day's slices read without their files of APPENDED_DATASETS (folder → those
+    datasets): none of the batch's files of the slice is one, and the slice is not appended
+    to. A hospital's overnight export then re-reads its encounters, drugs and dossiers, not the
+    thirty check-in files of its day: nothing those files give depends on check-ins, and the
+    lake keeps the check-ins' rows as they are (slice_commit's `only_files`, and the shared
+    tables' rows of datasets not judged: pipeline/judge_scope.py)."""
+    with_appended: set[str] = set()
+    for relpath in arrived:
+        placed = arrivals_log.slice_of(landing, relpath)
+        if placed is not None and placed[0] == day and _appended_dataset(relpath):
+            with_appended.add(placed[1])
+    return {
+        folder: APPENDED_DATASETS
+        for folder in folders
+        if folder not in appended and folder not in with_appended
+    }
+
+
 def _appended_dataset(relpath: str) -> bool:
     """Whether the file's name says one of APPENDED_DATASETS (its day and existence are
     `slice_of`'s and `discover_facility`'s to say)."""

@@ -97,13 +97,18 @@ def ingest_slices(
                 landing, lake_root, day, folders, arrived, registry_codes, run_id
             )
             parsed += parsed_first
-            ingested = ingest(appended=appended)
+            unread = (
+                append_slices.read_without(landing, day, folders, arrived, appended)
+                if arrived is not None
+                else {}
+            )
+            ingested = ingest(appended=appended, unread=unread)
             try:
                 write_slices(lake_root, ingested, [display_path(f) for f in folders], run_id)
             except AppendRefused as refused:
                 log.warning("%s: the day's slices are read whole instead", refused)
                 parsed += ingested.files_parsed  # the files it parsed wait in the parse cache
-                ingested = ingest()
+                ingested = ingest(unread=unread)
                 write_slices(lake_root, ingested, [display_path(f) for f in folders], run_id)
             files += ingested.tables["bronze_files"].num_rows
             parsed += ingested.files_parsed

@@ -332,6 +332,51 @@ def test_a_facilitys_files_keep_the_time_they_first_reached_silver_when_it_is_re
     }
 
 
+def test_a_hospitals_later_files_read_its_day_without_its_check_ins(
+    simulated_home: Path, tmp_path: Path
+):
+    """A hospital's later export (and the same file delivered again with other bytes, which
+    rewrites the hospital's bronze rows) re-reads its day but not its check-in files: their
+    rows stay as the lake holds them, and the day equals a whole-day run's over the same
+    files."""
+    home = tmp_path / "home"
+    waiting = _held_back(simulated_home, home)
+    folder_of = {rel: rel.rsplit("/", 1)[0] for rel in waiting}
+    with_check_ins = {folder_of[rel] for rel in waiting if "/checkin__" in rel}
+    late = next(
+        rel for rel in waiting
+        if rel.endswith(".json") and folder_of[rel] in with_check_ins
+        and FIRST.isoformat() in rel
+    )  # fmt: skip
+    own = [rel for rel in waiting if folder_of[rel] == folder_of[late]]
+    check_ins = [rel for rel in own if "/checkin__" in rel]
+    _land(home, [rel for rel in waiting if rel != late])
+    assert _batch(home, "the-rest") is not None
+    _land(home, [late])
+    result = _batch(home, "late-export")
+    assert (result.files_parsed, result.files_read) == (1, len(own) - len(check_ins))
+    with (home / "landing" / late).open("ab") as sink:
+        sink.write(b"\n")  # the same records, other bytes: the hospital's bronze rows rewritten
+    arrivals_log.record_arrivals(arrivals_log.arrivals_dir(home), home / "landing", [late])
+    result = _batch(home, "delivered-again")
+    assert result.files_read == len(own) - len(check_ins)
+    commit = DeltaTable(str(table_path(home, "bronze_records"))).history(1)[0]
+    assert commit["facilities_replaced"] == "1"
+    reference = tmp_path / "reference"
+    copy_home(home, reference)
+    shutil.rmtree(reference / "lake")
+    assert all(run.success for run in run_days(reference, FIRST, FIRST))
+    for name in ZONES:
+        got = _content(home, name).filter(pl.col("service_date") == FIRST)
+        want = _content(reference, name).filter(pl.col("service_date") == FIRST)
+        assert got.equals(want), name
+    facility = late.split("/", 1)[0]
+    held = read(home, "bronze_files").filter(
+        (pl.col("service_date") == FIRST) & (pl.col("facility_code") == facility)
+    )
+    assert held.filter(pl.col("dataset") == "checkins").height == len(check_ins) > 0
+
+
 def _kill_after_first_commit(home: Path) -> None:
     """Start an arrival batch on `home` in another process; SIGKILL it once bronze_files
     commits."""
