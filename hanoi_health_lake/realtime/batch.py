@@ -2,7 +2,8 @@
 
 A slice is one facility's files of one service day. The batch takes every slice an arrival
 touched and re-reads *all* of that slice's landing files, not only the new ones (except where
-the new files can be judged alone and their rows added: realtime/append_slices.py): supersession
+the new files can be judged alone and their rows added, and, when none of them is a check-in,
+the slice's check-in files, whose rows the lake keeps: realtime/append_slices.py): supersession
 (corrections win), reconciliation (per facility, dataset and day) and the patient lookup of drug
 lines are all computed within a facility's day, so re-reading the slice gives exactly the rows a
 whole-day run gives that facility, whatever order its files arrived in, and the batch replaces
