@@ -54,6 +54,17 @@ def _assert_same_tables(home: Path, reference: Path) -> None:
     assert completed_days(home / "lake") >= {FIRST, date(2026, 3, 2), LAST}
 
 
+def _assert_first_day_as_a_whole_day_run(home: Path, reference: Path) -> None:
+    """The first day's tables equal those of a whole-day run over the same landing files."""
+    copy_home(home, reference)
+    shutil.rmtree(reference / "lake")
+    assert all(run.success for run in run_days(reference, FIRST, FIRST))
+    for name in ZONES:
+        got = _content(home, name).filter(pl.col("service_date") == FIRST)
+        want = _content(reference, name).filter(pl.col("service_date") == FIRST)
+        assert got.equals(want), name
+
+
 def _held_back(simulated: Path, home: Path) -> list[str]:
     """A copy of the simulated home whose landing files of the ingested days wait in `held/`
     (renamed, so their times stay those of the reference lake's files)."""
@@ -181,14 +192,7 @@ def test_a_check_in_sent_again_is_judged_with_the_earlier_one(simulated_home: Pa
     result = _batch(home, "sent-again")
     landed = (home / "landing" / again).read_text(encoding="utf-8").count("<MA_LK>")
     assert result.records_judged > landed  # judged with the check-ins it repeats
-    reference = tmp_path / "reference"
-    copy_home(home, reference)
-    shutil.rmtree(reference / "lake")
-    assert all(run.success for run in run_days(reference, FIRST, FIRST))
-    for name in ZONES:
-        got = _content(home, name).filter(pl.col("service_date") == FIRST)
-        want = _content(reference, name).filter(pl.col("service_date") == FIRST)
-        assert got.equals(want), name
+    _assert_first_day_as_a_whole_day_run(home, tmp_path / "reference")
     superseded = (
         read(home, "reconciliation")
         .filter((pl.col("service_date") == FIRST) & (pl.col("dataset") == "checkins"))["superseded"]
@@ -362,14 +366,7 @@ def test_a_hospitals_later_files_read_its_day_without_its_check_ins(
     assert result.files_read == len(own) - len(check_ins)
     commit = DeltaTable(str(table_path(home, "bronze_records"))).history(1)[0]
     assert commit["facilities_replaced"] == "1"
-    reference = tmp_path / "reference"
-    copy_home(home, reference)
-    shutil.rmtree(reference / "lake")
-    assert all(run.success for run in run_days(reference, FIRST, FIRST))
-    for name in ZONES:
-        got = _content(home, name).filter(pl.col("service_date") == FIRST)
-        want = _content(reference, name).filter(pl.col("service_date") == FIRST)
-        assert got.equals(want), name
+    _assert_first_day_as_a_whole_day_run(home, tmp_path / "reference")
     facility = late.split("/", 1)[0]
     held = read(home, "bronze_files").filter(
         (pl.col("service_date") == FIRST) & (pl.col("facility_code") == facility)
