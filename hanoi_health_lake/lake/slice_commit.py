@@ -418,15 +418,15 @@ def _held_keys(
             unhashed.append(file_no)
         elif keys.height:
             parts.append(keys.with_columns(pl.lit(file_no, dtype=pl.Int64).alias(_FILE)))
-    columns = [FACILITY_COLUMN, _HASH, _HASH2, _FILE, _ROW, *([_SOURCE] if sourced else [])]
+    sources = [_SOURCE] if sourced else []
+    columns = [FACILITY_COLUMN, _HASH, _HASH2, _FILE, _ROW, *sources]
     if unhashed:
         rows = _held_rows(root, [candidates[i] for i in unhashed], codes, compared, types)
         if rows.height:
             file_no = pl.Series(unhashed, dtype=pl.Int64).gather(rows[_FILE].to_numpy())
             keys = row_hashes.hashes(rows.select(compared))
-            parts.append(
-                keys.with_columns(*rows.select(columns[:1] + columns[4:]), file_no.alias(_FILE))
-            )
+            kept = rows.select(FACILITY_COLUMN, _ROW, *sources)
+            parts.append(keys.with_columns(*kept, file_no.alias(_FILE)))
     if not parts:
         return pl.DataFrame()
     return pl.concat([part.select(columns) for part in parts])

@@ -152,6 +152,14 @@ def parse_landing_path(relpath: str) -> LandingName:
     )
 
 
+def named_dataset(relpath: str) -> str | None:
+    """The dataset a landing path's name says, or None for a name `parse_landing_path` refuses."""
+    try:
+        return parse_landing_path(relpath).dataset
+    except UnsafePathError:
+        return None
+
+
 def arrival_day(path: str | os.PathLike[str]) -> date:
     """The day an entry arrived: its own modification time (links not followed), in Hanoi."""
     return datetime.fromtimestamp(os.lstat(path).st_mtime, LOCAL_ZONE).date()

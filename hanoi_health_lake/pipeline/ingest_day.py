@@ -31,10 +31,9 @@ from hanoi_health_lake.contracts.validate import RuleResult, validate
 from hanoi_health_lake.health_book.identities import plain_identities
 from hanoi_health_lake.lake.catalog import SILVER_SCHEMAS
 from hanoi_health_lake.parsers.landing_paths import (
-    UnsafePathError,
     discover_facility,
     display_path,
-    parse_landing_path,
+    named_dataset,
 )
 from hanoi_health_lake.pipeline import judge_scope, quarantine
 from hanoi_health_lake.pipeline.delivered import DeliveredFile
@@ -125,7 +124,7 @@ def ingest_day(
                     if facility in chosen
                     else discover_facility(landing_root, service_date, facility)
                 )
-                if facility not in skipped or _named_dataset(relpath) not in skipped[facility]
+                if facility not in skipped or named_dataset(relpath) not in skipped[facility]
             ]
         parsed = parse_day(
             landing_root, service_date, registry_codes, progress, run_id=run_id,
@@ -205,14 +204,6 @@ def ingest_day(
             rows = judge_scope.within(pl.from_arrow(day.tables[name]), day.scope)
             day.tables[name] = rows.to_arrow().cast(day.tables[name].schema)
     return day
-
-
-def _named_dataset(relpath: str) -> str | None:
-    """The dataset a landing path's name says, or None (an unplaced or unsafe name)."""
-    try:
-        return parse_landing_path(relpath).dataset
-    except UnsafePathError:
-        return None
 
 
 @dataclass

@@ -34,10 +34,9 @@ from hanoi_health_lake.lake.catalog import table_path
 from hanoi_health_lake.lake.completion import is_complete
 from hanoi_health_lake.lake.delta_io import read_facility_slices, table_exists
 from hanoi_health_lake.parsers.landing_paths import (
-    UnsafePathError,
     discover_facility,
     display_path,
-    parse_landing_path,
+    named_dataset,
 )
 from hanoi_health_lake.realtime import arrivals_log
 
@@ -135,7 +134,4 @@ def read_without(
 def _appended_dataset(relpath: str) -> bool:
     """Whether the file's name says one of APPENDED_DATASETS (its day and existence are
     `slice_of`'s and `discover_facility`'s to say)."""
-    try:
-        return parse_landing_path(relpath).dataset in APPENDED_DATASETS
-    except UnsafePathError:
-        return False
+    return named_dataset(relpath) in APPENDED_DATASETS
