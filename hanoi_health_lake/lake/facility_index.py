@@ -52,9 +52,10 @@ def files_holding(index: pa.Table, codes: list[str]) -> set[str]:
     return set(pc.unique(index["path"].filter(held)).to_pylist())
 
 
-def save(root: Path, service_date: date, index: pa.Table, live: set[str]) -> None:
-    """Keep the rows of the `live` data files only."""
-    index = index.filter(pc.is_in(index["path"], value_set=pa.array(sorted(live), pa.string())))
+def save(root: Path, service_date: date, index: pa.Table, live: set[str] | None) -> None:
+    """Keep the rows of the `live` data files only (None: every row, none is of a file gone)."""
+    if live is not None:
+        index = index.filter(pc.is_in(index["path"], value_set=pa.array(sorted(live), pa.string())))
     write_whole(_path(root, service_date), index.cast(SCHEMA))
 
 

@@ -31,6 +31,7 @@ FACILITY_COLUMN = "facility_code"
 SOURCE_COLUMN = "source_file"
 HASH, HASH2 = "_row_hash", "_row_hash2"
 ROW = "_row"
+FILE_COLUMN = "_file"  # load_many: which of the data files asked for a row is in
 _SEEDS = (0x48484C, 0x5EED)
 _SIGNATURE = b"signature"
 
@@ -83,12 +84,43 @@ def load(
 ) -> pl.DataFrame | None:
     """(facility, hashes, row, and source file where kept) of the rows of `codes` in the data
     file; None when it has no usable hash file (then its rows are read)."""
-    table = _read(root, service_date, data_path, signed)
-    if table is None:
-        return None
-    held = pc.is_in(table[FACILITY_COLUMN], value_set=pa.array(codes, pa.string()))
-    rows = np.flatnonzero(held.to_numpy(zero_copy_only=False))
-    return pl.from_arrow(table.take(pa.array(rows))).with_columns(pl.Series(ROW, rows, pl.Int64))
+    held, unhashed = load_many(root, service_date, [data_path], codes, signed)
+    return None if unhashed else held.drop(FILE_COLUMN)
+
+
+def load_many(
+    root: Path,
+    service_date: date,
+    data_paths: list[str],
+    codes: list[str],
+    signed: str,
+    sourced: bool = False,
+) -> tuple[pl.DataFrame, list[int]]:
+    """`load` for several data files at once: the rows of `codes` in them, each with the index
+    of its file in `data_paths` (`FILE_COLUMN`), and the indexes of the files without a usable
+    hash file (or, `sourced`, without `SOURCE_COLUMN`). One frame for all: a batch looks in a
+    few files per table, and converting each file's rows on its own cost more than finding
+    them."""
+    wanted = pa.array(codes, pa.string())
+    columns = [FACILITY_COLUMN, HASH, HASH2, *([SOURCE_COLUMN] if sourced else [])]
+    parts, unhashed = [], []
+    for file_no, data_path in enumerate(data_paths):
+        table = _read(root, service_date, data_path, signed)
+        if table is None or not set(columns).issubset(table.column_names):
+            unhashed.append(file_no)
+            continue
+        held = pc.is_in(table[FACILITY_COLUMN], value_set=wanted)
+        rows = np.flatnonzero(held.to_numpy(zero_copy_only=False))
+        if len(rows):
+            part = table.select(columns).take(pa.array(rows))
+            parts.append(
+                part.append_column(ROW, pa.array(rows, pa.int64())).append_column(
+                    FILE_COLUMN, pa.repeat(pa.scalar(file_no, pa.int64()), len(rows))
+                )
+            )
+    if not parts:
+        return pl.DataFrame(), unhashed
+    return pl.from_arrow(pa.concat_tables(parts)), unhashed
 
 
 def load_all(root: Path, service_date: date, data_path: str, signed: str) -> pl.DataFrame | None:

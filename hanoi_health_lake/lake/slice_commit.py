@@ -65,7 +65,7 @@ CHECKPOINT_EVERY = 10
 _HASH, _HASH2, _ROW = row_hashes.HASH, row_hashes.HASH2, row_hashes.ROW
 _SOURCE = row_hashes.SOURCE_COLUMN
 _SEEN = "_occurrence"
-_FILE = "_file"
+_FILE = row_hashes.FILE_COLUMN
 
 
 @dataclass(frozen=True)
@@ -194,11 +194,11 @@ def commit_slices(
         actions.extend(written.files(added, new_hashes[rows]))
     if not actions:  # nothing gained, nothing changed: no commit
         if day.learned:
-            _save_index(root, service_date, index, stored, actions)
+            _save_index(root, service_date, index, stored, actions, day.stale)
         return table.version()
     counts = {"facilities_replaced": str(len(replaced)), "rows_added": str(len(rows))}
     version = _commit(table, actions, {**metadata, **counts})
-    _save_index(root, service_date, index, stored, actions)
+    _save_index(root, service_date, index, stored, actions, day.stale)
     return version
 
 
@@ -275,6 +275,7 @@ class _DayFiles:
     stored: list[_DayFile]
     index: list[pa.Table]
     learned: bool
+    stale: bool  # the index lists files no longer in the table (a whole-day run replaced them)
 
     @classmethod
     def of(cls, table: DeltaTable, root: Path, service_date: date) -> _DayFiles:
@@ -284,7 +285,8 @@ class _DayFiles:
         unlisted = [f for f in stored if f.path not in listed]
         for day_file in unlisted:
             index.append(facility_index.entries(day_file.path, _facility_column(root, day_file)))
-        return cls(stored, index, bool(unlisted))
+        stale = bool(listed - {f.path for f in stored})
+        return cls(stored, index, bool(unlisted), stale)
 
     def holding(self, codes: list[str]) -> list[_DayFile]:
         held = facility_index.files_holding(pa.concat_tables(self.index), codes)
@@ -297,9 +299,15 @@ def _save_index(
     index: list[pa.Table],
     stored: list[_DayFile],
     actions: list[AddAction | RemoveAction],
+    stale: bool,
 ) -> None:
-    """The index of the day's files after the commit (entries of files gone are dropped)."""
+    """The index of the day's files after the commit (entries of files gone are dropped, and
+    so are their row hashes). A commit that removed nothing, over an index listing no file
+    gone, only adds entries: most batches, which add rows."""
     removed = {a.path for a in actions if isinstance(a, RemoveAction)}
+    if not removed and not stale:
+        facility_index.save(root, service_date, pa.concat_tables(index), live=None)
+        return
     live = ({f.path for f in stored} - removed) | {
         a.path for a in actions if isinstance(a, AddAction)
     }
@@ -308,10 +316,13 @@ def _save_index(
 
 
 def _day_files(table: DeltaTable, service_date: date) -> list[_DayFile]:
-    actions = pa.table(table.get_add_actions(flatten=True))  # arro3 → pyarrow
+    # Not flattened: flattening makes a column of every statistic of every file (a fifth of
+    # a small batch's table write, on a table whose day was written whole).
+    actions = pa.table(table.get_add_actions(flatten=False))  # arro3 → pyarrow
     if actions.num_rows == 0:
         return []
-    day = pc.equal(actions[f"partition.{PARTITION_COLUMN}"].cast(pa.date32()), service_date)
+    partition = pc.struct_field(actions["partition"], PARTITION_COLUMN)
+    day = pc.equal(partition.cast(pa.date32()), service_date)
     actions = actions.filter(day)
     return [
         _DayFile(path, size)
@@ -411,13 +422,9 @@ def _held_keys(
     """(facility, hashes, file, row) of the rows of `codes` in the candidate files: from the
     files' row hashes (lake.row_hashes), or, for a file without them, by reading the rows.
     `sourced`: with each row's `source_file` too (one of `compared`)."""
-    parts, unhashed = [], []
-    for file_no, day_file in enumerate(candidates):
-        keys = row_hashes.load(root, service_date, day_file.path, codes, signed)
-        if keys is None or (sourced and _SOURCE not in keys.columns):
-            unhashed.append(file_no)
-        elif keys.height:
-            parts.append(keys.with_columns(pl.lit(file_no, dtype=pl.Int64).alias(_FILE)))
+    paths = [day_file.path for day_file in candidates]
+    held, unhashed = row_hashes.load_many(root, service_date, paths, codes, signed, sourced)
+    parts = [held] if held.height else []
     sources = [_SOURCE] if sourced else []
     columns = [FACILITY_COLUMN, _HASH, _HASH2, _FILE, _ROW, *sources]
     if unhashed:
