@@ -127,8 +127,8 @@ def minutes(name: str, default: timedelta) -> timedelta:
 
 def gx_audit_interval() -> timedelta:
     """How often the arrival path lets Great Expectations audit each suite (HHL_GX_AUDIT_MINUTES,
-    default 60; 0: every batch). Whole-day runs audit every time (contracts.audit_schedule)."""
-    return minutes(GX_AUDIT_MINUTES_ENV, timedelta(minutes=60))
+    default a day; 0: every batch). Whole-day runs audit every time (contracts.audit_schedule)."""
+    return minutes(GX_AUDIT_MINUTES_ENV, timedelta(days=1))
 
 
 def lock_dir() -> Path | None:

@@ -5,8 +5,11 @@ sample as an audit that the two engines agree. Its cost is fixed, about half a s
 whatever the sample's size, which a whole-day run pays once a dataset but an arrival batch would
 pay for every small batch (8 datasets: some 4 CPU-s of a batch's 5). So a whole-day run audits
 every dataset (`EVERY_TIME`), and the arrival path audits each suite at most once per interval
-(`AuditEvery`, HHL_GX_AUDIT_MINUTES, default 60): the agreement of the engines does not change
-between batches, it changes with the code and the contracts.
+(`AuditEvery`, HHL_GX_AUDIT_MINUTES, default a day): the agreement of the engines does not change
+between batches, it changes with the code and the contracts, and a suite is known by both
+(`validate.audit_key`): a changed contract or release is audited at its first batch. An hourly
+interval would have cost a day of real-time batches some 24 audits a suite, about 100 CPU-s,
+twice a whole-day ingest; a day costs what one whole-day run pays.
 """
 
 from __future__ import annotations

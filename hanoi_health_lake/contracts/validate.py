@@ -15,9 +15,11 @@ id. `error` rules quarantine the row, `warn` rules are recorded and the row is k
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import metadata
 
 import polars as pl
 import pyarrow as pa
@@ -136,6 +138,22 @@ def category_of(rule_id: str, contract: Contract | None = None) -> str:
     return prefix if prefix in CATEGORIES else "conformance"
 
 
+@cache
+def audit_key(contract: Contract) -> str:
+    """What an audit vouches for: the suite as compiled (its expectations and their arguments)
+    and the code that compiled it. A changed contract or release is audited at the next batch,
+    however recently the suite before it was."""
+    text = "\n".join([hhl_version(), *(repr(check) for check in compile_checks(contract))])
+    return f"{contract.suite_name}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+
+
+def hhl_version() -> str:
+    try:
+        return metadata.version("hanoi-health-lake")
+    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        return "source"
+
+
 def validate(dataset: str, frame: pl.DataFrame, ctx: ValidationContext) -> ValidationOutcome:
     """Validate a staged frame (`staged_frame`) of one dataset and partition."""
     return _validate(contract_for(dataset), frame, ctx)
@@ -159,9 +177,9 @@ def _validate(
     flags = work.select(*_rule_flags(contract, checks, reported_rules), pl.col(PARSE_IDS))
     flags = flags.with_row_index("_row")
     audits = ctx.audits if ctx is not None else EVERY_TIME
-    if audits.due(contract.suite_name):
+    if audits.due(audit_key(contract)):
         audit(contract, work, checks, flags)
-        audits.done(contract.suite_name)
+        audits.done(audit_key(contract))
 
     counts = flags.select(pl.exclude("_row", PARSE_IDS).sum()).row(0, named=True)
     rules = {}

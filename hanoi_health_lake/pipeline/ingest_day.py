@@ -27,7 +27,7 @@ from hanoi_health_lake.contracts import gx_suite
 from hanoi_health_lake.contracts.audit_schedule import EVERY_TIME, AuditSchedule
 from hanoi_health_lake.contracts.context import ValidationContext
 from hanoi_health_lake.contracts.model import contract_for
-from hanoi_health_lake.contracts.validate import RuleResult, validate
+from hanoi_health_lake.contracts.validate import RuleResult, audit_key, validate
 from hanoi_health_lake.health_book.identities import plain_identities
 from hanoi_health_lake.lake.catalog import SILVER_SCHEMAS
 from hanoi_health_lake.parsers.landing_paths import (
@@ -107,7 +107,7 @@ def ingest_day(
     contracts = [contract_for(dataset) for dataset in DATASETS]
     warm_up = threading.Thread(
         target=gx_suite.warm_up,
-        args=([c for c in contracts if audits.due(c.suite_name)],),
+        args=([c for c in contracts if audits.due(audit_key(c))],),
         name="hhl-gx-warm-up",
         daemon=True,
     )

@@ -14,6 +14,7 @@ from hanoi_health_lake.conform import Pseudonymizer, conform, staged_frame
 from hanoi_health_lake.contracts import ValidationContext, load_contracts, validate, validate_silver
 from hanoi_health_lake.contracts.checks import compile_checks
 from hanoi_health_lake.contracts.gx_suite import build_suite, run_suite
+from hanoi_health_lake.contracts.model import contract_for
 from hanoi_health_lake.records import ParsedFile, ParsedRecord, RecordError
 
 CONTRACTS = load_contracts()
@@ -239,3 +240,29 @@ def test_the_arrival_path_audits_each_suite_at_most_once_per_interval(monkeypatc
         validate("prescriptions", frame, ValidationContext(CTX.registry_codes, audits=fresh))
     assert fresh.due(first.suite_name)  # no marker after a failed audit
     assert list((tmp_path / "other").glob("*")) == []
+
+
+def test_a_changed_suite_is_audited_at_its_first_batch_whatever_the_interval(monkeypatch, tmp_path):
+    """The arrival path audits a suite once a day, but what it vouches for is the suite as
+    compiled: a contract whose expectations changed is audited at once."""
+    from dataclasses import replace
+
+    from hanoi_health_lake.contracts.audit_schedule import AuditEvery
+
+    validate_module = importlib.import_module("hanoi_health_lake.contracts.validate")
+    audited = []
+    real = validate_module.run_suite
+    monkeypatch.setattr(validate_module, "run_suite", lambda c, f: audited.append(c) or real(c, f))
+    daily = AuditEvery(tmp_path / "gx_audit", timedelta(days=1))
+    frame = staged_frame("prescriptions", [(FILE, _line(1)), (FILE, _line(2, quantity=-1.0))],
+                         service_date=DAY)  # fmt: skip
+    contract = contract_for("prescriptions")
+    ctx = ValidationContext(registry_codes=CTX.registry_codes, audits=daily)
+    validate_module._validate(contract, frame, ctx)
+    validate_module._validate(contract, frame, ctx)
+    assert len(audited) == 1  # within the day: audited once
+    fewer = replace(contract, rules=contract.rules[1:])  # a rule dropped, the same version
+    assert fewer.suite_name == contract.suite_name
+    assert validate_module.audit_key(fewer) != validate_module.audit_key(contract)
+    validate_module._validate(fewer, frame, ctx)
+    assert len(audited) == 2
