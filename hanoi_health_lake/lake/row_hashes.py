@@ -79,15 +79,6 @@ def save(
     write_whole(_path(root, service_date, data_path), table)
 
 
-def load(
-    root: Path, service_date: date, data_path: str, codes: list[str], signed: str
-) -> pl.DataFrame | None:
-    """(facility, hashes, row, and source file where kept) of the rows of `codes` in the data
-    file; None when it has no usable hash file (then its rows are read)."""
-    held, unhashed = load_many(root, service_date, [data_path], codes, signed)
-    return None if unhashed else held.drop(FILE_COLUMN)
-
-
 def load_many(
     root: Path,
     service_date: date,
@@ -96,9 +87,10 @@ def load_many(
     signed: str,
     sourced: bool = False,
 ) -> tuple[pl.DataFrame, list[int]]:
-    """`load` for several data files at once: the rows of `codes` in them, each with the index
-    of its file in `data_paths` (`FILE_COLUMN`), and the indexes of the files without a usable
-    hash file (or, `sourced`, without `SOURCE_COLUMN`). One frame for all: a batch looks in a
+    """(facility, hashes, row, and `SOURCE_COLUMN` when `sourced`) of the rows of `codes` in the
+    data files, each with the index of its file in `data_paths` (`FILE_COLUMN`); and the
+    indexes of the files without a usable hash file, or without `SOURCE_COLUMN` when it is
+    asked for (their rows are read instead). One frame for all the files: a batch looks in a
     few files per table, and converting each file's rows on its own cost more than finding
     them."""
     wanted = pa.array(codes, pa.string())

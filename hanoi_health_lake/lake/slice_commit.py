@@ -316,8 +316,8 @@ def _save_index(
 
 
 def _day_files(table: DeltaTable, service_date: date) -> list[_DayFile]:
-    # Not flattened: flattening makes a column of every statistic of every file (a fifth of
-    # a small batch's table write, on a table whose day was written whole).
+    # Not flattened: flattening makes a column of every statistic of every file (4.8 ms
+    # against 0.4 on `bronze_records`, whose whole-day files carry every column's statistics).
     actions = pa.table(table.get_add_actions(flatten=False))  # arro3 → pyarrow
     if actions.num_rows == 0:
         return []
