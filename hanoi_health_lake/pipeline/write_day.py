@@ -16,6 +16,7 @@ a facility rewritten whole hands each file's earlier time on in the commit (CARR
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -119,12 +120,17 @@ def _files_read(day: DayIngest) -> dict[str, frozenset[str]]:
     """Of the slices read without some datasets' files (`day.unread`), the files read."""
     if not day.unread:
         return {}
-    files = pl.from_arrow(day.tables["bronze_files"].select(["facility_code", "source_file"]))
-    read = files.filter(pl.col("facility_code").is_in(sorted(day.unread)))
+    read = _source_files(day, day.unread)
     by_facility = {facility: frozenset() for facility in day.unread}
     for facility, sources in read.group_by("facility_code").agg("source_file").iter_rows():
         by_facility[facility] = frozenset(sources)
     return by_facility
+
+
+def _source_files(day: DayIngest, facilities: Collection[str]) -> pl.DataFrame:
+    """(facility_code, source_file) of the files the batch read for `facilities`."""
+    files = pl.from_arrow(day.tables["bronze_files"].select(["facility_code", "source_file"]))
+    return files.filter(pl.col("facility_code").is_in(sorted(facilities)))
 
 
 def _check_appendable(lake_root: Path, day: DayIngest) -> None:
@@ -132,8 +138,7 @@ def _check_appendable(lake_root: Path, day: DayIngest) -> None:
     the appended slices' new files (a whole-day run since the batch began may have taken them)."""
     if not is_complete(lake_root, day.service_date):
         raise AppendRefused(f"{day.service_date}: a writer of the day did not complete")
-    files = pl.from_arrow(day.tables["bronze_files"].select(["facility_code", "source_file"]))
-    new = files.filter(pl.col("facility_code").is_in(sorted(day.appended)))["source_file"]
+    new = _source_files(day, day.appended)["source_file"]
     held = held_source_files(lake_root, day.service_date, sorted(day.appended))
     again = sorted(held.intersection(new.to_list()))
     if again:
