@@ -77,6 +77,8 @@ SENSOR_LOOKBACK_ENV = "HHL_SENSOR_LOOKBACK_DAYS"
 DEFAULT_SENSOR_LOOKBACK_DAYS = 92  # a quarter: later corrections go through a backfill
 LOCK_DIR_ENV = "HHL_LOCK_DIR"
 GX_AUDIT_MINUTES_ENV = "HHL_GX_AUDIT_MINUTES"
+ARRIVALS_IDLE_MINUTES_ENV = "HHL_ARRIVALS_IDLE_MINUTES"
+ARRIVALS_RUN_MINUTES_ENV = "HHL_ARRIVALS_RUN_MINUTES"
 
 
 def setting(name: str) -> str:
@@ -129,6 +131,18 @@ def gx_audit_interval() -> timedelta:
     """How often the arrival path lets Great Expectations audit each suite (HHL_GX_AUDIT_MINUTES,
     default a day; 0: every batch). Whole-day runs audit every time (contracts.audit_schedule)."""
     return minutes(GX_AUDIT_MINUTES_ENV, timedelta(days=1))
+
+
+def arrivals_idle() -> timedelta:
+    """How long an arrivals run waits for more arrivals before it ends
+    (HHL_ARRIVALS_IDLE_MINUTES, default 10; realtime/drain.py)."""
+    return minutes(ARRIVALS_IDLE_MINUTES_ENV, timedelta(minutes=10))
+
+
+def arrivals_lifetime() -> timedelta:
+    """How long an arrivals run takes batches before it ends and the next run (with the code
+    then deployed) takes over (HHL_ARRIVALS_RUN_MINUTES, default 6 hours)."""
+    return minutes(ARRIVALS_RUN_MINUTES_ENV, timedelta(hours=6))
 
 
 def lock_dir() -> Path | None:

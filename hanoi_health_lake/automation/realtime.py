@@ -1,22 +1,28 @@
-"""The arrival path in Dagster: `arrivals_sensor` → `arrivals_job` (one arrival batch and the
-marts of the days it touched), and `lake_maintenance_job` on `lake_maintenance_schedule`.
+"""The arrival path in Dagster: `arrivals_sensor` → `arrivals_job` (arrival batches, each followed
+by the marts of the days it touched), and `lake_maintenance_job` on `lake_maintenance_schedule`.
 
 The sensor reads no landing folder: it compares the arrivals logs' sizes with the offsets the
-last batch committed (realtime.arrivals_log), one stat per log file. It asks for a batch only
+last batch committed (realtime.arrivals_log), one stat per log file. It asks for a run only
 when none is queued or running, so batches never overlap; a batch that failed or was killed left
-its offsets uncommitted, and the next request takes its arrivals again. Both the sensor and the
+its offsets uncommitted, and the next run takes its arrivals again. A run drains: batch after
+batch while arrivals keep coming, in the run's own process (realtime/drain.py: starting a run
+cost five times a batch). Both the sensor and the
 whole-day `landing_sensor` can run: a whole-day run and a batch of the same day take the day's
 writer lock in turn (docs/operators-guide.md, "Two paths: arrivals and backfills").
 """
 
+from datetime import timedelta
+
 import dagster as dg
 
+from hanoi_health_lake.config import arrivals_idle, arrivals_lifetime
 from hanoi_health_lake.lake.key_fingerprint import check_key
 from hanoi_health_lake.lake.maintenance import compact_lake, vacuum_lake
 from hanoi_health_lake.pipeline import parse_cache
 from hanoi_health_lake.pipeline.write_day import INGEST_TABLES
 from hanoi_health_lake.realtime import arrivals_log
-from hanoi_health_lake.realtime.batch import run_batch
+from hanoi_health_lake.realtime.batch import BatchResult, run_batch
+from hanoi_health_lake.realtime.drain import POLL_SECONDS, DrainLimits, drain
 from hanoi_health_lake.realtime.marts_refresh import ensure_reference_tables, refresh_marts
 from hanoi_health_lake.reference.registry import load_registry, registry_codes
 from hanoi_health_lake.resources import LakeResource, PseudonymizerResource
@@ -30,27 +36,56 @@ ACTIVE = [
 ]
 
 
+class ArrivalsRunConfig(dg.Config):
+    """When a draining run ends (realtime/drain.py); the defaults come from the environment."""
+
+    idle_minutes: float | None = None  # HHL_ARRIVALS_IDLE_MINUTES (default 10); 0: once drained
+    run_minutes: float | None = None  # HHL_ARRIVALS_RUN_MINUTES (default 360)
+    poll_seconds: float = POLL_SECONDS
+
+    def limits(self) -> DrainLimits:
+        idle, run = self.idle_minutes, self.run_minutes
+        return DrainLimits(
+            idle=arrivals_idle() if idle is None else timedelta(minutes=idle),
+            lifetime=arrivals_lifetime() if run is None else timedelta(minutes=run),
+            poll_seconds=self.poll_seconds,
+        )
+
+
 @dg.op(
     description=(
         "Ingest the files logged since the last batch, slice by slice (service day, facility), "
-        "then refresh the marts of the days touched."
+        "then refresh the marts of the days touched; again while more arrive."
     ),
 )
 def arrival_batch(
-    context: dg.OpExecutionContext, lake: LakeResource, pseudonymizer: PseudonymizerResource
+    context: dg.OpExecutionContext,
+    config: ArrivalsRunConfig,
+    lake: LakeResource,
+    pseudonymizer: PseudonymizerResource,
 ) -> None:
     check_key(lake.lake, pseudonymizer.key_bytes())
-    result = run_batch(
-        lake.root,
-        landing=lake.landing,
-        lake_root=lake.lake,
-        registry_codes=registry_codes(load_registry(lake.registry)),
-        key=pseudonymizer.key_bytes(),
-        run_id=context.run.run_id,
-    )
-    if result is None:
-        context.log.info("no arrivals pending")
-        return
+    codes = registry_codes(load_registry(lake.registry))
+
+    def one_batch() -> BatchResult | None:
+        result = run_batch(
+            lake.root,
+            landing=lake.landing,
+            lake_root=lake.lake,
+            registry_codes=codes,
+            key=pseudonymizer.key_bytes(),
+            run_id=context.run.run_id,
+        )
+        if result is not None:
+            _report(context, lake, result)
+        return result
+
+    drained = drain(one_batch, config.limits())
+    context.log.info(f"{len(drained.results)} batches; the run ended ({drained.ended})")
+
+
+def _report(context: dg.OpExecutionContext, lake: LakeResource, result: BatchResult) -> None:
+    """A batch's log line and materializations, then its days' marts."""
     slices = sum(len(f) for f in result.slices.values())
     context.log.info(
         f"{result.arrivals} arrivals → {slices} slices on {len(result.slices)} days, "
@@ -73,8 +108,11 @@ def arrival_batch(
 
 @dg.job(
     name=ARRIVALS_JOB,
-    description="One arrival batch: new, late and corrected files, then their days' marts.",
+    description="Arrival batches (new, late and corrected files, then their days' marts) while "
+    "arrivals keep coming.",
     tags={"hhl/kind": "arrivals"},
+    # One op: a process of its own would only add an interpreter and the code location's import.
+    executor_def=dg.in_process_executor,
 )
 def arrivals_job() -> None:
     arrival_batch()

@@ -1,8 +1,11 @@
-"""The arrival path in Dagster: the sensor asks for a batch only when arrivals are pending and
-no batch runs; `arrivals_job` writes the slices, refreshes those days' marts and records when."""
+"""The arrival path in Dagster: the sensor asks for a run only when arrivals are pending and
+no run is active; `arrivals_job` writes the slices, refreshes those days' marts and records when,
+and takes what arrives while it runs in further batches of the same run."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -17,6 +20,7 @@ from hanoi_health_lake.resources import LakeResource, PseudonymizerResource
 from tests.integration.lake_helpers import INGESTED, TEST_KEY, copy_home, read
 
 FIRST = INGESTED[0]
+DRAINED = {"idle_minutes": 0}  # end once the log is drained
 
 
 def _tick(instance, home: Path):
@@ -39,11 +43,9 @@ def test_the_sensor_and_the_job_take_a_days_arrivals_to_the_marts(
         asked = _tick(instance, home)
         assert isinstance(asked, dg.RunRequest)
         result = arrivals_job.execute_in_process(
+            run_config={"ops": {"arrival_batch": {"config": DRAINED}}},
             instance=instance,
-            resources={
-                "lake": LakeResource(home=str(home)),
-                "pseudonymizer": PseudonymizerResource(key=TEST_KEY),
-            },
+            resources=_resources(home),
         )
         assert result.success
         assert isinstance(_tick(instance, home), dg.SkipReason)  # taken and committed
@@ -63,3 +65,49 @@ def test_the_sensor_and_the_job_take_a_days_arrivals_to_the_marts(
         ).fetchone()
     assert files_total == files.filter(pl.col("arrived_at").is_not_null()).height > 0
     assert files_in_marts == files_total
+
+
+def _resources(home: Path) -> dict:
+    return {
+        "lake": LakeResource(home=str(home)),
+        "pseudonymizer": PseudonymizerResource(key=TEST_KEY),
+    }
+
+
+def test_a_run_takes_what_arrives_while_it_runs_in_a_further_batch(
+    simulated_home: Path, tmp_path: Path
+):
+    home = copy_home(simulated_home, tmp_path / "home")
+    landing, log_dir = home / "landing", arrivals_log.arrivals_dir(home)
+    folders = sorted(p for p in landing.glob(f"*/{FIRST.isoformat()}"))[:2]
+    first, second = (
+        [p.relative_to(landing).as_posix() for p in sorted(folder.iterdir())] for folder in folders
+    )
+    arrivals_log.record_arrivals(log_dir, landing, first)
+
+    def land_second_once_the_first_is_taken() -> None:
+        deadline = time.monotonic() + 120
+        while arrivals_log.has_pending(log_dir) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        arrivals_log.record_arrivals(log_dir, landing, second)
+
+    lander = threading.Thread(target=land_second_once_the_first_is_taken)
+    lander.start()
+    with dg.instance_for_test() as instance:
+        result = arrivals_job.execute_in_process(
+            # Quiet for 6 s (polled every 0.2 s) ends the run: the second facility comes
+            # within a tenth of a second of the first batch's commit.
+            run_config={"ops": {"arrival_batch": {"config": {"idle_minutes": 0.1,
+                                                             "poll_seconds": 0.2}}}},
+            instance=instance,
+            resources=_resources(home),
+        )  # fmt: skip
+        lander.join()
+        assert result.success
+        logged = [
+            e.message for e in instance.all_logs(result.run_id) if e.message.endswith("(idle)")
+        ]
+        assert logged == ["2 batches; the run ended (idle)"]
+    assert not arrivals_log.has_pending(log_dir)
+    files = read(home, "bronze_files")
+    assert sorted(files["source_file"]) == sorted(first + second)
