@@ -79,6 +79,7 @@ LOCK_DIR_ENV = "HHL_LOCK_DIR"
 GX_AUDIT_MINUTES_ENV = "HHL_GX_AUDIT_MINUTES"
 ARRIVALS_IDLE_MINUTES_ENV = "HHL_ARRIVALS_IDLE_MINUTES"
 ARRIVALS_RUN_MINUTES_ENV = "HHL_ARRIVALS_RUN_MINUTES"
+ARRIVALS_BATCH_MINUTES_ENV = "HHL_ARRIVALS_BATCH_MINUTES"
 
 
 def setting(name: str) -> str:
@@ -143,6 +144,12 @@ def arrivals_lifetime() -> timedelta:
     """How long an arrivals run takes batches before it ends and the next run (with the code
     then deployed) takes over (HHL_ARRIVALS_RUN_MINUTES, default 6 hours)."""
     return minutes(ARRIVALS_RUN_MINUTES_ENV, timedelta(hours=6))
+
+
+def arrivals_interval() -> timedelta:
+    """The least time from one arrival batch's start to the next's within a run
+    (HHL_ARRIVALS_BATCH_MINUTES, default 3; realtime/drain.py)."""
+    return minutes(ARRIVALS_BATCH_MINUTES_ENV, timedelta(minutes=3))
 
 
 def lock_dir() -> Path | None:

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import dagster as dg
 
-from hanoi_health_lake.config import arrivals_idle, arrivals_lifetime
+from hanoi_health_lake.config import arrivals_idle, arrivals_interval, arrivals_lifetime
 from hanoi_health_lake.lake.key_fingerprint import check_key
 from hanoi_health_lake.lake.maintenance import compact_lake, vacuum_lake
 from hanoi_health_lake.pipeline import parse_cache
@@ -41,13 +41,15 @@ class ArrivalsRunConfig(dg.Config):
 
     idle_minutes: float | None = None  # HHL_ARRIVALS_IDLE_MINUTES (default 10); 0: once drained
     run_minutes: float | None = None  # HHL_ARRIVALS_RUN_MINUTES (default 360)
+    batch_minutes: float | None = None  # HHL_ARRIVALS_BATCH_MINUTES (default 3)
     poll_seconds: float = POLL_SECONDS
 
     def limits(self) -> DrainLimits:
-        idle, run = self.idle_minutes, self.run_minutes
+        idle, run, every = self.idle_minutes, self.run_minutes, self.batch_minutes
         return DrainLimits(
             idle=arrivals_idle() if idle is None else timedelta(minutes=idle),
             lifetime=arrivals_lifetime() if run is None else timedelta(minutes=run),
+            interval=arrivals_interval() if every is None else timedelta(minutes=every),
             poll_seconds=self.poll_seconds,
         )
 

@@ -248,14 +248,14 @@ def _run_start_cpu(live: Path, work: Path) -> float:
     """The CPU seconds of one `arrivals_job` run with nothing pending, started as the daemon
     starts one (a new process that loads the code location): what each run costs besides its
     batches, and why a run drains many (realtime/drain.py)."""
-    import os
+    from hanoi_health_lake.config import environment
 
     dagster_home = work / "dagster-home"
     shutil.rmtree(dagster_home, ignore_errors=True)
     dagster_home.mkdir(parents=True)
     config = work / "drained.yaml"
     config.write_text("ops:\n  arrival_batch:\n    config:\n      idle_minutes: 0\n")
-    env = {**os.environ, "DAGSTER_HOME": str(dagster_home), "HHL_HOME": str(live),
+    env = {**environment(), "DAGSTER_HOME": str(dagster_home), "HHL_HOME": str(live),
            "HHL_PSEUDONYM_KEY": BENCH_KEY.decode()}  # fmt: skip
     cpu0 = _cpu_seconds()
     subprocess.run(

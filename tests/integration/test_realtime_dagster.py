@@ -20,7 +20,7 @@ from hanoi_health_lake.resources import LakeResource, PseudonymizerResource
 from tests.integration.lake_helpers import INGESTED, TEST_KEY, copy_home, read
 
 FIRST = INGESTED[0]
-DRAINED = {"idle_minutes": 0}  # end once the log is drained
+DRAINED = {"idle_minutes": 0, "batch_minutes": 0}  # end once the log is drained
 
 
 def _tick(instance, home: Path):
@@ -98,6 +98,7 @@ def test_a_run_takes_what_arrives_while_it_runs_in_a_further_batch(
             # Quiet for 6 s (polled every 0.2 s) ends the run: the second facility comes
             # within a tenth of a second of the first batch's commit.
             run_config={"ops": {"arrival_batch": {"config": {"idle_minutes": 0.1,
+                                                             "batch_minutes": 0,
                                                              "poll_seconds": 0.2}}}},
             instance=instance,
             resources=_resources(home),

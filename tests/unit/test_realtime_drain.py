@@ -27,9 +27,14 @@ class FakeTime:
         self.now += seconds
 
 
-def _limits(idle_s: float, lifetime_s: float = 3600, poll: float = 5) -> DrainLimits:
+def _limits(
+    idle_s: float, lifetime_s: float = 3600, poll: float = 5, interval_s: float = 0
+) -> DrainLimits:
     return DrainLimits(
-        idle=timedelta(seconds=idle_s), lifetime=timedelta(seconds=lifetime_s), poll_seconds=poll
+        idle=timedelta(seconds=idle_s),
+        lifetime=timedelta(seconds=lifetime_s),
+        interval=timedelta(seconds=interval_s),
+        poll_seconds=poll,
     )
 
 
@@ -70,6 +75,40 @@ def test_a_run_starts_no_batch_after_its_lifetime_even_with_arrivals_pending():
     drained = drain(busy, _limits(idle_s=600, lifetime_s=180), clock=fake.clock, sleep=fake.sleep)
     assert drained.results == [60, 120, 180]
     assert drained.ended == "lifetime"
+
+
+def test_batches_start_at_least_an_interval_apart_however_much_is_pending():
+    fake = FakeTime()
+    starts = []
+
+    def busy():
+        starts.append(fake.now)
+        fake.now += 10  # a batch of ten seconds, and always more pending
+        return len(starts)
+
+    drained = drain(busy, _limits(idle_s=600, lifetime_s=400, interval_s=120), clock=fake.clock,
+                    sleep=fake.sleep)  # fmt: skip
+    assert starts == [0, 120, 240, 360]  # not every ten seconds
+    assert fake.slept == [110, 110, 110, 110]  # waited out each interval, then the lifetime
+    assert drained.ended == "lifetime"
+
+
+def test_an_arrival_after_a_quiet_spell_is_taken_at_the_next_poll_not_an_interval_later():
+    fake = FakeTime()
+    arrivals = {0.0: "first", 300.0: "after a quiet spell"}
+    starts = []
+
+    def batch():
+        due = [t for t in arrivals if t <= fake.now]
+        if not due:
+            return None
+        starts.append(fake.now)
+        return arrivals.pop(due[0])
+
+    drained = drain(batch, _limits(idle_s=900, interval_s=120, poll=5), clock=fake.clock,
+                    sleep=fake.sleep)  # fmt: skip
+    assert drained.results == ["first", "after a quiet spell"]
+    assert starts == [0, 300]
 
 
 def test_tables_stay_open_from_one_batch_to_the_next(tmp_path: Path):
