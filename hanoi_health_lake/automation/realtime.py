@@ -67,14 +67,14 @@ def arrival_batch(
     pseudonymizer: PseudonymizerResource,
 ) -> None:
     check_key(lake.lake, pseudonymizer.key_bytes())
-    codes = registry_codes(load_registry(lake.registry))
 
     def one_batch() -> BatchResult | None:
         result = run_batch(
             lake.root,
             landing=lake.landing,
             lake_root=lake.lake,
-            registry_codes=codes,
+            # Read again for every batch: a facility registered while the run lasts is placed.
+            registry_codes=registry_codes(load_registry(lake.registry)),
             key=pseudonymizer.key_bytes(),
             run_id=context.run.run_id,
         )
