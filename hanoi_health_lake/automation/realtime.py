@@ -66,9 +66,12 @@ def arrival_batch(
     lake: LakeResource,
     pseudonymizer: PseudonymizerResource,
 ) -> None:
-    check_key(lake.lake, pseudonymizer.key_bytes())
 
     def one_batch() -> BatchResult | None:
+        # Checked before every batch: a re-key while the run lasts (`hhl rekey` records the new
+        # key's fingerprint) fails the run at its next batch instead of mixing the old key in;
+        # the next run starts with the key then set.
+        check_key(lake.lake, pseudonymizer.key_bytes())
         result = run_batch(
             lake.root,
             landing=lake.landing,

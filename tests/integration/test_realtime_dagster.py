@@ -15,6 +15,7 @@ from deltalake import DeltaTable
 
 from hanoi_health_lake.automation.realtime import arrivals_job, arrivals_sensor
 from hanoi_health_lake.lake.freshness import refreshed_path
+from hanoi_health_lake.lake.key_fingerprint import KeyRecord, fingerprint, write_record
 from hanoi_health_lake.realtime import arrivals_log
 from hanoi_health_lake.resources import LakeResource, PseudonymizerResource
 from tests.integration.lake_helpers import INGESTED, TEST_KEY, copy_home, read
@@ -112,3 +113,45 @@ def test_a_run_takes_what_arrives_while_it_runs_in_a_further_batch(
     assert not arrivals_log.has_pending(log_dir)
     files = read(home, "bronze_files")
     assert sorted(files["source_file"]) == sorted(first + second)
+
+
+def test_a_rekey_while_a_run_drains_fails_it_before_its_next_batch(
+    simulated_home: Path, tmp_path: Path
+):
+    home = copy_home(simulated_home, tmp_path / "home")
+    landing, log_dir = home / "landing", arrivals_log.arrivals_dir(home)
+    folders = sorted(p for p in landing.glob(f"*/{FIRST.isoformat()}"))[:2]
+    first, second = (
+        [p.relative_to(landing).as_posix() for p in sorted(folder.iterdir())] for folder in folders
+    )
+    arrivals_log.record_arrivals(log_dir, landing, first)
+
+    def rekey_then_land_once_the_first_is_taken() -> None:
+        deadline = time.monotonic() + 120
+        while arrivals_log.has_pending(log_dir) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        # What `hhl rekey` records first: the new key's fingerprint, the old one as being left.
+        new_key = fingerprint(b"the-new-key-0123456789abcdef")
+        write_record(
+            home / "lake", KeyRecord(new_key, rekeying_from=fingerprint(TEST_KEY.encode()))
+        )
+        arrivals_log.record_arrivals(log_dir, landing, second)
+
+    lander = threading.Thread(target=rekey_then_land_once_the_first_is_taken)
+    lander.start()
+    with dg.instance_for_test() as instance:
+        result = arrivals_job.execute_in_process(
+            run_config={"ops": {"arrival_batch": {"config": {"idle_minutes": 0.1,
+                                                             "batch_minutes": 0,
+                                                             "poll_seconds": 0.2}}}},
+            instance=instance,
+            resources=_resources(home),
+            raise_on_error=False,
+        )  # fmt: skip
+        lander.join()
+        assert not result.success
+        failure = result.failure_data_for_node("arrival_batch")
+        assert "being re-keyed" in str(failure.error.cause or failure.error)
+    assert arrivals_log.has_pending(log_dir)  # the second facility waits for a run with the new key
+    files = read(home, "bronze_files")
+    assert sorted(files["source_file"]) == sorted(first)  # nothing under the old key after it
