@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -75,10 +76,18 @@ def _resources(home: Path) -> dict:
     }
 
 
-def test_a_run_takes_what_arrives_while_it_runs_in_a_further_batch(
-    simulated_home: Path, tmp_path: Path
-):
-    home = copy_home(simulated_home, tmp_path / "home")
+# Quiet for 6 s (polled every 0.2 s) ends a run; batches back to back.
+DRAINING = {"ops": {"arrival_batch": {"config": {
+    "idle_minutes": 0.1, "batch_minutes": 0, "poll_seconds": 0.2,
+}}}}  # fmt: skip
+
+
+def _drain_while_a_second_facility_arrives(
+    home: Path, before_second: Callable[[], None] = lambda: None
+) -> tuple[dg.ExecuteInProcessResult, list[str], list[str], list[str]]:
+    """One facility's files logged, then an `arrivals_job` run; once its first batch has taken
+    them, `before_second()` and a second facility's files are logged, within a tenth of a
+    second. The run's result, the two facilities' files and the run's closing log lines."""
     landing, log_dir = home / "landing", arrivals_log.arrivals_dir(home)
     folders = sorted(p for p in landing.glob(f"*/{FIRST.isoformat()}"))[:2]
     first, second = (
@@ -90,27 +99,29 @@ def test_a_run_takes_what_arrives_while_it_runs_in_a_further_batch(
         deadline = time.monotonic() + 120
         while arrivals_log.has_pending(log_dir) and time.monotonic() < deadline:
             time.sleep(0.1)
+        before_second()
         arrivals_log.record_arrivals(log_dir, landing, second)
 
     lander = threading.Thread(target=land_second_once_the_first_is_taken)
     lander.start()
     with dg.instance_for_test() as instance:
         result = arrivals_job.execute_in_process(
-            # Quiet for 6 s (polled every 0.2 s) ends the run: the second facility comes
-            # within a tenth of a second of the first batch's commit.
-            run_config={"ops": {"arrival_batch": {"config": {"idle_minutes": 0.1,
-                                                             "batch_minutes": 0,
-                                                             "poll_seconds": 0.2}}}},
-            instance=instance,
-            resources=_resources(home),
+            run_config=DRAINING, instance=instance, resources=_resources(home),
+            raise_on_error=False,
         )  # fmt: skip
         lander.join()
-        assert result.success
-        logged = [
-            e.message for e in instance.all_logs(result.run_id) if e.message.endswith("(idle)")
-        ]
-        assert logged == ["2 batches; the run ended (idle)"]
-    assert not arrivals_log.has_pending(log_dir)
+        ended = [e.message for e in instance.all_logs(result.run_id) if "run ended" in e.message]
+    return result, first, second, ended
+
+
+def test_a_run_takes_what_arrives_while_it_runs_in_a_further_batch(
+    simulated_home: Path, tmp_path: Path
+):
+    home = copy_home(simulated_home, tmp_path / "home")
+    result, first, second, ended = _drain_while_a_second_facility_arrives(home)
+    assert result.success
+    assert ended == ["2 batches; the run ended (idle)"]
+    assert not arrivals_log.has_pending(arrivals_log.arrivals_dir(home))
     files = read(home, "bronze_files")
     assert sorted(files["source_file"]) == sorted(first + second)
 
@@ -119,39 +130,18 @@ def test_a_rekey_while_a_run_drains_fails_it_before_its_next_batch(
     simulated_home: Path, tmp_path: Path
 ):
     home = copy_home(simulated_home, tmp_path / "home")
-    landing, log_dir = home / "landing", arrivals_log.arrivals_dir(home)
-    folders = sorted(p for p in landing.glob(f"*/{FIRST.isoformat()}"))[:2]
-    first, second = (
-        [p.relative_to(landing).as_posix() for p in sorted(folder.iterdir())] for folder in folders
-    )
-    arrivals_log.record_arrivals(log_dir, landing, first)
 
-    def rekey_then_land_once_the_first_is_taken() -> None:
-        deadline = time.monotonic() + 120
-        while arrivals_log.has_pending(log_dir) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        # What `hhl rekey` records first: the new key's fingerprint, the old one as being left.
+    def rekey() -> None:  # what `hhl rekey` records first: the new key, the old one being left
         new_key = fingerprint(b"the-new-key-0123456789abcdef")
         write_record(
             home / "lake", KeyRecord(new_key, rekeying_from=fingerprint(TEST_KEY.encode()))
         )
-        arrivals_log.record_arrivals(log_dir, landing, second)
 
-    lander = threading.Thread(target=rekey_then_land_once_the_first_is_taken)
-    lander.start()
-    with dg.instance_for_test() as instance:
-        result = arrivals_job.execute_in_process(
-            run_config={"ops": {"arrival_batch": {"config": {"idle_minutes": 0.1,
-                                                             "batch_minutes": 0,
-                                                             "poll_seconds": 0.2}}}},
-            instance=instance,
-            resources=_resources(home),
-            raise_on_error=False,
-        )  # fmt: skip
-        lander.join()
-        assert not result.success
-        failure = result.failure_data_for_node("arrival_batch")
-        assert "being re-keyed" in str(failure.error.cause or failure.error)
-    assert arrivals_log.has_pending(log_dir)  # the second facility waits for a run with the new key
+    result, first, _, ended = _drain_while_a_second_facility_arrives(home, before_second=rekey)
+    assert not result.success and ended == []
+    failure = result.failure_data_for_node("arrival_batch")
+    assert "being re-keyed" in str(failure.error.cause or failure.error)
+    # The second facility waits for a run with the new key: nothing under the old one after it.
+    assert arrivals_log.has_pending(arrivals_log.arrivals_dir(home))
     files = read(home, "bronze_files")
-    assert sorted(files["source_file"]) == sorted(first)  # nothing under the old key after it
+    assert sorted(files["source_file"]) == sorted(first)
