@@ -13,10 +13,10 @@ does), until nothing came for `idle` or the run has lasted `lifetime` (the next 
 with whatever code is deployed). The interval bounds the batches of a day (480 at the default
 three minutes), each paying a floor of Delta commits and a marts refresh whatever it brings,
 while an arrival still reaches the marts within about three and a half minutes (the 5-minute
-goal of issue #14). The sensor asks for
-a run only when none is active, so a draining run is the only writer of batches. Within it,
-the Delta tables stay open from batch to batch (lake/delta_io.tables_kept_open), each brought up
-to date under its writer lock when asked for again.
+goal of issue #14). The sensor asks for a run only when none is active, so a draining run is the
+only writer of batches. Within it, the Delta tables stay open from batch to batch
+(lake/delta_io.tables_kept_open), each brought up to date under its writer lock when asked for
+again.
 
 Stopping the run (the UI's terminate) interrupts whatever batch is running: a killed batch
 leaves its arrivals pending and its day incomplete, and the next run takes them again
@@ -75,7 +75,7 @@ def drain(
                 results.append(result)
                 last = clock()
                 next_start = now + limits.interval.total_seconds()
-                continue  # more may have come while it ran
+                continue  # more may have come while it ran: asked once the interval is up
             if clock() - last >= limits.idle.total_seconds():
                 return Drained(results, "idle")
             sleep(limits.poll_seconds)
