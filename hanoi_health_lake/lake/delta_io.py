@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import DeltaError
 
+from hanoi_health_lake.lake import day_files
 from hanoi_health_lake.lake.catalog import PARTITION_COLUMN
 from hanoi_health_lake.lake.locks import table_writer_lock
 from hanoi_health_lake.lake.restricted import restricted_writes
@@ -69,7 +70,8 @@ def tables_kept_open() -> Iterator[None]:
         return
     token = _KEPT.set({})
     try:
-        yield
+        with day_files.remembered():  # and what each table's days hold (lake/day_files.py)
+            yield
     finally:
         _KEPT.reset(token)
 
@@ -90,9 +92,16 @@ def open_table(path: str | Path) -> DeltaTable:
     table = kept.get(key)
     if table is None:
         kept[key] = table = DeltaTable(key)
-    else:
+    elif _committed_since(key, table.version()):
         table.update_incremental()
     return table
+
+
+def _committed_since(path: str, version: int) -> bool:
+    """Whether a commit follows `version`: every Delta version has its commit file, so one stat
+    tells, where bringing the table up to date lists its log (a few milliseconds, asked for
+    twenty times a batch)."""
+    return (Path(path) / "_delta_log" / f"{version + 1:020d}.json").exists()
 
 
 def _check_partition_column(data: pa.Table, table_path: str) -> None:

@@ -52,6 +52,7 @@ from deltalake.transaction import AddAction, RemoveAction
 from hanoi_health_lake.arrow_take import gather_rows, take_column
 from hanoi_health_lake.lake import facility_index, row_hashes
 from hanoi_health_lake.lake.catalog import PARTITION_COLUMN
+from hanoi_health_lake.lake.day_files import DayFile, DayFiles, day_files, forget
 
 FACILITY_COLUMN = "facility_code"
 # Columns that say when and by which run a row was written, not what it holds, and columns
@@ -77,12 +78,6 @@ class Carried:
 
     column: str
     key: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class _DayFile:
-    path: str  # relative to the table root
-    size: int
 
 
 def _stored_type(type_: pa.DataType) -> pa.DataType:
@@ -131,8 +126,27 @@ def commit_slices(
     # An appended facility's rows come from files the lake does not hold (its writer checked
     # that under the day's lock): none of them can be held already, so they are not compared.
     codes = sorted(set(facilities) - appending)
-    day = _DayFiles.of(table, root, service_date)
-    stored, index, candidates = day.stored, day.index, day.holding(codes)
+    day = DayFiles.of(table, root, service_date)
+    try:
+        return _commit_slices(table, data, day, codes, metadata, compare, appending, carried,
+                              only_files)  # fmt: skip
+    except BaseException:
+        forget(root, service_date)  # what it kept may no longer be what the table holds
+        raise
+
+
+def _commit_slices(
+    table: DeltaTable,
+    data: pa.Table,
+    day: DayFiles,
+    codes: list[str],
+    metadata: dict[str, str],
+    compare: tuple[str, ...] | None,
+    appending: frozenset[str],
+    carried: Carried | None,
+    only_files: Mapping[str, frozenset[str]] | None,
+) -> int:
+    root, service_date, candidates = day.root, day.service_date, day.holding(codes)
     compared = [c for c in data.column_names if c not in NOT_COMPARED and c != PARTITION_COLUMN]
     if compare is not None:
         compared = [c for c in compared if c in compare]
@@ -162,7 +176,7 @@ def commit_slices(
         keep_new[already["_index"].to_numpy()] = False
     actions: list[AddAction | RemoveAction] = []
     now_ms = int(time.time() * 1000)
-    written = _Written(root, service_date, now_ms, index, signed)
+    written = _Written(root, service_date, now_ms, [], signed)
     removed: list[pa.Table] = []  # of the rows removed, the `carried` column and its key
     if replaced:
         touched = held.filter(pl.col(FACILITY_COLUMN).is_in(list(replaced)))
@@ -193,12 +207,11 @@ def commit_slices(
             added = _carry(added, pa.concat_tables(removed), carried)
         actions.extend(written.files(added, new_hashes[rows]))
     if not actions:  # nothing gained, nothing changed: no commit
-        if day.learned:
-            _save_index(root, service_date, index, stored, actions, day.stale)
+        day.settle()  # files it learned the facilities of
         return table.version()
     counts = {"facilities_replaced": str(len(replaced)), "rows_added": str(len(rows))}
     version = _commit(table, actions, {**metadata, **counts})
-    _save_index(root, service_date, index, stored, actions, day.stale)
+    day.committed(version, actions, written.index)
     return version
 
 
@@ -214,7 +227,7 @@ def replace_day(
         return None
     now_ms = int(time.time() * 1000)
     actions: list[AddAction | RemoveAction] = [
-        _remove(f, service_date, now_ms) for f in _day_files(table, service_date)
+        _remove(f, service_date, now_ms) for f in day_files(table, service_date)
     ]
     if data.num_rows:
         rows = data.drop_columns([PARTITION_COLUMN])
@@ -231,7 +244,7 @@ def read_slices(
     them (lake.facility_index) and, of those, the row groups that do."""
     root = _root(table)
     codes = sorted(set(facilities))
-    candidates = _DayFiles.of(table, root, service_date).holding(codes)
+    candidates = DayFiles.of(table, root, service_date).holding(codes)
     held = _held_rows(root, candidates, codes, columns, None)
     if held.height:
         return held.drop(_ROW, _FILE)
@@ -267,71 +280,6 @@ def _root(table: DeltaTable) -> Path:
     return Path(table.table_uri.removeprefix("file://"))
 
 
-@dataclass
-class _DayFiles:
-    """The day's data files and the facility index of them (files it did not list yet — a
-    whole-day run's, a compaction's — read once and learned)."""
-
-    stored: list[_DayFile]
-    index: list[pa.Table]
-    learned: bool
-    stale: bool  # the index lists files no longer in the table (a whole-day run replaced them)
-
-    @classmethod
-    def of(cls, table: DeltaTable, root: Path, service_date: date) -> _DayFiles:
-        stored = _day_files(table, service_date)
-        index = [facility_index.load(root, service_date)]
-        listed = set(index[0]["path"].unique().to_pylist())
-        unlisted = [f for f in stored if f.path not in listed]
-        for day_file in unlisted:
-            index.append(facility_index.entries(day_file.path, _facility_column(root, day_file)))
-        stale = bool(listed - {f.path for f in stored})
-        return cls(stored, index, bool(unlisted), stale)
-
-    def holding(self, codes: list[str]) -> list[_DayFile]:
-        held = facility_index.files_holding(pa.concat_tables(self.index), codes)
-        return [f for f in self.stored if f.path in held]
-
-
-def _save_index(
-    root: Path,
-    service_date: date,
-    index: list[pa.Table],
-    stored: list[_DayFile],
-    actions: list[AddAction | RemoveAction],
-    stale: bool,
-) -> None:
-    """The index of the day's files after the commit (entries of files gone are dropped, and
-    so are their row hashes). A commit that removed nothing, over an index listing no file
-    gone, only adds entries: most batches, which add rows."""
-    removed = {a.path for a in actions if isinstance(a, RemoveAction)}
-    if not removed and not stale:
-        facility_index.save(root, service_date, pa.concat_tables(index), live=None)
-        return
-    live = ({f.path for f in stored} - removed) | {
-        a.path for a in actions if isinstance(a, AddAction)
-    }
-    facility_index.save(root, service_date, pa.concat_tables(index), live)
-    row_hashes.drop_unlisted(root, service_date, live)
-
-
-def _day_files(table: DeltaTable, service_date: date) -> list[_DayFile]:
-    # Not flattened: flattening makes a column of every statistic of every file (4.8 ms
-    # against 0.4 on `bronze_records`, whose whole-day files carry every column's statistics).
-    actions = pa.table(table.get_add_actions(flatten=False))  # arro3 → pyarrow
-    if actions.num_rows == 0:
-        return []
-    partition = pc.struct_field(actions["partition"], PARTITION_COLUMN)
-    day = pc.equal(partition.cast(pa.date32()), service_date)
-    actions = actions.filter(day)
-    return [
-        _DayFile(path, size)
-        for path, size in zip(
-            actions["path"].to_pylist(), actions["size_bytes"].to_pylist(), strict=True
-        )
-    ]
-
-
 def _may_hold(low: str, high: str, codes: list[str]) -> bool:
     """Whether a facility range [low, high] holds one of the sorted `codes`."""
     i = bisect_left(codes, low)
@@ -340,7 +288,7 @@ def _may_hold(low: str, high: str, codes: list[str]) -> bool:
 
 def _held_rows(
     root: Path,
-    candidates: list[_DayFile],
+    candidates: list[DayFile],
     codes: list[str],
     columns: list[str],
     types: pl.Schema | None,
@@ -412,7 +360,7 @@ def _counted(keys: pl.DataFrame) -> pl.DataFrame:
 def _held_keys(
     root: Path,
     service_date: date,
-    candidates: list[_DayFile],
+    candidates: list[DayFile],
     codes: list[str],
     compared: list[str],
     types: pl.Schema,
@@ -461,7 +409,7 @@ def _positions(n: int, rows: np.ndarray) -> np.ndarray:
     return flags
 
 
-def _remove(day_file: _DayFile, service_date: date, now_ms: int) -> RemoveAction:
+def _remove(day_file: DayFile, service_date: date, now_ms: int) -> RemoveAction:
     return RemoveAction(
         day_file.path,
         True,
@@ -469,10 +417,6 @@ def _remove(day_file: _DayFile, service_date: date, now_ms: int) -> RemoveAction
         size=day_file.size,
         partition_values={PARTITION_COLUMN: service_date.isoformat()},
     )
-
-
-def _facility_column(root: Path, day_file: _DayFile) -> pa.ChunkedArray:
-    return pq.read_table(root / day_file.path, columns=[FACILITY_COLUMN])[FACILITY_COLUMN]
 
 
 @dataclass

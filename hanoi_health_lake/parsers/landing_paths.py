@@ -6,6 +6,7 @@ Grammar (docs/landing-formats.md §1), relative to the landing root:
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -152,6 +153,7 @@ def parse_landing_path(relpath: str) -> LandingName:
     )
 
 
+@functools.lru_cache(maxsize=1 << 16)  # an arrival batch asks for each of its slices' files
 def named_dataset(relpath: str) -> str | None:
     """The dataset a landing path's name says, or None for a name `parse_landing_path` refuses."""
     try:

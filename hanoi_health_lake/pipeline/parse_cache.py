@@ -85,9 +85,10 @@ def _identities(landing_root: Path, relpaths: list[str]) -> dict[str, Identity |
     in, parsers/dispatch._sibling_resources), so theirs is part of its identity: an Encounter
     file parsed before its Patient file arrived is parsed again once it has."""
     stat: dict[str, tuple[int, int] | None] = {}
+    root = str(landing_root)
     for relpath in relpaths:
         try:
-            st = os.lstat(Path(landing_root) / relpath)
+            st = os.lstat(f"{root}/{relpath}")
             stat[relpath] = (st.st_size, st.st_mtime_ns)
         except OSError:
             stat[relpath] = None
@@ -161,21 +162,28 @@ def _lookup(
     if not day_dir.is_dir():
         return {}
     found: dict[str, Path] = {}
-    wanted = pa.array(sorted(r for r, identity in identities.items() if identity), pa.string())
+    wanted = [(r, (*identity, context)) for r, identity in identities.items() if identity]
     for store in sorted(day_dir.iterdir()):  # names start with the time: oldest first
         if not (store / _READY).exists():
             continue
-        files = _read_arrow(store / _FILES).select([RELPATH, *_IDENTITY, "_context"])
-        # A store holds every file of its batch's slices: most are not asked for.
-        files = files.filter(pc.is_in(files[RELPATH], value_set=wanted))
-        columns = (c.to_pylist() for c in files.columns)
-        for relpath, size, mtime, siblings, ctx in zip(*columns, strict=True):
-            if identities.get(relpath) == (size, mtime, siblings) and ctx == context:
+        held = _store_identities(store)
+        for relpath, identity in wanted:
+            if held.get(relpath) == identity:
                 found[relpath] = store
     held: dict[Path, list[str]] = {}
     for relpath, store in found.items():
         held.setdefault(store, []).append(relpath)
     return held
+
+
+@functools.lru_cache(maxsize=512)
+def _store_identities(store: Path) -> dict[str, tuple[int, int, str, str]]:
+    """Each file of a store with its identity and context. A store never changes once in place
+    (a new one gets a new name), and every batch of its day looks it up: read once per process
+    (an arrivals run drains a day of batches), not once per batch."""
+    files = _read_arrow(store / _FILES).select([RELPATH, *_IDENTITY, "_context"])
+    columns = [c.to_pylist() for c in files.columns]
+    return {relpath: tuple(rest) for relpath, *rest in zip(*columns, strict=True)}
 
 
 def _store(

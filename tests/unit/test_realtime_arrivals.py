@@ -163,6 +163,37 @@ def test_the_facility_index_learns_other_files_and_a_damaged_index_is_only_a_sho
     assert set(index["path"].to_pylist()) == {a["path"] for a in _live_adds(path)}
 
 
+def test_a_run_remembers_a_days_files_between_batches_and_sees_another_writers_commit(
+    tmp_path, monkeypatch
+):
+    from deltalake import write_deltalake
+
+    from hanoi_health_lake.lake import day_files, facility_index
+    from hanoi_health_lake.lake.delta_io import tables_kept_open
+
+    path = tmp_path / "silver" / "t"
+    write_facility_slices(path, _rows(["A", "B"], 1), D, ["A", "B"], run_id="r0")  # creates it
+    listed = []
+    real = day_files.day_files
+    monkeypatch.setattr(day_files, "day_files", lambda *a: listed.append(a) or real(*a))
+    with tables_kept_open():  # one arrivals run
+        write_facility_slices(path, _rows(["C"], 1), D, ["C"], run_id="r1")
+        write_facility_slices(path, _rows(["B"], 9), D, ["B"], run_id="r2")  # a correction
+        assert len(listed) == 1  # the second batch found the day as the first one left it
+        assert _day_rows(path) == [("A", 1), ("B", 9), ("C", 1)]
+        # Another process replaces the day (a whole-day rerun): its commit is seen.
+        write_deltalake(str(path), _rows(["A", "E"], 5), mode="overwrite",
+                        predicate=f"service_date = '{D.isoformat()}'")  # fmt: skip
+        write_facility_slices(path, _rows(["E"], 6), D, ["E"], run_id="r3")
+        assert len(listed) == 2
+        assert _day_rows(path) == [("A", 5), ("E", 6)]
+    # The index on disk, written as the run ended, lists the day's files and nothing else.
+    index = facility_index.load(path, D)
+    assert set(index["path"].to_pylist()) == {a["path"] for a in _live_adds(path)}
+    pairs = sorted(zip(*(index[c].to_pylist() for c in ("path", "facility_code")), strict=True))
+    assert sorted(code for _, code in pairs) == ["A", "E"]
+
+
 def _live_adds(path) -> list[dict]:
     table = pa.table(DeltaTable(str(path)).get_add_actions(flatten=True))
     return table.select(["path"]).to_pylist()
