@@ -63,7 +63,8 @@ def tables_kept_open() -> Iterator[None]:
     """Within: `open_table` opens each table once and, asked again, brings it up to date. An
     arrival batch asks for the completion table four times and for most others twice: opening
     a table replays its log from the last checkpoint (3 to 4 ms), bringing an open one up to
-    date reads only the commits since (0.2 ms). Nested (the batches of one arrivals run,
+    date reads only the commits since (0.2 ms), and only when there is one. What each table's
+    days hold is kept too (lake/day_files.remembered). Nested (the batches of one arrivals run,
     realtime/drain.py): the outer one's tables are kept."""
     if _KEPT.get() is not None:
         yield

@@ -16,7 +16,7 @@ while an arrival still reaches the marts within about three and a half minutes (
 goal of issue #14). The sensor asks for a run only when none is active, so a draining run is the
 only writer of batches. Within it, the Delta tables stay open from batch to batch
 (lake/delta_io.tables_kept_open), each brought up to date under its writer lock when asked for
-again.
+again, and what each table's day holds is remembered from batch to batch (lake/day_files.py).
 
 Stopping the run (the UI's terminate) interrupts whatever batch is running: a killed batch
 leaves its arrivals pending and its day incomplete, and the next run takes them again
