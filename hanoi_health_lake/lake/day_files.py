@@ -30,6 +30,7 @@ from deltalake.transaction import AddAction, RemoveAction
 
 from hanoi_health_lake.lake import facility_index, row_hashes
 from hanoi_health_lake.lake.catalog import PARTITION_COLUMN
+from hanoi_health_lake.lake.delta_commit import TableHead
 
 FACILITY_COLUMN = "facility_code"
 
@@ -73,7 +74,8 @@ class DayFile:
 @dataclass
 class DayFiles:
     """The day's data files at `version` and the facility index of them (files it did not list
-    yet — a whole-day run's, a compaction's — read once and learned)."""
+    yet — a whole-day run's, a compaction's — read once and learned). `indexed` False: a table
+    without facilities (the completion record), of which only the files are kept."""
 
     root: Path
     service_date: date
@@ -82,23 +84,31 @@ class DayFiles:
     index: pa.Table  # facility_index.SCHEMA, of the stored files only
     unsaved: bool = False  # the index differs from the one on disk
     gone: bool = False  # files left the day: their row hashes are still on disk
+    indexed: bool = True
 
     @classmethod
-    def of(cls, table: DeltaTable, root: Path, service_date: date) -> DayFiles:
-        kept, key, version = _KEPT.get(), (str(root), service_date), table.version()
+    def of(cls, head: TableHead, service_date: date, indexed: bool = True) -> DayFiles:
+        """The day at `head.version`: kept, or read from the table object (brought up to date
+        first when commits written by hand are ahead of it)."""
+        kept, key = _KEPT.get(), (str(head.root), service_date)
         known = kept.get(key) if kept is not None else None
-        if known is not None and known.version == version:
+        if known is not None and known.version == head.version:
             return known
         if known is not None:
             known.save()  # another writer committed since: what it kept is read again
-        day = cls._read(table, root, service_date, version)
+        day = cls._read(head.current(), head.root, service_date, head.version, indexed)
         if kept is not None:
             kept[key] = day
         return day
 
     @classmethod
-    def _read(cls, table: DeltaTable, root: Path, service_date: date, version: int) -> DayFiles:
+    def _read(
+        cls, table: DeltaTable, root: Path, service_date: date, version: int, indexed: bool
+    ) -> DayFiles:
         stored = day_files(table, service_date)
+        if not indexed:
+            return cls(root, service_date, version, stored, facility_index.SCHEMA.empty_table(),
+                       indexed=False)  # fmt: skip
         index = facility_index.load(root, service_date)
         listed = set(index["path"].unique().to_pylist())
         live = {f.path for f in stored}
@@ -121,7 +131,10 @@ class DayFiles:
         self, version: int, actions: list[AddAction | RemoveAction], entries: list[pa.Table]
     ) -> None:
         """The day after a commit of `actions`, which added the files of the index `entries`;
-        written to disk now outside `remembered`, on the way out of it within."""
+        written to disk now outside `remembered`, on the way out of it within. The table's
+        other days kept at the version before are still what they were: that commit changed
+        this day only."""
+        _moved_on(self.root, self.service_date, version)
         removed = {a.path for a in actions if isinstance(a, RemoveAction)}
         added = [DayFile(a.path, a.size) for a in actions if isinstance(a, AddAction)]
         index = self.index
@@ -139,11 +152,22 @@ class DayFiles:
 
     def save(self) -> None:
         """Write the index if it changed, and drop the row hashes of files gone."""
+        if not self.indexed:
+            return
         if self.unsaved:
             facility_index.save(self.root, self.service_date, self.index, live=None)
         if self.gone:
             row_hashes.drop_unlisted(self.root, self.service_date, {f.path for f in self.stored})
         self.unsaved = self.gone = False
+
+
+def _moved_on(root: Path, committed_day: date, version: int) -> None:
+    """A commit of `committed_day` made `version`: the table's other days kept at the version
+    before are that version's too."""
+    kept = _KEPT.get() or {}
+    for (kept_root, day), other in kept.items():
+        if kept_root == str(root) and day != committed_day and other.version == version - 1:
+            other.version = version
 
 
 def day_files(table: DeltaTable, service_date: date) -> list[DayFile]:

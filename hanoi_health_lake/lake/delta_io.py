@@ -22,6 +22,7 @@ from deltalake.exceptions import DeltaError
 
 from hanoi_health_lake.lake import day_files
 from hanoi_health_lake.lake.catalog import PARTITION_COLUMN
+from hanoi_health_lake.lake.delta_commit import TableHead
 from hanoi_health_lake.lake.locks import table_writer_lock
 from hanoi_health_lake.lake.restricted import restricted_writes
 from hanoi_health_lake.lake.slice_commit import (
@@ -55,17 +56,18 @@ def table_exists(path: str | Path) -> bool:
 
 
 # The tables opened so far within `tables_kept_open`, by path; None outside it.
-_KEPT: ContextVar[dict[str, DeltaTable] | None] = ContextVar("hhl_kept_tables", default=None)
+_KEPT: ContextVar[dict[str, TableHead] | None] = ContextVar("hhl_kept_tables", default=None)
 
 
 @contextmanager
 def tables_kept_open() -> Iterator[None]:
-    """Within: `open_table` opens each table once and, asked again, brings it up to date. An
-    arrival batch asks for the completion table four times and for most others twice: opening
-    a table replays its log from the last checkpoint (3 to 4 ms), bringing an open one up to
-    date reads only the commits since (0.2 ms), and only when there is one. What each table's
-    days hold is kept too (lake/day_files.remembered). Nested (the batches of one arrivals run,
-    realtime/drain.py): the outer one's tables are kept."""
+    """Within: each table is opened once and, asked for again, brought up to date. An arrival
+    batch asks for the completion table four times and for most others twice: opening a table
+    replays its log from the last checkpoint (3 to 4 ms), bringing an open one up to date reads
+    only the commits since, and only when there is one. What each table's days hold is kept
+    too (lake/day_files.remembered), so a writer needs the table object brought up to date
+    only after another writer's commit (lake/delta_commit.TableHead). Nested (the batches of
+    one arrivals run, realtime/drain.py): the outer one's tables are kept."""
     if _KEPT.get() is not None:
         yield
         return
@@ -79,23 +81,36 @@ def tables_kept_open() -> Iterator[None]:
 
 def existing_table(path: str | Path) -> DeltaTable | None:
     """The table at its latest version as `open_table` gives it, or None when there is none."""
-    kept = _KEPT.get()
-    if (kept is not None and str(path) in kept) or table_exists(path):
-        return open_table(path)
-    return None
+    head = existing_head(path)
+    return None if head is None else head.current()
 
 
 def open_table(path: str | Path) -> DeltaTable:
     """The table at its latest version (opened, or kept open and brought up to date)."""
+    return open_head(path).current()
+
+
+def existing_head(path: str | Path) -> TableHead | None:
+    """`open_head`, or None when there is no table."""
+    kept = _KEPT.get()
+    if (kept is not None and str(path) in kept) or table_exists(path):
+        return open_head(path)
+    return None
+
+
+def open_head(path: str | Path) -> TableHead:
+    """The table as a writer needs it (lake/delta_commit.TableHead): its latest version, and
+    the object delta-rs opened, brought up to date only when another writer committed since."""
     kept, key = _KEPT.get(), str(path)
     if kept is None:
-        return DeltaTable(key)
-    table = kept.get(key)
-    if table is None:
-        kept[key] = table = DeltaTable(key)
-    elif _committed_since(key, table.version()):
-        table.update_incremental()
-    return table
+        return TableHead.of(DeltaTable(key))
+    head = kept.get(key)
+    if head is None:
+        kept[key] = head = TableHead.of(DeltaTable(key))
+    elif _committed_since(key, head.version):
+        head.current().update_incremental()
+        head.caught_up()
+    return head
 
 
 def _committed_since(path: str, version: int) -> bool:
@@ -137,7 +152,7 @@ def write_partition(
     if few_rows and table_exists(path):
         action = f"write partition {service_date}"
         with table_writer_lock(path), restricted_writes(path), naming_table(path, action):
-            version = replace_day(open_table(path), data, service_date, metadata)
+            version = replace_day(open_head(path), data, service_date, metadata)
         if version is not None:
             return version
     predicate = f"{PARTITION_COLUMN} = '{service_date.isoformat()}'"
@@ -184,7 +199,7 @@ def write_facility_slices(
     if outside_day or outside:
         raise ValueError(f"{path}: {outside_day + outside} rows are outside the slices written")
     if not facilities:
-        return open_table(path).version() if table_exists(path) else -1
+        return open_head(path).version if table_exists(path) else -1
     metadata = {
         "run_id": run_id,
         "partition": service_date.isoformat(),
@@ -193,10 +208,10 @@ def write_facility_slices(
     action = f"write facilities of {service_date}"
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with table_writer_lock(path), restricted_writes(path), naming_table(path, action):
-        table = existing_table(path)
-        if table is not None:
+        head = existing_head(path)
+        if head is not None:
             version = commit_slices(
-                table, data, service_date, facilities, metadata, compare, appending, carried,
+                head, data, service_date, facilities, metadata, compare, appending, carried,
                 only_files,
             )  # fmt: skip
             if version is not None:
@@ -222,12 +237,14 @@ def _replace_rows(path: str, data: pa.Table, predicate: str, metadata: dict, act
                 commit_properties=commit,
             )  # fmt: skip
             return open_table(path).version()
-        table = open_table(path)  # opened once: the write and the version read it
+        head = open_head(path)  # opened once: the write and the version read it
+        table = head.current()
         write_deltalake(
             table, data, mode="overwrite", predicate=predicate, schema_mode="merge",
             commit_properties=commit,
         )  # fmt: skip
         table.update_incremental()
+        head.caught_up()
         return table.version()
 
 
@@ -273,15 +290,15 @@ def read_facility_slices(
     service_date: date,
     facilities: list[str],
     columns: list[str],
-    opened: DeltaTable | None = None,
+    opened: TableHead | None = None,
 ) -> pa.Table:
     """`columns` of the rows of some facilities on one day, reading only the data files and row
     groups that hold them (lake.facility_index): what an arrival batch reads of its slices.
     `opened`: the table, already opened by the caller."""
     path = str(table_path)
     with naming_table(path, "read its slices"):
-        table = opened if opened is not None else open_table(path)
-        return read_slices(table, service_date, facilities, columns).to_arrow()
+        head = opened if opened is not None else open_head(path)
+        return read_slices(head, service_date, facilities, columns).to_arrow()
 
 
 def partitions(table_path: str | Path) -> list[date]:

@@ -19,14 +19,13 @@ grew with the day, not with what arrived. Here the batch's commit is built by ha
 3. A facility some of whose rows changed or went (a correction superseded them, a drug line
    found its patient, a reconciliation count grew) is replaced: the files holding its rows are
    rewritten without them (only those files) and all its new rows are added.
-4. One commit carries the removed files and the added ones (`create_write_transaction`), so a
-   reader sees the day before or after the batch, never between, as with the overwrite. A table
-   with nothing to change gets no commit.
+4. One commit carries the removed files and the added ones (lake.delta_commit), so a reader
+   sees the day before or after the batch, never between, as with the overwrite. A table with
+   nothing to change gets no commit.
 
 The added files are sorted by facility in row groups of ROW_GROUP_ROWS rows. Their statistics
 are the row count and the facility range; the scheduled compaction (lake.maintenance) rewrites
-them with delta-rs's full statistics. A checkpoint every CHECKPOINT_EVERY versions keeps opening
-the table cheap.
+them with delta-rs's full statistics.
 """
 
 from __future__ import annotations
@@ -46,13 +45,14 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from deltalake import CommitProperties, DeltaTable
+from deltalake import DeltaTable
 from deltalake.transaction import AddAction, RemoveAction
 
 from hanoi_health_lake.arrow_take import gather_rows, take_column
 from hanoi_health_lake.lake import facility_index, row_hashes
 from hanoi_health_lake.lake.catalog import PARTITION_COLUMN
-from hanoi_health_lake.lake.day_files import DayFile, DayFiles, day_files, forget
+from hanoi_health_lake.lake.day_files import DayFile, DayFiles, forget
+from hanoi_health_lake.lake.delta_commit import TableHead, commit
 
 FACILITY_COLUMN = "facility_code"
 # Columns that say when and by which run a row was written, not what it holds, and columns
@@ -62,7 +62,6 @@ ROW_GROUP_ROWS = 4096
 # A batch's data files hold at most this many rows: a facility whose rows change is removed
 # by rewriting the files that hold it, so the smaller they are, the less is rewritten.
 FILE_ROWS = ROW_GROUP_ROWS
-CHECKPOINT_EVERY = 10
 _HASH, _HASH2, _ROW = row_hashes.HASH, row_hashes.HASH2, row_hashes.ROW
 _SOURCE = row_hashes.SOURCE_COLUMN
 _SEEN = "_occurrence"
@@ -100,7 +99,7 @@ def _as_stored(table: DeltaTable, data: pa.Table) -> pa.Table | None:
 
 
 def commit_slices(
-    table: DeltaTable,
+    head: TableHead,
     data: pa.Table,
     service_date: date,
     facilities: list[str],
@@ -119,16 +118,16 @@ def commit_slices(
     `source_file` values): of these facilities, `data` holds the rows of these files only, and
     the rows they hold of their other files stay as they are. The caller holds the table's
     writer lock."""
-    data = _as_stored(table, data)
+    data = _as_stored(head.table, data)
     if data is None:
         return None
-    root = _root(table)
+    root = head.root
     # An appended facility's rows come from files the lake does not hold (its writer checked
     # that under the day's lock): none of them can be held already, so they are not compared.
     codes = sorted(set(facilities) - appending)
-    day = DayFiles.of(table, root, service_date)
+    day = DayFiles.of(head, service_date)
     try:
-        return _commit_slices(table, data, day, codes, metadata, compare, appending, carried,
+        return _commit_slices(head, data, day, codes, metadata, compare, appending, carried,
                               only_files)  # fmt: skip
     except BaseException:
         forget(root, service_date)  # what it kept may no longer be what the table holds
@@ -136,7 +135,7 @@ def commit_slices(
 
 
 def _commit_slices(
-    table: DeltaTable,
+    head: TableHead,
     data: pa.Table,
     day: DayFiles,
     codes: list[str],
@@ -208,76 +207,54 @@ def _commit_slices(
         actions.extend(written.files(added, new_hashes[rows]))
     if not actions:  # nothing gained, nothing changed: no commit
         day.settle()  # files it learned the facilities of
-        return table.version()
+        return head.version
     counts = {"facilities_replaced": str(len(replaced)), "rows_added": str(len(rows))}
-    version = _commit(table, actions, {**metadata, **counts})
+    version = commit(head, actions, {**metadata, **counts}, [PARTITION_COLUMN])
     day.committed(version, actions, written.index)
     return version
 
 
 def replace_day(
-    table: DeltaTable, data: pa.Table, service_date: date, metadata: dict[str, str]
+    head: TableHead, data: pa.Table, service_date: date, metadata: dict[str, str]
 ) -> int | None:
     """Make the day's rows exactly `data` in one hand-built commit; returns the version, or
     None when `data`'s columns are not the table's. For a table of a few rows rewritten by
     every batch (the completion record): delta-rs's predicate overwrite costs several times
     more there than the commit itself."""
-    data = _as_stored(table, data)
+    data = _as_stored(head.table, data)
     if data is None:
         return None
     now_ms = int(time.time() * 1000)
-    actions: list[AddAction | RemoveAction] = [
-        _remove(f, service_date, now_ms) for f in day_files(table, service_date)
-    ]
+    day = DayFiles.of(head, service_date, indexed=False)
+    actions: list[AddAction | RemoveAction] = [_remove(f, service_date, now_ms) for f in day.stored]
     if data.num_rows:
         rows = data.drop_columns([PARTITION_COLUMN])
-        actions.append(_write_file(_root(table), rows, service_date, now_ms, {}))
+        actions.append(_write_file(head.root, rows, service_date, now_ms, {}))
     if not actions:
-        return table.version()
-    return _commit(table, actions, metadata)
+        return head.version
+    try:
+        version = commit(head, actions, metadata, [PARTITION_COLUMN])
+    except BaseException:
+        forget(head.root, service_date)
+        raise
+    day.committed(version, actions, [])
+    return version
 
 
 def read_slices(
-    table: DeltaTable, service_date: date, facilities: list[str], columns: list[str]
+    head: TableHead, service_date: date, facilities: list[str], columns: list[str]
 ) -> pl.DataFrame:
     """`columns` of the rows `facilities` hold on the day, opening only the files that hold
     them (lake.facility_index) and, of those, the row groups that do."""
-    root = _root(table)
+    root = head.root
     codes = sorted(set(facilities))
-    candidates = DayFiles.of(table, root, service_date).holding(codes)
+    candidates = DayFiles.of(head, service_date).holding(codes)
     held = _held_rows(root, candidates, codes, columns, None)
     if held.height:
         return held.drop(_ROW, _FILE)
     # No rows (the facilities hold none yet that day): still the columns asked for.
-    stored = pa.schema(table.schema().to_arrow())
+    stored = pa.schema(head.table.schema().to_arrow())
     return pl.from_arrow(pa.schema([stored.field(c) for c in columns]).empty_table())
-
-
-def _commit(
-    table: DeltaTable, actions: list[AddAction | RemoveAction], metadata: dict[str, str]
-) -> int:
-    # The caller holds the table's writer lock and brought the table up to date under it: no
-    # other commit comes between, so this one is the next version. The table object is not
-    # brought up to date after it (a few tenths of a millisecond per commit, fourteen commits a
-    # batch): `delta_io.open_table` does that when the table is asked for again.
-    version = table.version() + 1
-    table.create_write_transaction(
-        actions,
-        mode="append",
-        schema=table.schema(),
-        partition_by=[PARTITION_COLUMN],
-        commit_properties=CommitProperties(custom_metadata=metadata),
-    )
-    if version % CHECKPOINT_EVERY == 0:
-        table.update_incremental()
-        # Batches commit often: opening the table replays the log since the last checkpoint
-        # (18 ms after 50 commits, 4 ms after a checkpoint), and every batch opens every table.
-        table.create_checkpoint()
-    return version
-
-
-def _root(table: DeltaTable) -> Path:
-    return Path(table.table_uri.removeprefix("file://"))
 
 
 def _may_hold(low: str, high: str, codes: list[str]) -> bool:

@@ -28,9 +28,10 @@ from deltalake import DeltaTable
 from hanoi_health_lake.config import TIMEZONE
 from hanoi_health_lake.lake.catalog import PARTITION_COLUMN, names, table, table_path
 from hanoi_health_lake.lake.completion import is_complete, mark_complete, mark_incomplete
+from hanoi_health_lake.lake.delta_commit import TableHead
 from hanoi_health_lake.lake.delta_io import (
     AppendRefused,
-    existing_table,
+    existing_head,
     open_table,
     read_facility_slices,
     read_table,
@@ -99,7 +100,7 @@ def write_slices(
             if day.scope is not None and name in judge_scope.SHARED_TABLES:
                 summed = appending if name in SUMMED_TABLES else frozenset()
                 kept = [f for f in facilities if f in summed or f not in appending]
-                data = _with_rows_not_judged(existing_table(path), path, data, day, kept, summed)
+                data = _with_rows_not_judged(existing_head(path), path, data, day, kept, summed)
             elif day.scope is not None and table(name).fed_by is not None:
                 judging = set(judge_scope.facilities_judging(day.scope, table(name).fed_by))
                 if not judging & set(facilities) and table_exists(path):
@@ -148,15 +149,15 @@ def _check_appendable(lake_root: Path, day: DayIngest) -> None:
 def held_source_files(lake_root: Path, service_date: date, facilities: list[str]) -> set[str]:
     """The source files `bronze_files` holds for the facilities on the day."""
     path = table_path(lake_root, "bronze_files")
-    table = existing_table(path)
-    if not facilities or table is None:
+    head = existing_head(path)
+    if not facilities or head is None:
         return set()
-    rows = read_facility_slices(path, service_date, facilities, ["source_file"], opened=table)
+    rows = read_facility_slices(path, service_date, facilities, ["source_file"], opened=head)
     return set(rows["source_file"].to_pylist())
 
 
 def _with_rows_not_judged(
-    table: DeltaTable | None,
+    head: TableHead | None,
     path: Path,
     data: pa.Table,
     day: DayIngest,
@@ -167,11 +168,11 @@ def _with_rows_not_judged(
     facilities' other datasets: together, the facilities' rows as a whole judging gives them.
     For the facilities in `summed` (appended slices' reconciliation), the rows the lake holds
     for the datasets judged are added to `data`'s counts: the new files' and the earlier ones'."""
-    if table is None:
+    if head is None:
         return data
-    stored = _stored_columns(table)
+    stored = _stored_columns(head.table)  # commits written by hand never change it
     columns = [c for c in data.column_names if c != PARTITION_COLUMN and c in stored]
-    held = read_facility_slices(path, day.service_date, facilities, columns, opened=table)
+    held = read_facility_slices(path, day.service_date, facilities, columns, opened=head)
     if held.num_rows == 0:
         return data
     held_rows = pl.from_arrow(held).with_columns(pl.lit(day.service_date).alias(PARTITION_COLUMN))
