@@ -50,8 +50,11 @@ statistics (in the Delta log, and the only column statistics in the Parquet file
 rewritten whole keeps each unchanged file's `bronze_files.silver_at` (`slice_commit.Carried`);
 the hourly compaction z-orders a busy day by facility in row groups of the same
 size, with delta-rs's full statistics, and a checkpoint every 10 batch commits keeps opening a
-table quick. `bronze/_parsed/` beside the bronze tables is not a table: it is the arrival
-batches' parse cache (`pipeline/parse_cache.py`).
+table quick. The batches write their commits by hand (`lake/delta_commit.py`). One table is
+the exception: `reconciliation`, a few small rows per facility whose counts change with nearly
+every batch (a tenth of a megabyte a city day), has its day written again as one file
+whenever a batch changes it. `bronze/_parsed/` beside the bronze tables is not a table: it is
+the arrival batches' parse cache (`pipeline/parse_cache.py`).
 
 ## Adding a table
 

@@ -31,6 +31,7 @@ from hanoi_health_lake.lake.slice_commit import (
     commit_slices,
     read_slices,
     replace_day,
+    replace_facilities_in_day,
 )
 
 
@@ -185,12 +186,17 @@ def write_facility_slices(
     appending: frozenset[str] = frozenset(),
     carried: Carried | None = None,
     only_files: Mapping[str, frozenset[str]] | None = None,
+    small_day: bool = False,
 ) -> int:
     """Replace the rows of `facilities` on `service_date` with `data` in one commit; the rest of
     the day is untouched, and its files too (lake.slice_commit, which takes `compare`,
     `carried` and `only_files`). Returns the version. The table is brought up to date under its
     writer lock (kept open within `tables_kept_open`). `appending`: facilities whose rows in
-    `data` are only added (slice_commit.commit_slices); never given for a new table."""
+    `data` are only added (slice_commit.commit_slices); never given for a new table.
+    `small_day`: a table of a few small rows per facility, whose day is written again whole
+    instead (slice_commit.replace_facilities_in_day); none of the others is then given."""
+    if small_day and (compare or appending or carried or only_files):
+        raise ValueError(f"{table_path}: a small day is rewritten whole, not compared")
     path = str(table_path)
     _check_partition_column(data, path)
     outside_day = pc.sum(pc.not_equal(data[PARTITION_COLUMN], pa.scalar(service_date))).as_py()
@@ -210,10 +216,14 @@ def write_facility_slices(
     with table_writer_lock(path), restricted_writes(path), naming_table(path, action):
         head = existing_head(path)
         if head is not None:
-            version = commit_slices(
-                head, data, service_date, facilities, metadata, compare, appending, carried,
-                only_files,
-            )  # fmt: skip
+            if small_day:
+                version = replace_facilities_in_day(head, data, service_date, facilities,
+                                                    metadata)  # fmt: skip
+            else:
+                version = commit_slices(
+                    head, data, service_date, facilities, metadata, compare, appending, carried,
+                    only_files,
+                )  # fmt: skip
             if version is not None:
                 return version
             if appending:

@@ -56,6 +56,9 @@ COMPARED_BY_FILE = {"bronze_records": ("facility_code", "source_file", "sha256")
 BY_SOURCE_FILE = frozenset({"bronze_files", "bronze_records"})
 # A file keeps the time it first reached silver when its facility's rows are replaced.
 CARRIED = {"bronze_files": Carried("silver_at", ("source_file", "sha256"))}
+# A row per facility and dataset whose counts change with nearly every batch: the day, a tenth
+# of a megabyte at city scale, is written again whole (delta_io.write_facility_slices).
+SMALL_DAY_TABLES = frozenset({"reconciliation"})
 
 
 def write_day(lake_root: Path, day: DayIngest, run_id: str) -> dict[str, int]:
@@ -112,6 +115,7 @@ def write_slices(
                 appending=frozenset() if name in SUMMED_TABLES else appending,
                 carried=CARRIED.get(name),
                 only_files=files_read if name in BY_SOURCE_FILE else None,
+                small_day=name in SMALL_DAY_TABLES,
             )  # fmt: skip
         mark_complete(lake_root, day.service_date, run_id)
     return versions

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 from deltalake import DeltaTable
 
-from hanoi_health_lake.lake.delta_io import read_table, write_facility_slices
+from hanoi_health_lake.lake.delta_io import read_facility_slices, read_table, write_facility_slices
 from hanoi_health_lake.lake.maintenance import compact_lake, files_per_day, vacuum_lake
 from hanoi_health_lake.realtime import arrivals_log
 from hanoi_health_lake.realtime.replay import day_exports, replay
@@ -323,3 +323,22 @@ def test_a_batchs_rows_go_in_small_files_so_that_a_correction_rewrites_little(
     removed, added = _file_actions(path, version)
     assert removed == set() and len(added) == 1
     assert _day_rows(path).count(("D", 1)) == 2
+
+
+def test_a_small_days_table_is_written_again_whole_and_only_when_it_changed(tmp_path):
+    path = tmp_path / "audit" / "t"
+    write_facility_slices(path, _rows(["A", "B"], 1), D, ["A", "B"], run_id="r0")  # creates it
+    write_facility_slices(path, _rows(["C"], 1), D, ["C"], run_id="r1", small_day=True)
+    write_facility_slices(path, _rows(["B"], 2), D, ["B", "D"], run_id="r2", small_day=True)
+    assert _day_rows(path) == [("A", 1), ("B", 2), ("C", 1)]
+    assert len(_live_adds(path)) == 1  # the day in one file
+    version = DeltaTable(str(path)).version()
+    assert write_facility_slices(path, _rows(["B"], 2), D, ["B"], run_id="r3",
+                                 small_day=True) == version  # fmt: skip
+    assert DeltaTable(str(path)).version() == version  # nothing changed: no commit
+    # The index lists the one file, so a slice read finds each facility's rows.
+    held = read_facility_slices(path, D, ["C"], ["facility_code", "value"])
+    assert held.to_pylist() == [{"facility_code": "C", "value": 1}]
+    with pytest.raises(ValueError, match="rewritten whole"):
+        write_facility_slices(path, _rows(["B"], 3), D, ["B"], run_id="r4", small_day=True,
+                              appending=frozenset({"B"}))  # fmt: skip
