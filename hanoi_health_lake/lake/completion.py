@@ -17,9 +17,11 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from hanoi_health_lake.lake.catalog import PARTITION_COLUMN, schema, table_path
-from hanoi_health_lake.lake.delta_io import read_table, table_exists, write_partition
+from hanoi_health_lake.lake.day_files import DayFiles
+from hanoi_health_lake.lake.delta_io import existing_head, read_table, table_exists, write_partition
 
 COMPLETION_TABLE = "ingest_completed"
 SCHEMA = schema(COMPLETION_TABLE)
@@ -60,6 +62,11 @@ def completed_days(lake_root: Path) -> set[date] | None:
 
 
 def is_complete(lake_root: Path, service_date: date) -> bool:
-    """Whether the day's last writer completed it (a lake without the record: every day)."""
-    days = completed_days(lake_root)
-    return days is None or service_date in days
+    """Whether the day's last writer completed it (a lake without the record: every day).
+    Every arrival batch asks, twice: the day's files are known without reading the table
+    (lake.day_files keeps them within an arrivals run), and only their row counts are read."""
+    head = existing_head(completion_path(lake_root))
+    if head is None:
+        return True
+    files = DayFiles.of(head, service_date, indexed=False).stored
+    return any(pq.read_metadata(head.root / f.path).num_rows for f in files)
