@@ -140,6 +140,13 @@ def parse_with_cache(
 def tag(parsed_files: pa.Table, records: pa.Table, staged: dict[str, pl.DataFrame],
         relpaths: list[str]) -> Parsed:  # fmt: skip
     """Tag freshly parsed rows (bronze files in `relpaths` order) with their landing paths."""
+    if all(display_path(r) == r for r in relpaths):  # UTF-8 names: a row's path is its file's
+        return Parsed(
+            files=parsed_files.append_column(RELPATH, pa.array(relpaths, pa.string())),
+            records=records.append_column(RELPATH, records["source_file"]),
+            staged={ds: frame.with_columns(pl.col("source_file").alias(RELPATH))
+                    for ds, frame in staged.items()},
+        )  # fmt: skip
     by_shown = {display_path(r): r for r in relpaths}
     shown = pa.array([by_shown.get(s, s) for s in records["source_file"].to_pylist()], pa.string())
     return Parsed(
