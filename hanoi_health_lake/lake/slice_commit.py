@@ -259,11 +259,11 @@ def replace_facilities_in_day(
     if data is None:
         return None
     day = DayFiles.of(head, service_date)
-    held = [pq.read_table(head.root / f.path) for f in day.stored]
     codes = pa.array(sorted(set(facilities)), pa.string())
     rows = data.drop_columns([PARTITION_COLUMN])
+    held = [_with_columns(pq.read_table(head.root / f.path), rows.schema) for f in day.stored]
     if held:
-        before = pa.concat_tables(held, promote_options="permissive").cast(rows.schema)
+        before = pa.concat_tables(held)
         others = before.filter(pc.invert(pc.is_in(before[FACILITY_COLUMN], value_set=codes)))
         rows = pa.concat_tables([others, rows])
         if _same_rows(before, rows):
@@ -277,6 +277,8 @@ def replace_facilities_in_day(
         action = _write_file(head.root, rows, service_date, now_ms, stats)
         actions.append(action)
         index.append(facility_index.entries(action.path, rows[FACILITY_COLUMN]))
+    if not actions:  # no rows before, none now
+        return head.version
     try:
         version = commit(head, actions, metadata, [PARTITION_COLUMN])
     except BaseException:
@@ -284,6 +286,15 @@ def replace_facilities_in_day(
         raise
     day.committed(version, actions, index)
     return version
+
+
+def _with_columns(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """`table` with `schema`'s columns in its order; a column a file predates is null."""
+    return pa.table(
+        [table[f.name].cast(f.type) if f.name in table.column_names
+         else pa.nulls(table.num_rows, f.type) for f in schema],
+        schema=schema,
+    )  # fmt: skip
 
 
 def _same_rows(a: pa.Table, b: pa.Table) -> bool:

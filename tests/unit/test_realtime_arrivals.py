@@ -336,6 +336,9 @@ def test_a_small_days_table_is_written_again_whole_and_only_when_it_changed(tmp_
     assert write_facility_slices(path, _rows(["B"], 2), D, ["B"], run_id="r3",
                                  small_day=True) == version  # fmt: skip
     assert DeltaTable(str(path)).version() == version  # nothing changed: no commit
+    empty = _rows(["B"], 0).slice(0, 0)
+    write_facility_slices(path, empty, date(2026, 3, 3), ["B"], run_id="r3", small_day=True)
+    assert DeltaTable(str(path)).version() == version  # no rows before, none now
     # The index lists the one file, so a slice read finds each facility's rows.
     held = read_facility_slices(path, D, ["C"], ["facility_code", "value"])
     assert held.to_pylist() == [{"facility_code": "C", "value": 1}]
