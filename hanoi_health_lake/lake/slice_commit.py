@@ -230,15 +230,7 @@ def replace_day(
     if data.num_rows:
         rows = data.drop_columns([PARTITION_COLUMN])
         actions.append(_write_file(head.root, rows, service_date, now_ms, {}))
-    if not actions:
-        return head.version
-    try:
-        version = commit(head, actions, metadata, [PARTITION_COLUMN])
-    except BaseException:
-        forget(head.root, service_date)
-        raise
-    day.committed(version, actions, [])
-    return version
+    return _commit_day(head, day, actions, metadata, [])
 
 
 def replace_facilities_in_day(
@@ -277,14 +269,25 @@ def replace_facilities_in_day(
         action = _write_file(head.root, rows, service_date, now_ms, stats)
         actions.append(action)
         index.append(facility_index.entries(action.path, rows[FACILITY_COLUMN]))
-    if not actions:  # no rows before, none now
+    return _commit_day(head, day, actions, metadata, index)
+
+
+def _commit_day(
+    head: TableHead,
+    day: DayFiles,
+    actions: list[AddAction | RemoveAction],
+    metadata: dict[str, str],
+    entries: list[pa.Table],
+) -> int:
+    """Commit the actions of one day (none: no commit) and keep what the day holds after it."""
+    if not actions:
         return head.version
     try:
         version = commit(head, actions, metadata, [PARTITION_COLUMN])
     except BaseException:
-        forget(head.root, service_date)
+        forget(head.root, day.service_date)  # what it kept may no longer be what the table holds
         raise
-    day.committed(version, actions, index)
+    day.committed(version, actions, entries)
     return version
 
 
