@@ -209,9 +209,7 @@ def _commit_slices(
         day.settle()  # files it learned the facilities of
         return head.version
     counts = {"facilities_replaced": str(len(replaced)), "rows_added": str(len(rows))}
-    version = commit(head, actions, {**metadata, **counts}, [PARTITION_COLUMN])
-    day.committed(version, actions, written.index)
-    return version
+    return _commit_day(head, day, actions, {**metadata, **counts}, written.index)
 
 
 def replace_day(
