@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from deltalake import DeltaTable
 from deltalake.transaction import AddAction, RemoveAction
 
-from hanoi_health_lake.lake import facility_index, row_hashes
+from hanoi_health_lake.lake import facility_index, kept_reads, row_hashes
 from hanoi_health_lake.lake.catalog import PARTITION_COLUMN
 from hanoi_health_lake.lake.delta_commit import TableHead
 
@@ -49,7 +49,7 @@ def remembered() -> Iterator[None]:
         return
     token = _KEPT.set({})
     try:
-        with row_hashes.remembered():  # and the row hashes of the files it looked in
+        with kept_reads.remembered():  # and what it read of the files it looked in
             yield
     finally:
         kept = _KEPT.get() or {}

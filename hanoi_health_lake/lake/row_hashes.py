@@ -17,10 +17,6 @@ cannot be read, is ignored, and the rows are read instead, as for the files writ
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -29,6 +25,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hanoi_health_lake.lake import kept_reads
 from hanoi_health_lake.lake.facility_index import FOLDER, write_whole
 
 FACILITY_COLUMN = "facility_code"
@@ -38,42 +35,6 @@ ROW = "_row"
 FILE_COLUMN = "_file"  # load_many: which of the data files asked for a row is in
 _SEEDS = (0x48484C, 0x5EED)
 _SIGNATURE = b"signature"
-
-
-# Within `remembered` (one arrivals run), the hash files read or written, by path: a data
-# file never changes, so neither do its hashes, and a run's batches look in the same files
-# again (a hospital's files of the day, for every batch that brings it something).
-_KEPT: ContextVar[_Kept | None] = ContextVar("hhl_row_hashes", default=None)
-KEPT_ROWS = 4_000_000  # about 100 MB of hashes; past it, what is kept is dropped and read again
-
-
-@dataclass
-class _Kept:
-    tables: dict[str, pa.Table] = field(default_factory=dict)
-    rows: int = 0
-
-
-@contextmanager
-def remembered() -> Iterator[None]:
-    if _KEPT.get() is not None:
-        yield
-        return
-    token = _KEPT.set(_Kept())
-    try:
-        yield
-    finally:
-        _KEPT.reset(token)
-
-
-def _keep(path: str, table: pa.Table) -> None:
-    kept = _KEPT.get()
-    if kept is None:
-        return
-    if kept.rows + table.num_rows > KEPT_ROWS:
-        kept.tables.clear()
-        kept.rows = 0
-    kept.tables[path] = table
-    kept.rows += table.num_rows
 
 
 def signature(types: pl.Schema) -> str:
@@ -118,7 +79,7 @@ def save(
     table = pa.table(columns).replace_schema_metadata({_SIGNATURE: signed.encode()})
     path = _path(root, service_date, data_path)
     write_whole(path, table)
-    _keep(str(path), table)
+    kept_reads.keep(str(path), table)  # the batches after it look in it again
 
 
 def load_many(
@@ -165,15 +126,14 @@ def load_all(root: Path, service_date: date, data_path: str, signed: str) -> pl.
 
 def _read(root: Path, service_date: date, data_path: str, signed: str) -> pa.Table | None:
     path = str(_path(root, service_date, data_path))
-    kept = _KEPT.get()
-    table = kept.tables.get(path) if kept is not None else None
+    table = kept_reads.kept(path)
     if table is None:
         try:
             with pa.memory_map(path) as source:
                 table = pa.ipc.open_file(source).read_all()
         except (OSError, pa.ArrowInvalid):
             return None
-        _keep(path, table)
+        kept_reads.keep(path, table)
     if (table.schema.metadata or {}).get(_SIGNATURE) != signed.encode():
         return None
     return table

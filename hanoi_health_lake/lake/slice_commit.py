@@ -49,7 +49,7 @@ from deltalake import DeltaTable
 from deltalake.transaction import AddAction, RemoveAction
 
 from hanoi_health_lake.arrow_take import gather_rows, take_column
-from hanoi_health_lake.lake import facility_index, row_hashes
+from hanoi_health_lake.lake import facility_index, kept_reads, row_hashes
 from hanoi_health_lake.lake.catalog import PARTITION_COLUMN
 from hanoi_health_lake.lake.day_files import DayFile, DayFiles, forget
 from hanoi_health_lake.lake.delta_commit import TableHead, commit
@@ -59,8 +59,12 @@ FACILITY_COLUMN = "facility_code"
 # determined by others (a record's payload by its file's sha256 and its place in it).
 NOT_COMPARED = ("run_id", "silver_at", "payload")
 ROW_GROUP_ROWS = 4096
+DICTIONARY_COLUMNS = (FACILITY_COLUMN, "source_file", "dataset")
 # A batch's data files hold at most this many rows: a facility whose rows change is removed
-# by rewriting the files that hold it, so the smaller they are, the less is rewritten.
+# by rewriting the files that hold it, so the smaller they are, the less is rewritten. Not
+# smaller: at 1,024 rows a city day of batches rewrote a third as much (1.2 CPU-s against
+# 1.9) but wrote 1,461 files instead of 820, which cost more than that (write_slices 11.3
+# against 10.6 CPU-s).
 FILE_ROWS = ROW_GROUP_ROWS
 _HASH, _HASH2, _ROW = row_hashes.HASH, row_hashes.HASH2, row_hashes.ROW
 _SOURCE = row_hashes.SOURCE_COLUMN
@@ -342,27 +346,22 @@ def _held_rows(
     wanted = pa.array(codes, pa.string())
     parts = []
     for index, day_file in enumerate(candidates):
-        handle = pq.ParquetFile(root / day_file.path)
-        meta = handle.metadata
-        column = handle.schema_arrow.get_field_index(FACILITY_COLUMN)
-        groups, starts, start = [], [], 0
-        for g in range(meta.num_row_groups):
-            stats = meta.row_group(g).column(column).statistics
-            ranged = stats is not None and stats.has_min_max
-            if not ranged or _may_hold(stats.min, stats.max, codes):
+        data = _DataFile(root / day_file.path)
+        groups, starts, lengths = [], [], []
+        for g, (start, rows, low, high) in enumerate(data.row_groups()):
+            if low is None or _may_hold(low, high, codes):
                 groups.append(g)
                 starts.append(start)
-            start += meta.row_group(g).num_rows
+                lengths.append(rows)
         if not groups:
             continue
-        facility = handle.read_row_groups(groups, columns=[FACILITY_COLUMN])[FACILITY_COLUMN]
+        facility = data.read(groups, [FACILITY_COLUMN])[FACILITY_COLUMN]
         matches = pc.is_in(facility, value_set=wanted).to_numpy(zero_copy_only=False)
         if not matches.any():
             continue
-        lengths = [meta.row_group(g).num_rows for g in groups]
         bounds = np.cumsum([0, *lengths])
         holding = [i for i in range(len(groups)) if matches[bounds[i] : bounds[i + 1]].any()]
-        part = handle.read_row_groups([groups[i] for i in holding], columns=columns)
+        part = data.read([groups[i] for i in holding], columns)
         rows = np.concatenate([np.arange(starts[i], starts[i] + lengths[i]) for i in holding])
         mask = np.concatenate([matches[bounds[i] : bounds[i + 1]] for i in holding])
         part = part.append_column(_ROW, pa.array(rows, pa.int64())).filter(pa.array(mask))
@@ -373,6 +372,51 @@ def _held_rows(
     if not parts:
         return pl.DataFrame()
     return pl.concat(parts, how="vertical_relaxed")
+
+
+@dataclass(frozen=True)
+class _DataFile:
+    """A data file's row groups, read through lake.kept_reads: within an arrivals run, each
+    column of a row group is read once (a hospital's files are looked in by every batch)."""
+
+    path: Path
+
+    def row_groups(self) -> list[tuple[int, int, str | None, str | None]]:
+        """(first row, rows, lowest and highest facility, None when unknown) of each group."""
+        key = (str(self.path), "row_groups")
+        table = kept_reads.kept(key)
+        if table is None:
+            meta = pq.read_metadata(self.path)
+            column = meta.schema.to_arrow_schema().get_field_index(FACILITY_COLUMN)
+            starts, rows, lows, highs, start = [], [], [], [], 0
+            for g in range(meta.num_row_groups):
+                group = meta.row_group(g)
+                stats = group.column(column).statistics
+                ranged = stats is not None and stats.has_min_max
+                starts.append(start)
+                rows.append(group.num_rows)
+                lows.append(stats.min if ranged else None)
+                highs.append(stats.max if ranged else None)
+                start += group.num_rows
+            table = pa.table({"start": starts, "rows": rows,
+                              "low": pa.array(lows, pa.string()),
+                              "high": pa.array(highs, pa.string())})  # fmt: skip
+            kept_reads.keep(key, table)
+        return list(zip(*(table[c].to_pylist() for c in table.column_names), strict=True))
+
+    def read(self, groups: list[int], columns: list[str]) -> pa.Table:
+        """`columns` of the row groups, in order."""
+        tables = []
+        for g in groups:
+            found = {c: kept_reads.kept((str(self.path), g, c)) for c in columns}
+            missing = [c for c, table in found.items() if table is None]
+            if missing:
+                read = pq.ParquetFile(self.path).read_row_group(g, columns=missing)
+                for c in missing:
+                    found[c] = read.select([c])
+                    kept_reads.keep((str(self.path), g, c), found[c])
+            tables.append(pa.table({c: found[c][c] for c in columns}))
+        return pa.concat_tables(tables) if len(tables) != 1 else tables[0]
 
 
 def _without_other_files(
@@ -533,11 +577,12 @@ def _write_file(
     # Column statistics of the facility only: the only ones this module reads; the scheduled
     # compaction rewrites the files with every column's (a fifth of the writing time).
     stats_of = [FACILITY_COLUMN] if FACILITY_COLUMN in rows.column_names else False
-    # A small dictionary page: a column of unique values (payloads, record ids) gives up on
-    # dictionary encoding after 16 KB instead of 1 MB of each row group (a fifth less time
-    # writing bronze records, and files no larger).
+    # Dictionary encoding only for the columns that say where a row came from, whose values
+    # repeat by construction: tried on every column, it made writing a batch's files a quarter
+    # slower for files 5–25 % smaller, and the compaction rewrites them with delta-rs's encodings.
+    dictionary = [c for c in DICTIONARY_COLUMNS if c in rows.column_names]
     pq.write_table(rows, target, row_group_size=ROW_GROUP_ROWS, compression="snappy",
-                   write_statistics=stats_of, dictionary_pagesize_limit=16384)  # fmt: skip
+                   write_statistics=stats_of, use_dictionary=dictionary)  # fmt: skip
     return AddAction(
         path=relative,
         size=target.stat().st_size,

@@ -42,6 +42,8 @@ def touched(
         .select("facility_code", pl.col("dataset").fill_null("unknown"))
     ]  # fmt: skip
     for dataset, frame in staged.items():
+        if frame.is_empty():
+            continue
         rows = frame.filter(pl.col("source_file").is_in(wanted.implode()))
         pairs.append(
             rows.select(pl.col("facility_folder").alias("facility_code"), dataset=pl.lit(dataset))

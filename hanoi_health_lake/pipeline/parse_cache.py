@@ -39,6 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hanoi_health_lake.arrow_take import gather_rows
+from hanoi_health_lake.lake import kept_reads
 from hanoi_health_lake.lake.restricted import restricted_writes
 from hanoi_health_lake.parsers.landing_paths import display_path
 
@@ -213,12 +214,15 @@ def _store(
         day_dir.mkdir(parents=True, exist_ok=True)
         tmp = day_dir / f".{name}"
         tmp.mkdir()
-        _write_arrow(tmp / _FILES, files)
-        _write_arrow(tmp / _RECORDS, parsed.records)
+        tables = {_FILES: files, _RECORDS: parsed.records}
         for dataset, frame in parsed.staged.items():
-            _write_arrow(tmp / f"{_STAGED_PREFIX}{dataset}.arrow", frame.to_arrow())
+            tables[f"{_STAGED_PREFIX}{dataset}.arrow"] = frame.to_arrow()
+        for file_name, table in tables.items():
+            _write_arrow(tmp / file_name, table)
         (tmp / _READY).touch()
         os.replace(tmp, day_dir / name)
+    for file_name, table in tables.items():  # the run's next batches load it from memory
+        kept_reads.keep(str(day_dir / name / file_name), table)
 
 
 def _now_key() -> str:
@@ -231,6 +235,9 @@ def _write_arrow(path: Path, table: pa.Table) -> None:
 
 
 def _read_arrow(path: Path) -> pa.Table:
+    kept = kept_reads.kept(str(path))  # a store this run wrote (stores never change)
+    if kept is not None:
+        return kept
     with pa.memory_map(str(path)) as source:
         return pa.ipc.open_file(source).read_all()
 
@@ -258,8 +265,8 @@ def _load(store: Path, relpaths: list[str]) -> Parsed:
     """The rows of `relpaths` in a store (memory-mapped: a file's records are consecutive, so
     they are slices of the store's, copied only when read)."""
     wanted = pa.array(relpaths, pa.string())
-    files = _read_arrow(store / _FILES)
-    files = files.filter(pc.is_in(files[RELPATH], value_set=wanted))
+    stored = _read_arrow(store / _FILES)
+    files = stored.filter(pc.is_in(stored[RELPATH], value_set=wanted))
     records = _read_arrow(store / _RECORDS)
     if _RANGE[0] in files.column_names:
         first, count = (files[c].to_numpy() for c in _RANGE)
@@ -267,16 +274,21 @@ def _load(store: Path, relpaths: list[str]) -> Parsed:
                               or [np.zeros(0, np.int64)])  # fmt: skip
     else:  # a store written before the ranges were
         rows = np.flatnonzero(pc.is_in(records[RELPATH], value_set=wanted).to_numpy(False))
+    # Every file of the store (a batch's check-ins, parsed to choose them, then ingested): its
+    # staged rows as they are.
+    whole = files.num_rows == stored.num_rows and np.array_equal(rows, np.arange(records.num_rows))
     new_row = np.full(records.num_rows, -1, dtype=np.int64)
     new_row[rows] = np.arange(len(rows))
     staged = {}
     for path in store.glob(f"{_STAGED_PREFIX}*.arrow"):
         table = _read_arrow(path)
-        # A staged row belongs to a wanted file when its record does.
-        table = gather_rows(table, np.flatnonzero(new_row[table[BRONZE_ROW].to_numpy()] >= 0))
+        if not whole:
+            # A staged row belongs to a wanted file when its record does.
+            table = gather_rows(table, np.flatnonzero(new_row[table[BRONZE_ROW].to_numpy()] >= 0))
         if table.num_rows:
             dataset = path.name.removeprefix(_STAGED_PREFIX).removesuffix(".arrow")
-            staged[dataset] = _remap(pl.from_arrow(table), new_row)
+            frame = pl.from_arrow(table)
+            staged[dataset] = frame if whole else _remap(frame, new_row)
     return Parsed(
         files=files.drop_columns([c for c in (*_IDENTITY, "_context", *_RANGE)
                                   if c in files.column_names]),
@@ -300,6 +312,10 @@ def _combine(parts: list[Parsed], relpaths: list[str]) -> Parsed:
     ranks = pa.array(relpaths, pa.string())  # sorted and unique: a path's index is its rank
     files = pa.concat_tables([p.files for p in parts], promote_options="permissive")
     file_rank = pc.index_in(files[RELPATH], value_set=ranks).to_numpy(zero_copy_only=False)
+    if len(parts) == 1 and bool(np.all(np.diff(file_rank) > 0)):
+        # One part with its files in path order (one parse, or one store: each is written
+        # in that order) is already in the order wanted: most batches parse all they read.
+        return parts[0]
     files = files.take(pa.array(np.argsort(file_rank, kind="stable")))
     offsets = np.cumsum([0] + [p.records.num_rows for p in parts])
     records = pa.concat_tables([p.records for p in parts])

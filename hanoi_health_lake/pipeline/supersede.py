@@ -44,6 +44,9 @@ def file_ranks(frame: pl.DataFrame, arrivals: pl.DataFrame | None = None) -> pl.
 
 def mark_superseded(frame: pl.DataFrame, arrivals: pl.DataFrame | None = None) -> pl.DataFrame:
     """Add `is_superseded`: another file holds a later version of the same key."""
+    if frame.is_empty() or not frame.select(pl.struct(KEY).is_duplicated().any()).item():
+        # No key twice (most batches): nothing to rank, nothing superseded.
+        return frame.with_columns(is_superseded=pl.lit(False))
     ranked = frame.join(
         file_ranks(frame, arrivals), on="source_file", how="left", maintain_order="left"
     )
