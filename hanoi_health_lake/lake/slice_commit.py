@@ -406,12 +406,13 @@ class _DataFile:
 
     def read(self, groups: list[int], columns: list[str]) -> pa.Table:
         """`columns` of the row groups, in order."""
-        tables = []
+        tables, handle = [], None
         for g in groups:
             found = {c: kept_reads.kept((str(self.path), g, c)) for c in columns}
             missing = [c for c, table in found.items() if table is None]
             if missing:
-                read = pq.ParquetFile(self.path).read_row_group(g, columns=missing)
+                handle = handle or pq.ParquetFile(self.path)  # opened once, if at all
+                read = handle.read_row_group(g, columns=missing)
                 for c in missing:
                     found[c] = read.select([c])
                     kept_reads.keep((str(self.path), g, c), found[c])
