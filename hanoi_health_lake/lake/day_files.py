@@ -24,7 +24,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from deltalake import DeltaTable
 from deltalake.transaction import AddAction, RemoveAction
 
@@ -192,4 +191,6 @@ def _paths(paths: set[str]) -> pa.Array:
 
 
 def _facility_column(root: Path, day_file: DayFile) -> pa.ChunkedArray:
-    return pq.read_table(root / day_file.path, columns=[FACILITY_COLUMN])[FACILITY_COLUMN]
+    # Kept: a batch then looks for its facilities' rows in the same column (lake.slice_commit).
+    data = kept_reads.DataFile(root / day_file.path)
+    return data.read_all([FACILITY_COLUMN])[FACILITY_COLUMN]

@@ -6,7 +6,7 @@ in the same files again and again — a hospital's files of the day, for every b
 it a check-in — so within `remembered` (one run: lake/delta_io.tables_kept_open) what was read of
 them is kept by the file's path and the part read. Nothing has to be dropped when the table
 moves on: a file the table no longer holds is simply not asked for again. Past KEPT_BYTES,
-everything kept is dropped and read again.
+everything kept is dropped and read again. `DataFile` reads a data file's row groups this way.
 """
 
 from __future__ import annotations
@@ -15,10 +15,13 @@ from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 KEPT_BYTES = 256 * 1024 * 1024
+FACILITY_COLUMN = "facility_code"
 
 
 @dataclass
@@ -61,3 +64,56 @@ def keep(key: Hashable, table: pa.Table) -> None:
         memo.size = 0
     memo.tables[key] = table
     memo.size += size
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """A table's data file, read by row group: within `remembered`, each column of a row group
+    is read once (a hospital's files are looked in by every batch of its day). Its row groups'
+    facility statistics say which groups may hold a facility (lake.slice_commit)."""
+
+    path: Path
+
+    def row_groups(self) -> list[tuple[int, int, str | None, str | None]]:
+        """(first row, rows, lowest and highest facility, None when unknown) of each group."""
+        key = (str(self.path), "row_groups")
+        table = kept(key)
+        if table is None:
+            meta = pq.read_metadata(self.path)
+            column = meta.schema.to_arrow_schema().get_field_index(FACILITY_COLUMN)
+            starts, rows, lows, highs, start = [], [], [], [], 0
+            for g in range(meta.num_row_groups):
+                group = meta.row_group(g)
+                stats = group.column(column).statistics
+                ranged = stats is not None and stats.has_min_max
+                starts.append(start)
+                rows.append(group.num_rows)
+                lows.append(stats.min if ranged else None)
+                highs.append(stats.max if ranged else None)
+                start += group.num_rows
+            table = pa.table({"start": starts, "rows": rows,
+                              "low": pa.array(lows, pa.string()),
+                              "high": pa.array(highs, pa.string())})  # fmt: skip
+            keep(key, table)
+        return list(zip(*(table[c].to_pylist() for c in table.column_names), strict=True))
+
+    def read(self, groups: list[int], columns: list[str]) -> pa.Table:
+        """`columns` of the row groups, in order."""
+        if not groups:  # a file without row groups: its columns, empty
+            return pq.read_table(self.path, columns=columns)
+        tables, handle = [], None
+        for g in groups:
+            found = {c: kept((str(self.path), g, c)) for c in columns}
+            missing = [c for c, table in found.items() if table is None]
+            if missing:
+                handle = handle or pq.ParquetFile(self.path)  # opened once, if at all
+                read = handle.read_row_group(g, columns=missing)
+                for c in missing:
+                    found[c] = read.select([c])
+                    keep((str(self.path), g, c), found[c])
+            tables.append(pa.table({c: found[c][c] for c in columns}))
+        return pa.concat_tables(tables) if len(tables) != 1 else tables[0]
+
+    def read_all(self, columns: list[str]) -> pa.Table:
+        """`columns` of the whole file."""
+        return self.read(list(range(len(self.row_groups()))), columns)

@@ -346,7 +346,7 @@ def _held_rows(
     wanted = pa.array(codes, pa.string())
     parts = []
     for index, day_file in enumerate(candidates):
-        data = _DataFile(root / day_file.path)
+        data = kept_reads.DataFile(root / day_file.path)
         groups, starts, lengths = [], [], []
         for g, (start, rows, low, high) in enumerate(data.row_groups()):
             if low is None or _may_hold(low, high, codes):
@@ -372,52 +372,6 @@ def _held_rows(
     if not parts:
         return pl.DataFrame()
     return pl.concat(parts, how="vertical_relaxed")
-
-
-@dataclass(frozen=True)
-class _DataFile:
-    """A data file's row groups, read through lake.kept_reads: within an arrivals run, each
-    column of a row group is read once (a hospital's files are looked in by every batch)."""
-
-    path: Path
-
-    def row_groups(self) -> list[tuple[int, int, str | None, str | None]]:
-        """(first row, rows, lowest and highest facility, None when unknown) of each group."""
-        key = (str(self.path), "row_groups")
-        table = kept_reads.kept(key)
-        if table is None:
-            meta = pq.read_metadata(self.path)
-            column = meta.schema.to_arrow_schema().get_field_index(FACILITY_COLUMN)
-            starts, rows, lows, highs, start = [], [], [], [], 0
-            for g in range(meta.num_row_groups):
-                group = meta.row_group(g)
-                stats = group.column(column).statistics
-                ranged = stats is not None and stats.has_min_max
-                starts.append(start)
-                rows.append(group.num_rows)
-                lows.append(stats.min if ranged else None)
-                highs.append(stats.max if ranged else None)
-                start += group.num_rows
-            table = pa.table({"start": starts, "rows": rows,
-                              "low": pa.array(lows, pa.string()),
-                              "high": pa.array(highs, pa.string())})  # fmt: skip
-            kept_reads.keep(key, table)
-        return list(zip(*(table[c].to_pylist() for c in table.column_names), strict=True))
-
-    def read(self, groups: list[int], columns: list[str]) -> pa.Table:
-        """`columns` of the row groups, in order."""
-        tables, handle = [], None
-        for g in groups:
-            found = {c: kept_reads.kept((str(self.path), g, c)) for c in columns}
-            missing = [c for c, table in found.items() if table is None]
-            if missing:
-                handle = handle or pq.ParquetFile(self.path)  # opened once, if at all
-                read = handle.read_row_group(g, columns=missing)
-                for c in missing:
-                    found[c] = read.select([c])
-                    kept_reads.keep((str(self.path), g, c), found[c])
-            tables.append(pa.table({c: found[c][c] for c in columns}))
-        return pa.concat_tables(tables) if len(tables) != 1 else tables[0]
 
 
 def _without_other_files(
