@@ -53,6 +53,9 @@ def naming_table(path: str | Path, action: str) -> Iterator[None]:
 
 
 def table_exists(path: str | Path) -> bool:
+    kept = _KEPT.get()
+    if kept is not None and str(path) in kept:
+        return True  # opened within this run (asking delta-rs reads the log: 1–3 ms)
     return DeltaTable.is_deltatable(str(path))
 
 
@@ -93,10 +96,7 @@ def open_table(path: str | Path) -> DeltaTable:
 
 def existing_head(path: str | Path) -> TableHead | None:
     """`open_head`, or None when there is no table."""
-    kept = _KEPT.get()
-    if (kept is not None and str(path) in kept) or table_exists(path):
-        return open_head(path)
-    return None
+    return open_head(path) if table_exists(path) else None
 
 
 def open_head(path: str | Path) -> TableHead:
@@ -109,8 +109,7 @@ def open_head(path: str | Path) -> TableHead:
     if head is None:
         kept[key] = head = TableHead.of(DeltaTable(key))
     elif _committed_since(key, head.version):
-        head.current().update_incremental()
-        head.caught_up()
+        head.reopen()
     return head
 
 

@@ -29,7 +29,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -169,29 +169,51 @@ def _lookup(
     """Store → the wanted files it holds unchanged (the newest store, when several do)."""
     if not day_dir.is_dir():
         return {}
-    found: dict[str, Path] = {}
-    wanted = [(r, (*identity, context)) for r, identity in identities.items() if identity]
-    for store in sorted(day_dir.iterdir()):  # names start with the time: oldest first
-        if not (store / _READY).exists():
-            continue
-        held = _store_identities(store)
-        for relpath, identity in wanted:
-            if held.get(relpath) == identity:
-                found[relpath] = store
-    held: dict[Path, list[str]] = {}
-    for relpath, store in found.items():
-        held.setdefault(store, []).append(relpath)
-    return held
+    index = _day_index(day_dir)
+    found: dict[Path, list[str]] = {}
+    for relpath, identity in identities.items():
+        if identity and (name := index.held.get(relpath, {}).get((*identity, context))):
+            found.setdefault(day_dir / name, []).append(relpath)
+    return found
 
 
-@functools.lru_cache(maxsize=512)
-def _store_identities(store: Path) -> dict[str, tuple[int, int, str, str]]:
-    """Each file of a store with its identity and context. A store never changes once in place
-    (a new one gets a new name), and every batch of its day looks it up: read once per process
-    (an arrivals run drains a day of batches), not once per batch."""
-    files = _read_arrow(store / _FILES).select([RELPATH, *_IDENTITY, "_context"])
-    columns = [c.to_pylist() for c in files.columns]
-    return {relpath: tuple(rest) for relpath, *rest in zip(*columns, strict=True)}
+@dataclass
+class _DayStores:
+    """What a day's stores hold: for each file, its stored identities (with their context)
+    and the newest store holding each."""
+
+    names: set[str] = field(default_factory=set)
+    held: dict[str, dict[tuple, str]] = field(default_factory=dict)
+
+    def add(self, name: str, files: pa.Table) -> None:
+        self.names.add(name)
+        columns = [files[c].to_pylist() for c in (RELPATH, *_IDENTITY, "_context")]
+        for relpath, *identity in zip(*columns, strict=True):
+            stored = self.held.setdefault(relpath, {})
+            key = tuple(identity)
+            if stored.get(key, "") < name:  # names start with the time: the newest wins
+                stored[key] = name
+
+
+# Per process, per day folder. A store never changes once in place (a new one gets a new name),
+# and an arrivals run drains a day of batches, each looking up every store of the day: read
+# each store's file list once, not once per batch (at a batch every three minutes, a day holds
+# hundreds of stores, and scanning them all was the batches' largest cost that grew with them).
+_INDEXES: dict[Path, _DayStores] = {}
+
+
+def _day_index(day_dir: Path) -> _DayStores:
+    """The day's stores indexed: the stores put in place since the last look are read, and the
+    index is built again when one went (`prune`)."""
+    present = {p.name for p in day_dir.iterdir() if not p.name.startswith(".")}
+    index = _INDEXES.get(day_dir)
+    if index is None or not index.names <= present:
+        index = _INDEXES[day_dir] = _DayStores()
+    for name in sorted(present - index.names):
+        store = day_dir / name
+        if (store / _READY).exists():  # a store without it is ignored (and pruned)
+            index.add(name, _read_arrow(store / _FILES))
+    return index
 
 
 def _store(

@@ -512,6 +512,30 @@ def test_the_parse_cache_gives_the_rows_of_a_parse_and_parses_only_what_changed(
     assert modes <= {0o700, 0o600}
 
 
+def test_a_parse_cache_store_that_went_is_not_taken_back(simulated_home: Path, tmp_path: Path):
+    """A process indexes each day's stores once (an arrivals run looks them up in every batch):
+    a store deleted meanwhile (pruned) must not be looked for, and its files are parsed again."""
+    home = tmp_path / "home"
+    copy_home(simulated_home, home)
+    landing, lake = home / "landing", home / "lake"
+    codes = registry_codes(load_registry(home / "registry" / "facilities.csv"))
+    relpaths = sorted(
+        p.relative_to(landing).as_posix() for p in landing.glob(f"*/{FIRST.isoformat()}/*")
+    )[:12]
+
+    def parse():
+        return parse_day(landing, FIRST, codes, run_id="r", relpaths=relpaths, workers=1,
+                         cache_lake=lake)  # fmt: skip
+
+    assert parse().files_parsed == len(relpaths)
+    assert parse().files_parsed == 0
+    day_dir = parse_cache.cache_root(lake) / FIRST.isoformat()
+    (store,) = [p for p in day_dir.iterdir() if not p.name.startswith(".")]
+    shutil.rmtree(store)
+    assert parse().files_parsed == len(relpaths)
+    assert parse().files_parsed == 0  # the new store is found
+
+
 def test_an_ndjson_file_parsed_before_its_exports_patients_is_parsed_again_once_they_come(
     tmp_path: Path,
 ):

@@ -117,16 +117,18 @@ def test_tables_stay_open_from_one_batch_to_the_next(tmp_path: Path):
     seen = []
 
     def batch():
-        if len(seen) == 2:
+        if len(seen) == 3:
             return None
         with tables_kept_open():  # what each batch does (realtime/batch.py)
             table = open_table(path)
         seen.append(table)
-        write_deltalake(str(path), pa.table({"x": [2]}), mode="append")  # another writer
+        if len(seen) == 2:
+            write_deltalake(str(path), pa.table({"x": [2]}), mode="append")  # another writer
         return table.version()
 
     drained = drain(batch, _limits(0), clock=FakeTime().clock, sleep=FakeTime().sleep)
-    assert seen[0] is seen[1]  # opened once for the run
-    # …and brought up to date when asked for again: the second batch saw the first's commit.
-    assert drained.results == [0, 1]
+    assert seen[0] is seen[1]  # opened once for the run, while nobody else committed
+    # …and brought up to date when asked for again: the third batch saw the other's commit.
+    assert drained.results == [0, 0, 1]
+    write_deltalake(str(path), pa.table({"x": [3]}), mode="append")
     assert open_table(path).version() == 2  # outside the run: opened afresh
