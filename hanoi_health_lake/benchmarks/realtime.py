@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -100,12 +100,14 @@ def bench_realtime(
     *,
     speed: float = 240.0,
     tick: float = 15.0,
-    by_hour: bool = False,
+    every: int | None = None,
     say: Callable[[str], None] = lambda line: None,
 ) -> dict:
-    """`by_hour`: instead of replaying in real time, land each hour of exports at once and run
-    one batch per hour, as fast as it goes (a few minutes at city scale): the CPU figures
-    only, to compare two versions of the arrival path back to back."""
+    """`every` (minutes): instead of replaying in real time, land each window of that many
+    minutes of exports at once and run one batch per window, as fast as it goes: the CPU
+    figures only. Hourly windows (a few minutes at city scale) compare two versions of the
+    arrival path back to back; three-minute ones are the daemon's cadence at real speed
+    (`HHL_ARRIVALS_BATCH_MINUTES`), which no replay that fits in minutes reaches."""
     from hanoi_health_lake.config import registry_path
     from hanoi_health_lake.lake.delta_io import tables_kept_open
     from hanoi_health_lake.realtime import arrivals_log
@@ -124,8 +126,8 @@ def bench_realtime(
     log_dir = arrivals_log.arrivals_dir(live)
     _set_up_great_expectations()
 
-    if by_hour:
-        return {"scale": scale, **_by_hour(sim, live, whole, codes, say)}
+    if every:
+        return {"scale": scale, **_by_window(sim, live, whole, codes, every, say)}
     replayer = subprocess.Popen(
         [sys.executable, "-m", "hanoi_health_lake.cli", "replay", "--day", BENCH_DAY.isoformat(),
          "--speed", str(speed), "--source", str(sim), "--home", str(live), "--quiet"],
@@ -266,34 +268,39 @@ def _run_start_cpu(live: Path, work: Path) -> float:
     return round(_cpu_seconds() - cpu0, 1)
 
 
-def _by_hour(sim: Path, live: Path, whole: Path, codes: frozenset[str], say) -> dict:
+def _by_window(sim: Path, live: Path, whole: Path, codes: frozenset[str], every: int, say) -> dict:
     from hanoi_health_lake.lake.delta_io import tables_kept_open
     from hanoi_health_lake.realtime.batch import run_batch
     from hanoi_health_lake.realtime.replay import day_exports, land
 
-    hours: dict = {}
+    windows: dict = {}
     for export in day_exports(sim / "landing", BENCH_DAY):
-        hour = export.export_ts.replace(minute=0, second=0, microsecond=0)
-        hours.setdefault(hour, []).append(export.relpath)
+        midnight = export.export_ts.replace(hour=0, minute=0, second=0, microsecond=0)
+        window = (export.export_ts - midnight) // timedelta(minutes=every)
+        windows.setdefault((midnight, window), []).append(export.relpath)
     batches, judged, ingest_cpu = 0, 0, 0.0
     with tables_kept_open():  # as in one draining arrivals run (realtime/drain.py)
-        for hour in sorted(hours):
-            land(sim / "landing", live, hours[hour])
+        for window in sorted(windows):
+            land(sim / "landing", live, windows[window])
             cpu0 = _cpu_seconds()
             result = run_batch(live, landing=live / "landing", lake_root=live / "lake",
                                registry_codes=codes, key=BENCH_KEY,
                                run_id=f"h{batches}")  # fmt: skip
             ingest_cpu += _cpu_seconds() - cpu0
             batches, judged = batches + 1, judged + result.records_judged
-    say(f"{batches} hourly batches: {ingest_cpu:.1f} CPU-s; whole-day ingest of the same files")
+    say(
+        f"{batches} batches of {every}-minute windows: {ingest_cpu:.1f} CPU-s; whole-day ingest "
+        "of the same files"
+    )
     whole_ingest, whole_judged = _whole_day_ingest(live, whole, codes)
     say("one arrivals run with nothing pending, started as the daemon starts it")
     run_start = _run_start_cpu(live, live.parent)
     return {
         "service_day": BENCH_DAY.isoformat(),
-        "mode": "by hour: each hour of exports landed at once, one batch per hour",
+        "mode": f"by window: each {every} minutes of exports landed at once, one batch each",
+        "window_minutes": every,
         "batches": batches,
-        "files_landed": sum(len(paths) for paths in hours.values()),
+        "files_landed": sum(len(paths) for paths in windows.values()),
         "cpu_seconds": {
             "batches_ingest": round(ingest_cpu, 1),
             "whole_day_ingest": round(whole_ingest, 1),

@@ -38,9 +38,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     realtime.add_argument("--speed", type=float, default=240.0)
     realtime.add_argument("--tick", type=float, default=15.0, help="sensor interval, seconds")
     realtime.add_argument(
-        "--by-hour", action="store_true",
-        help="no replay: land each hour of exports at once, one batch per hour (CPU only)",
+        "--every", type=int, metavar="MINUTES",
+        help="no replay: land each MINUTES of exports at once, one batch each (CPU only); 3 is "
+        "the daemon's cadence at real speed",
     )  # fmt: skip
+    realtime.add_argument("--by-hour", action="store_true", help="the same as --every 60")
     validate = _benchmark(sub, "validate", _validate, "small")
     validate.add_argument("--repeats", type=int, default=3)
     validate.add_argument("--against", type=Path, help="another checkout to time alike")
@@ -168,7 +170,7 @@ def _realtime(args: argparse.Namespace) -> int:
         args.scale,
         speed=args.speed,
         tick=args.tick,
-        by_hour=args.by_hour,
+        every=60 if args.by_hour else args.every,
         say=lambda line: print(f"[bench realtime] {line}", file=sys.stderr, flush=True),
     )
     return _write(figures, "realtime", args)

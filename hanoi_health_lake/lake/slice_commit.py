@@ -255,13 +255,14 @@ def replace_facilities_in_day(
     day = DayFiles.of(head, service_date)
     codes = pa.array(sorted(set(facilities)), pa.string())
     rows = data.drop_columns([PARTITION_COLUMN])
-    held = [_with_columns(pq.read_table(head.root / f.path), rows.schema) for f in day.stored]
+    held = [_with_columns(_whole_file(head.root / f.path), rows.schema) for f in day.stored]
     if held:
         before = pa.concat_tables(held)
-        others = before.filter(pc.invert(pc.is_in(before[FACILITY_COLUMN], value_set=codes)))
-        rows = pa.concat_tables([others, rows])
-        if _same_rows(before, rows):
+        ours = pc.is_in(before[FACILITY_COLUMN], value_set=codes)
+        # The day is unchanged when the facilities' rows are (the others' are kept as they are).
+        if _same_rows(before.filter(ours), rows):
             return head.version
+        rows = pa.concat_tables([before.filter(pc.invert(ours)), rows])
     rows = rows.take(pc.sort_indices(rows, [(FACILITY_COLUMN, "ascending")]))
     now_ms = int(time.time() * 1000)
     actions: list[AddAction | RemoveAction] = [_remove(f, service_date, now_ms) for f in day.stored]
@@ -271,7 +272,20 @@ def replace_facilities_in_day(
         action = _write_file(head.root, rows, service_date, now_ms, stats)
         actions.append(action)
         index.append(facility_index.entries(action.path, rows[FACILITY_COLUMN]))
+        kept_reads.keep((str(head.root / action.path), _WHOLE), rows)  # the next batch's read
     return _commit_day(head, day, actions, metadata, index)
+
+
+_WHOLE = "whole"
+
+
+def _whole_file(path: Path) -> pa.Table:
+    """A data file's rows, kept within an arrivals run (kept_reads: files never change)."""
+    table = kept_reads.kept((str(path), _WHOLE))
+    if table is None:
+        table = pq.read_table(path)
+        kept_reads.keep((str(path), _WHOLE), table)
+    return table
 
 
 def _commit_day(

@@ -11,8 +11,8 @@ from hanoi_health_lake.benchmarks.realtime import bench_realtime
 
 
 def test_the_hourly_stand_in_reports_cpu_and_gives_the_whole_day_tables(tmp_path: Path):
-    figures = bench_realtime(tmp_path, "tiny", by_hour=True)
-    assert figures["scale"] == "tiny"
+    figures = bench_realtime(tmp_path, "tiny", every=60)
+    assert figures["scale"] == "tiny" and figures["window_minutes"] == 60
     assert figures["batches"] > 5 and figures["files_landed"] > figures["batches"]
     assert all(figures["same_tables_as_whole_day"].values()), figures["same_tables_as_whole_day"]
     cpu = figures["cpu_seconds"]
