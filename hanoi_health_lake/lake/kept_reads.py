@@ -117,3 +117,18 @@ class DataFile:
     def read_all(self, columns: list[str]) -> pa.Table:
         """`columns` of the whole file."""
         return self.read(list(range(len(self.row_groups()))), columns)
+
+    def whole(self) -> pa.Table:
+        """Every column and row of the file (a small table's day, read whole)."""
+        table = kept((str(self.path), _WHOLE))
+        if table is None:
+            table = pq.read_table(self.path)
+            self.wrote(table)
+        return table
+
+    def wrote(self, table: pa.Table) -> None:
+        """The file was just written with `table`: `whole` then reads nothing."""
+        keep((str(self.path), _WHOLE), table)
+
+
+_WHOLE = "whole"

@@ -255,7 +255,10 @@ def replace_facilities_in_day(
     day = DayFiles.of(head, service_date)
     codes = pa.array(sorted(set(facilities)), pa.string())
     rows = data.drop_columns([PARTITION_COLUMN])
-    held = [_with_columns(_whole_file(head.root / f.path), rows.schema) for f in day.stored]
+    held = [
+        _with_columns(kept_reads.DataFile(head.root / f.path).whole(), rows.schema)
+        for f in day.stored
+    ]
     if held:
         before = pa.concat_tables(held)
         ours = pc.is_in(before[FACILITY_COLUMN], value_set=codes)
@@ -272,20 +275,8 @@ def replace_facilities_in_day(
         action = _write_file(head.root, rows, service_date, now_ms, stats)
         actions.append(action)
         index.append(facility_index.entries(action.path, rows[FACILITY_COLUMN]))
-        kept_reads.keep((str(head.root / action.path), _WHOLE), rows)  # the next batch's read
+        kept_reads.DataFile(head.root / action.path).wrote(rows)  # the next batch's read
     return _commit_day(head, day, actions, metadata, index)
-
-
-_WHOLE = "whole"
-
-
-def _whole_file(path: Path) -> pa.Table:
-    """A data file's rows, kept within an arrivals run (kept_reads: files never change)."""
-    table = kept_reads.kept((str(path), _WHOLE))
-    if table is None:
-        table = pq.read_table(path)
-        kept_reads.keep((str(path), _WHOLE), table)
-    return table
 
 
 def _commit_day(

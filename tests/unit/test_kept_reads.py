@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from hanoi_health_lake.lake import kept_reads
 from hanoi_health_lake.lake.delta_io import (
@@ -52,3 +53,15 @@ def test_slices_read_within_a_run_are_the_tables_rows_as_it_moves_on(tmp_path):
         assert _values(again) == [("A", 1), ("B", 2), ("C", 1)]
     fresh = read_facility_slices(path, D1, ["A", "B", "C"], ["facility_code", "value"])
     assert _values(fresh) == [("A", 1), ("B", 2), ("C", 1)]
+
+
+def test_a_file_written_within_a_run_is_read_whole_from_what_was_kept(tmp_path):
+    path = tmp_path / "day.parquet"
+    rows = _rows(["01001", "01002"], 7)
+    pq.write_table(rows, path)
+    with kept_reads.remembered():
+        kept_reads.DataFile(path).wrote(rows)
+        path.unlink()  # what the run wrote is not read again
+        assert kept_reads.DataFile(path).whole() is rows
+    pq.write_table(_rows(["01003"], 8), path)
+    assert _values(kept_reads.DataFile(path).whole()) == [("01003", 8)]  # outside: read
