@@ -94,6 +94,29 @@ def _same_tables(a: Path, b: Path) -> dict[str, bool]:
     return same
 
 
+def _same_warehouse_copies(a: Path, b: Path) -> dict[str, bool]:
+    """Whether two warehouses hold the same rows of every lake table split by day (but the
+    marts' refresh log): the batches' copies, refreshed by what each batch changed, against
+    the whole day's copy."""
+    from hanoi_health_lake.sqlmodels import Warehouse
+
+    def copies(path: Path) -> dict[str, pl.DataFrame]:
+        with Warehouse(path).connect(read_only=True) as con:
+            names = [row[0] for row in con.execute(
+                "select table_name from duckdb_columns() where schema_name = 'lake' and "
+                "column_name = 'service_date' and table_name <> 'marts_refreshed' order by 1"
+            ).fetchall()]  # fmt: skip
+            frames = {}
+            for name in names:
+                frame = pl.from_arrow(con.execute(f"select * from lake.{name}").to_arrow_table())
+                frame = frame.drop([c for c in ("run_id", "silver_at") if c in frame.columns])
+                frames[name] = frame.sort(frame.columns)
+            return frames
+
+    ours, theirs = copies(a), copies(b)
+    return {name: name in ours and ours[name].equals(frame) for name, frame in theirs.items()}
+
+
 def bench_realtime(
     home: Path,
     scale: str = "city",
@@ -220,6 +243,9 @@ def bench_realtime(
         "arrivals_run_start_cpu_s": run_start,
         "landing_listing": {"files": listed, "seconds": round(scan_s, 3)},
         "same_tables_as_whole_day": _same_tables(live / "lake", whole / "lake"),
+        "same_warehouse_copies_as_whole_day": _same_warehouse_copies(
+            live / "warehouse" / "hanoi_health.duckdb", whole / "warehouse" / "hanoi_health.duckdb"
+        ),
     }
 
 

@@ -33,6 +33,8 @@ import pyarrow as pa
 from hanoi_health_lake.config import TIMEZONE
 
 PARTITION_COLUMN = "service_date"  # a date32 column; every zone but reference is split by it
+# Whose rows: the column an arrival batch replaces rows by (lake/slice_commit.py).
+FACILITY_COLUMN = "facility_code"
 AT = pa.timestamp("us", tz=TIMEZONE)  # `_at` columns carry their zone (STYLE.md)
 LOCAL_TS = pa.timestamp("us")  # local time as delivered (file names, bronze)
 UTC_AT = pa.timestamp("us", tz="UTC")

@@ -28,10 +28,8 @@ from deltalake import DeltaTable
 from deltalake.transaction import AddAction, RemoveAction
 
 from hanoi_health_lake.lake import facility_index, kept_reads, row_hashes
-from hanoi_health_lake.lake.catalog import PARTITION_COLUMN
+from hanoi_health_lake.lake.catalog import FACILITY_COLUMN, PARTITION_COLUMN
 from hanoi_health_lake.lake.delta_commit import TableHead
-
-FACILITY_COLUMN = "facility_code"
 
 # (table root, day) → what the day held at a version, within `remembered`; None outside it.
 _KEPT: ContextVar[dict[tuple[str, date], DayFiles] | None] = ContextVar(

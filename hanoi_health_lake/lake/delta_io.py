@@ -21,12 +21,12 @@ from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import DeltaError
 
 from hanoi_health_lake.lake import day_files
-from hanoi_health_lake.lake.catalog import PARTITION_COLUMN
+from hanoi_health_lake.lake.catalog import FACILITY_COLUMN, PARTITION_COLUMN
+from hanoi_health_lake.lake.changed_slices import facilities_metadata
 from hanoi_health_lake.lake.delta_commit import TableHead
 from hanoi_health_lake.lake.locks import table_writer_lock
 from hanoi_health_lake.lake.restricted import restricted_writes
 from hanoi_health_lake.lake.slice_commit import (
-    FACILITY_COLUMN,
     Carried,
     commit_slices,
     read_slices,
@@ -207,8 +207,9 @@ def write_facility_slices(
         return open_head(path).version if table_exists(path) else -1
     metadata = {
         "run_id": run_id,
-        "partition": service_date.isoformat(),
         "facilities": str(len(set(facilities))),
+        # Which rows changed, for a marts refresh to copy only those (lake/changed_slices.py).
+        **facilities_metadata(service_date, facilities),
     }
     action = f"write facilities of {service_date}"
     Path(path).parent.mkdir(parents=True, exist_ok=True)

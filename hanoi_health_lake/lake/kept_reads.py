@@ -20,8 +20,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from hanoi_health_lake.lake.catalog import FACILITY_COLUMN
+
 KEPT_BYTES = 256 * 1024 * 1024
-FACILITY_COLUMN = "facility_code"
 
 
 @dataclass

@@ -26,9 +26,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hanoi_health_lake.lake import kept_reads
+from hanoi_health_lake.lake.catalog import FACILITY_COLUMN
 from hanoi_health_lake.lake.facility_index import FOLDER, write_whole
 
-FACILITY_COLUMN = "facility_code"
 SOURCE_COLUMN = "source_file"
 HASH, HASH2 = "_row_hash", "_row_hash2"
 ROW = "_row"

@@ -50,11 +50,10 @@ from deltalake.transaction import AddAction, RemoveAction
 
 from hanoi_health_lake.arrow_take import gather_rows, take_column
 from hanoi_health_lake.lake import facility_index, kept_reads, row_hashes
-from hanoi_health_lake.lake.catalog import PARTITION_COLUMN
+from hanoi_health_lake.lake.catalog import FACILITY_COLUMN, PARTITION_COLUMN
 from hanoi_health_lake.lake.day_files import DayFile, DayFiles, forget
 from hanoi_health_lake.lake.delta_commit import TableHead, commit
 
-FACILITY_COLUMN = "facility_code"
 # Columns that say when and by which run a row was written, not what it holds, and columns
 # determined by others (a record's payload by its file's sha256 and its place in it).
 NOT_COMPARED = ("run_id", "silver_at", "payload")

@@ -2,7 +2,9 @@
 
 The same build a `marts_job` run over a day range does (every model; incremental ones replace
 only the window's days, table models are rebuilt from the warehouse, reading only reference data
-from the lake), once per run of consecutive touched days. Then the refresh is recorded
+from the lake), once per run of consecutive touched days. Of the lake, only what the batches
+changed since the last refresh is copied into the warehouse: their facilities' rows of the day
+(sqlmodels/copied_days.py). Then the refresh is recorded
 (lake/freshness.py) and mart_freshness_daily is built once more for those days, so that it
 counts this refresh as the time the batch's files reached the marts.
 """

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -17,7 +18,7 @@ from hanoi_health_lake.sqlmodels.dependencies import MODEL_SCHEMA
 from hanoi_health_lake.sqlmodels.loader import find_seeds, load_models
 from hanoi_health_lake.sqlmodels.model import SqlModel
 from hanoi_health_lake.sqlmodels.publish import publish_marts
-from hanoi_health_lake.sqlmodels.sources import open_sources
+from hanoi_health_lake.sqlmodels.sources import open_lake_sources
 from hanoi_health_lake.sqlmodels.warehouse import Warehouse
 
 WHOLE = None  # the days of a source to copy: all of them
@@ -61,9 +62,10 @@ def refresh_inputs(
     # One warehouse session per distinct set of days: opening the file dominates small copies.
     for days, sources in by_days.items():
         dates = None if days is None else list(days)
-        datasets = open_sources(lake_root, sources, dates)
+        held = partial(warehouse.holds_copy, dates=dates)
+        datasets, origins = open_lake_sources(lake_root, sources, dates, held)
         if datasets:
-            copied |= warehouse.refresh_sources(datasets, dates=dates)
+            copied |= warehouse.refresh_sources(datasets, dates=dates, origins=origins)
     return copied
 
 

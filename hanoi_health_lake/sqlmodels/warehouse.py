@@ -21,8 +21,10 @@ opens the file, works and closes it, and writers queue on a lock file.
 
 from __future__ import annotations
 
+import functools
+import operator
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -32,14 +34,15 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from hanoi_health_lake.lake.catalog import PARTITION_COLUMN
+from hanoi_health_lake.lake.catalog import FACILITY_COLUMN, PARTITION_COLUMN
 from hanoi_health_lake.lake.locks import table_writer_lock
+from hanoi_health_lake.sqlmodels import copied_days
 from hanoi_health_lake.sqlmodels.comments import comment_model, comment_seed, comment_source
 from hanoi_health_lake.sqlmodels.dependencies import MODEL_SCHEMA, SOURCE_SCHEMA
 from hanoi_health_lake.sqlmodels.file_names import select_list
 from hanoi_health_lake.sqlmodels.model import IDENTIFIER, SqlModel, SqlModelError
 from hanoi_health_lake.sqlmodels.ordering import order_models
-from hanoi_health_lake.sqlmodels.sources import without_excluded
+from hanoi_health_lake.sqlmodels.sources import SourceOrigin, without_excluded
 
 # The file stays readable by DuckDB 1.4+ (the `duckdb-cli` wheel on PyPI, older Python clients).
 STORAGE_COMPATIBILITY = "v1.4.0"
@@ -117,23 +120,37 @@ class Warehouse:
         self,
         source_tables: dict[str, pa.Table | ds.Dataset],
         dates: list[date] | None = None,
+        origins: Mapping[str, SourceOrigin] | None = None,
     ) -> dict[str, int]:
         """Copy lake tables into `lake.<name>`; rows copied per table.
 
         With `dates`, a table with a `service_date` column has just those days replaced (in one
         transaction); other tables, a first copy, or a changed column set are copied whole.
+        With the source's `origins` too (sources.open_lake_sources), a day is copied only as far
+        as its Delta table changed since the version the warehouse holds (copied_days.py).
         A source's excluded columns (`SOURCE_EXCLUDED_COLUMNS`) are dropped whatever the caller
         passes.
         """
         copied: dict[str, int] = {}
         with self.connect() as con:
             con.execute(f"create schema if not exists {SOURCE_SCHEMA}")
+            copied_days.ensure(con)
             for name, data in source_tables.items():
                 if not IDENTIFIER.match(name):
                     raise ValueError(f"source name {name!r} must match {IDENTIFIER.pattern}")
                 dataset = without_excluded(name, _as_dataset(data))
-                copied[name] = _refresh_source(con, name, dataset, dates)
+                origin = (origins or {}).get(name)
+                copied[name] = _refresh_source(con, name, dataset, dates, origin)
         return copied
+
+    def holds_copy(self, name: str, origin: SourceOrigin, dates: list[date] | None) -> bool:
+        """Whether `lake.<name>` holds `dates` of the source as they are at `origin`."""
+        if dates is None:
+            return False
+        with self.connect() as con:
+            copied_days.ensure(con)
+            exists = bool(_columns(con, SOURCE_SCHEMA, name))
+            return exists and copied_days.current(con, name, dates, origin)
 
     def load_seeds(self, seeds: dict[str, Path]) -> dict[str, int]:
         """Load seed CSV files as tables `main.<name>`, every column text; rows per seed.
@@ -221,8 +238,24 @@ def _columns(
         return []
 
 
+def _copied_rows(copy: copied_days.CopyPlan) -> ds.Expression:
+    """The rows of the days copied whole and of the facilities copied on the other days."""
+    day = ds.field(PARTITION_COLUMN)
+    parts = [day.isin(pa.array(copy.whole, pa.date32()))] if copy.whole else []
+    parts += [
+        (day == pa.scalar(when, pa.date32()))
+        & ds.field(FACILITY_COLUMN).isin(pa.array(sorted(facilities), pa.string()))
+        for when, facilities in copy.facilities.items()
+    ]
+    return functools.reduce(operator.or_, parts)
+
+
 def _refresh_source(
-    con: duckdb.DuckDBPyConnection, name: str, data: ds.Dataset, dates: list[date] | None
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    data: ds.Dataset,
+    dates: list[date] | None,
+    origin: SourceOrigin | None = None,
 ) -> int:
     target = f'{SOURCE_SCHEMA}."{name}"'
     existing = [c for c, _ in _columns(con, SOURCE_SCHEMA, name)]
@@ -232,26 +265,39 @@ def _refresh_source(
         and existing == data.schema.names
     )
     if by_day:
-        days = pa.array(sorted(set(dates or [])), pa.date32())
+        days = sorted(set(dates or []))
+        copy = copied_days.plan(con, name, days, origin, FACILITY_COLUMN in data.schema.names)
         # Filtering in Arrow prunes the Delta partitions before anything is read.
-        rows = data.to_table(filter=ds.field(PARTITION_COLUMN).isin(days))
-        con.register(_SOURCE_VIEW, rows)
+        rows = data.to_table(filter=_copied_rows(copy)) if copy.whole or copy.facilities else None
+        if rows is not None:
+            con.register(_SOURCE_VIEW, rows)
         try:
             con.begin()
-            con.execute(
-                f"delete from {target} where list_contains(?, {PARTITION_COLUMN})",
-                [days.to_pylist()],
-            )
-            con.execute(
-                f"insert into {target} select {select_list(data.schema.names)} from {_SOURCE_VIEW}"
-            )
+            if copy.whole:
+                con.execute(
+                    f"delete from {target} where list_contains(?, {PARTITION_COLUMN})", [copy.whole]
+                )
+            for day, facilities in copy.facilities.items():
+                con.execute(
+                    f"delete from {target} where {PARTITION_COLUMN} = ? and {FACILITY_COLUMN} in "
+                    "(select unnest(?::varchar[]))",
+                    [day, sorted(facilities)],
+                )
+            if rows is not None:
+                con.execute(
+                    f"insert into {target} select {select_list(data.schema.names)} "
+                    f"from {_SOURCE_VIEW}"
+                )
+            copied_days.record(con, name, days, origin)
             con.commit()
         except BaseException:
             con.rollback()
             raise
         finally:
-            con.unregister(_SOURCE_VIEW)
-        return rows.num_rows
+            if rows is not None:
+                con.unregister(_SOURCE_VIEW)
+        return 0 if rows is None else rows.num_rows
+    copied_days.forget(con, name)
     con.register(_SOURCE_VIEW, data)
     try:
         # Landing file names may name a patient: only their expected shape is copied.

@@ -23,8 +23,10 @@ from hanoi_health_lake.pipeline import parse_cache
 from hanoi_health_lake.pipeline.parse_day import parse_day
 from hanoi_health_lake.realtime import arrivals_log
 from hanoi_health_lake.realtime.batch import ingest_slices, run_batch
+from hanoi_health_lake.realtime.marts_refresh import SQL_DIR, models_and_seeds
 from hanoi_health_lake.reference.registry import load_registry, registry_codes
 from hanoi_health_lake.simulator.run import simulate
+from hanoi_health_lake.sqlmodels import Warehouse, refresh_inputs
 from tests.integration.lake_helpers import (
     INGESTED,
     TEST_KEY,
@@ -100,6 +102,40 @@ def _batch(home: Path, run_id: str):
     )
 
 
+def _copy_to_warehouse(home: Path, days: list[date], file: str = "build.duckdb") -> dict[str, int]:
+    """What a marts refresh of `days` copies from the lake into the warehouse: rows per source."""
+    models, _ = models_and_seeds(SQL_DIR)
+    warehouse = Warehouse(home / "warehouse" / file)
+    with warehouse.session():
+        return refresh_inputs(warehouse, home / "lake", models, min(days), max(days))
+
+
+def _day_copies(path: Path) -> dict[str, pl.DataFrame]:
+    """The rows of the ingested days in each `lake.*` table of a warehouse split by day."""
+    with Warehouse(path).connect(read_only=True) as con:
+        names = [row[0] for row in con.execute(
+            "select table_name from duckdb_columns() where schema_name = 'lake' "
+            "and column_name = 'service_date' order by 1"
+        ).fetchall()]  # fmt: skip
+        query = "select * from lake.{} where service_date between ? and ? order by all"
+        return {
+            name: pl.from_arrow(con.execute(query.format(name), [FIRST, LAST]).to_arrow_table())
+            for name in names
+        }
+
+
+def _assert_copies_as_from_scratch(home: Path) -> None:
+    """The warehouse's copies of the lake, refreshed after each batch by what its commits
+    changed, equal a copy of the same lake into a new warehouse."""
+    _copy_to_warehouse(home, [FIRST, LAST], "fresh.duckdb")
+    kept = _day_copies(home / "warehouse" / "build.duckdb")
+    fresh = _day_copies(home / "warehouse" / "fresh.duckdb")
+    assert kept.keys() == fresh.keys()
+    for name, frame in fresh.items():
+        assert kept[name].equals(frame), name
+    assert sum(frame.height for frame in fresh.values()) > 1000
+
+
 def _export_ts(rel: str):
     try:
         return parse_landing_path(rel).export_ts.isoformat()
@@ -128,21 +164,29 @@ def test_batches_in_any_order_give_the_whole_day_tables(
         batches.append(waiting[start : start + size])
         start += size
     batches.append(waiting[start:])
-    parsed = read = 0
+    parsed = files_read = 0
     for i, relpaths in enumerate(batches):
         _land(home, relpaths)
         result = _batch(home, f"batch-{i}")
         assert result is not None and result.arrivals == len(relpaths)
-        parsed, read = parsed + result.files_parsed, read + result.files_read
+        parsed, files_read = parsed + result.files_parsed, files_read + result.files_read
+        _copy_to_warehouse(home, result.days)  # as the marts refresh after each batch
     assert FIRST in completed_days(home / "lake")
     _land(home, [last])
     result = _batch(home, "batch-late")
-    assert result.slices == {FIRST: [last.split("/")[0]]}
+    facility = last.split("/")[0]
+    assert result.slices == {FIRST: [facility]}
     assert result.files_parsed == 1  # the rest of its slice comes from the parse cache
+    # The warehouse copies that facility's rows of the day again, and nothing else.
+    copied = _copy_to_warehouse(home, result.days)
+    files = read(home, "bronze_files").filter(pl.col("service_date") == FIRST)
+    assert copied["bronze_files"] == files.filter(pl.col("facility_code") == facility).height
+    assert copied["bronze_files"] < files.height
     assert _batch(home, "batch-nothing") is None
     _assert_same_tables(home, ingested_home)
+    _assert_copies_as_from_scratch(home)
     # Slices came back in later batches, yet every landed file was parsed once.
-    assert read > len(waiting)
+    assert files_read > len(waiting)
     assert parsed == len(waiting)
 
 
@@ -397,15 +441,20 @@ def test_a_batch_killed_mid_write_then_rerun_gives_the_same_tables(
     waiting = _held_back(simulated_home, home)
     first_day = [rel for rel in waiting if rel.split("/")[1] == FIRST.isoformat()]
     _land(home, [rel for rel in waiting if rel not in first_day])
-    assert _batch(home, "before") is not None
+    before = _batch(home, "before")
+    assert before is not None
+    _copy_to_warehouse(home, before.days)
     _land(home, first_day)
     _kill_after_first_commit(home)
     # Half written: the day is out of the marts' view, and its arrivals are still pending.
     assert FIRST not in completed_days(home / "lake")
     assert arrivals_log.has_pending(arrivals_log.arrivals_dir(home))
+    assert _copy_to_warehouse(home, [FIRST])["encounters"] == 0
     result = _batch(home, "retry")
     assert result is not None and FIRST in result.slices
+    _copy_to_warehouse(home, result.days)
     _assert_same_tables(home, ingested_home)
+    _assert_copies_as_from_scratch(home)
 
 
 def _write_half(home: str, facilities: list[str], run_id: str) -> None:
