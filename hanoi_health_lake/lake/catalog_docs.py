@@ -44,7 +44,10 @@ rows' facility and hashes beside it, `<table>/_facility_index/rows/<day>/<file>.
 statistics allow a batch facility are read, the facility column first. A facility whose earlier
 rows are all among its new rows gets only the rows it gained appended, and a facility some of
 whose rows changed or went has the files holding them rewritten without them.
-So the cost of a batch follows what arrived, not the size of the day. The files a batch adds are
+So the cost of a batch follows what arrived, not the size of the day. Each such commit names
+the day and the facilities whose rows it replaced in its commit info (`partition`,
+`hhlFacilities`), so that a marts refresh copies just those rows into the warehouse
+(`lake/changed_slices.py`, docs/warehouses.md). The files a batch adds are
 sorted by `facility_code` in row groups of 4,096 rows, with the row count and facility range as
 statistics (in the Delta log, and the only column statistics in the Parquet files); a facility
 rewritten whole keeps each unchanged file's `bronze_files.silver_at` (`slice_commit.Carried`);

@@ -258,7 +258,9 @@ def _parse_paths(
     if chunk_files:
         chunks = [relpaths[i : i + chunk_files] for i in range(0, len(relpaths), chunk_files)]
     else:
-        chunks = _chunks(job.landing_root, relpaths, 4 * workers)
+        # Several tasks a process balance the workers; one process parses in as few as memory
+        # allows (each task stages every dataset once: an arrival batch's 4 tasks cost it more).
+        chunks = _chunks(job.landing_root, relpaths, 4 * workers if workers > 1 else 1)
     pooled = (
         workers > 1
         and len(chunks) > 1
