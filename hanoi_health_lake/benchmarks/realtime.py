@@ -99,19 +99,19 @@ def _same_warehouse_copies(a: Path, b: Path) -> dict[str, bool]:
     marts' refresh log): the batches' copies, refreshed by what each batch changed, against
     the whole day's copy."""
     from hanoi_health_lake.sqlmodels import Warehouse
+    from hanoi_health_lake.sqlmodels.copied_days import day_copies
 
     def copies(path: Path) -> dict[str, pl.DataFrame]:
         with Warehouse(path).connect(read_only=True) as con:
-            names = [row[0] for row in con.execute(
-                "select table_name from duckdb_columns() where schema_name = 'lake' and "
-                "column_name = 'service_date' and table_name <> 'marts_refreshed' order by 1"
-            ).fetchall()]  # fmt: skip
-            frames = {}
-            for name in names:
-                frame = pl.from_arrow(con.execute(f"select * from lake.{name}").to_arrow_table())
-                frame = frame.drop([c for c in ("run_id", "silver_at") if c in frame.columns])
-                frames[name] = frame.sort(frame.columns)
-            return frames
+            frames = day_copies(con)
+        frames.pop("marts_refreshed", None)  # the refreshes themselves differ
+        dropped = ("run_id", "silver_at")  # which run wrote a row, and when
+        return {
+            name: frame.drop([c for c in dropped if c in frame.columns]).sort(
+                [c for c in frame.columns if c not in dropped]
+            )
+            for name, frame in frames.items()
+        }
 
     ours, theirs = copies(a), copies(b)
     return {name: name in ours and ours[name].equals(frame) for name, frame in theirs.items()}

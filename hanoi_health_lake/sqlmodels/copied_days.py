@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
+import polars as pl
 
 from hanoi_health_lake.lake.changed_slices import changed_facilities
 from hanoi_health_lake.sqlmodels.sources import SourceOrigin
@@ -103,3 +104,21 @@ def _recorded(con: duckdb.DuckDBPyConnection, source: str, table_id: str) -> dic
 
 def _shown(origin: SourceOrigin, day: date) -> bool:
     return origin.days is None or day in origin.days
+
+
+def day_copies(
+    con: duckdb.DuckDBPyConnection, first: date | None = None, last: date | None = None
+) -> dict[str, pl.DataFrame]:
+    """The rows of every `lake.*` table split by day (those from `first` to `last`), in one
+    order: to compare two warehouses' copies (a benchmark's, a test's)."""
+    names = [row[0] for row in con.execute(
+        "select table_name from duckdb_columns() where database_name = current_database() "
+        "and schema_name = 'lake' and column_name = 'service_date' order by 1"
+    ).fetchall()]  # fmt: skip
+    within = "" if first is None else "where service_date between ? and ?"
+    bounds = [] if first is None else [first, last or first]
+    query = "select * from lake.{} " + within + " order by all"
+    return {
+        name: pl.from_arrow(con.sql(query.format(name), params=bounds).to_arrow_table())
+        for name in names
+    }

@@ -27,6 +27,7 @@ from hanoi_health_lake.realtime.marts_refresh import SQL_DIR, models_and_seeds
 from hanoi_health_lake.reference.registry import load_registry, registry_codes
 from hanoi_health_lake.simulator.run import simulate
 from hanoi_health_lake.sqlmodels import Warehouse, refresh_inputs
+from hanoi_health_lake.sqlmodels.copied_days import day_copies
 from tests.integration.lake_helpers import (
     INGESTED,
     TEST_KEY,
@@ -113,15 +114,7 @@ def _copy_to_warehouse(home: Path, days: list[date], file: str = "build.duckdb")
 def _day_copies(path: Path) -> dict[str, pl.DataFrame]:
     """The rows of the ingested days in each `lake.*` table of a warehouse split by day."""
     with Warehouse(path).connect(read_only=True) as con:
-        names = [row[0] for row in con.execute(
-            "select table_name from duckdb_columns() where schema_name = 'lake' "
-            "and column_name = 'service_date' order by 1"
-        ).fetchall()]  # fmt: skip
-        query = "select * from lake.{} where service_date between ? and ? order by all"
-        return {
-            name: pl.from_arrow(con.execute(query.format(name), [FIRST, LAST]).to_arrow_table())
-            for name in names
-        }
+        return day_copies(con, FIRST, LAST)
 
 
 def _assert_copies_as_from_scratch(home: Path) -> None:
