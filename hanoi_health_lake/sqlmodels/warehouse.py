@@ -268,7 +268,7 @@ def _refresh_source(
         days = sorted(set(dates or []))
         copy = copied_days.plan(con, name, days, origin, FACILITY_COLUMN in data.schema.names)
         # Filtering in Arrow prunes the Delta partitions before anything is read.
-        rows = data.to_table(filter=_copied_rows(copy)) if copy.whole or copy.facilities else None
+        rows = None if copy.nothing else data.to_table(filter=_copied_rows(copy))
         if rows is not None:
             con.register(_SOURCE_VIEW, rows)
         try:
