@@ -58,7 +58,6 @@ from hanoi_health_lake.lake.delta_commit import TableHead, commit
 # determined by others (a record's payload by its file's sha256 and its place in it).
 NOT_COMPARED = ("run_id", "silver_at", "payload")
 ROW_GROUP_ROWS = 4096
-DICTIONARY_COLUMNS = (FACILITY_COLUMN, "source_file", "dataset")
 # A batch's data files hold at most this many rows: a facility whose rows change is removed
 # by rewriting the files that hold it, so the smaller they are, the less is rewritten. Not
 # smaller: at 1,024 rows a city day of batches rewrote a third as much (1.2 CPU-s against
@@ -536,12 +535,12 @@ def _write_file(
     # Column statistics of the facility only: the only ones this module reads; the scheduled
     # compaction rewrites the files with every column's (a fifth of the writing time).
     stats_of = [FACILITY_COLUMN] if FACILITY_COLUMN in rows.column_names else False
-    # Dictionary encoding only for the columns that say where a row came from, whose values
-    # repeat by construction: tried on every column, it made writing a batch's files a quarter
-    # slower for files 5–25 % smaller, and the compaction rewrites them with delta-rs's encodings.
-    dictionary = [c for c in DICTIONARY_COLUMNS if c in rows.column_names]
+    # No dictionary encoding: on every column it made writing a batch's files a quarter slower
+    # for files 5–25 % smaller; on the three that say where a row came from (facility, file,
+    # dataset), writing took 10–20 % longer than on none, for files 2 % smaller and no faster to
+    # read (2026-12-05, a city day's batch files). The compaction rewrites them with delta-rs's.
     pq.write_table(rows, target, row_group_size=ROW_GROUP_ROWS, compression="snappy",
-                   write_statistics=stats_of, use_dictionary=dictionary)  # fmt: skip
+                   write_statistics=stats_of, use_dictionary=False)  # fmt: skip
     return AddAction(
         path=relative,
         size=target.stat().st_size,

@@ -1,5 +1,5 @@
 """`hhl bench realtime --by-hour` on a tiny day: the hourly batches give the whole-day tables, and
-the figures it reports are the ones it measured."""
+the figures it reports are the ones it measured (the whole day timed before and after them)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,15 @@ def test_the_hourly_stand_in_reports_cpu_and_gives_the_whole_day_tables(tmp_path
     assert figures["batches"] > 5 and figures["files_landed"] > figures["batches"]
     assert all(figures["same_tables_as_whole_day"].values()), figures["same_tables_as_whole_day"]
     cpu = figures["cpu_seconds"]
-    assert cpu["batches_ingest"] > 0 and cpu["whole_day_ingest"] > 0
+    before, after = cpu["whole_day_ingest_before_and_after"]
+    assert cpu["batches_ingest"] > 0 and before > 0 and after > 0
+    # The batches are compared with the mean of the whole day timed before and after them.
+    assert cpu["whole_day_ingest"] == pytest.approx((before + after) / 2, abs=0.06)
     assert cpu["ratio_ingest"] == pytest.approx(
         cpu["batches_ingest"] / cpu["whole_day_ingest"], rel=0.05
+    )
+    assert cpu["ratio_ingest_before_and_after"] == pytest.approx(
+        [cpu["batches_ingest"] / before, cpu["batches_ingest"] / after], rel=0.05
     )
     judged = figures["records_judged"]
     assert judged["batches"] >= judged["whole_day"] > 0  # a slice that came back is judged again
